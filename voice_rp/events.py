@@ -1,0 +1,101 @@
+"""Typed events a conversation emits; the server turns them into wire messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: str  # "listening" | "thinking" | "speaking" | "ended"
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    turn: int
+    t: float
+
+
+@dataclass(frozen=True)
+class UserTranscript:
+    turn: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioStart:
+    """A piece of the reply begins: its text and where its audio starts in the turn's audio."""
+
+    turn: int
+    piece: int
+    text: str
+    speaker: str
+    sample_rate: int
+    offset_ms: float
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    turn: int
+    piece: int
+    pcm: bytes
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class AudioEnd:
+    turn: int
+    piece: int
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class Clear:
+    """Barge-in: the client must drop all buffered reply audio of `turn` now."""
+
+    turn: int
+
+
+@dataclass(frozen=True)
+class ReplyDone:
+    turn: int
+    text: str  # what the user heard (truncated on barge-in)
+    interrupted: bool
+    speaker: str
+
+
+@dataclass(frozen=True)
+class TurnMetrics:
+    """Stage times of one turn, in ms from the detected end of the user's speech (None = n/a)."""
+
+    turn: int
+    speech_end: float  # clock time the VAD saw speech end
+    stages: dict[str, float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    code: str
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    reason: str
+    summary: dict = field(default_factory=dict)
+
+
+Event = (
+    StateChanged
+    | SpeechStarted
+    | UserTranscript
+    | AudioStart
+    | AudioChunk
+    | AudioEnd
+    | Clear
+    | ReplyDone
+    | TurnMetrics
+    | ErrorEvent
+    | SessionEnded
+)

@@ -1,0 +1,93 @@
+"""Session statistics and the honest feedback a user gets at the end: pace, fillers, pauses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FILLERS = ("um", "uh", "erm", "er", "ah", "hmm", "like", "you know", "i mean", "sort of",
+           "kind of", "basically", "actually", "literally")
+_WORD = re.compile(r"[\w']+", re.UNICODE)
+
+
+def count_fillers(text: str) -> dict[str, int]:
+    """Filler words and phrases in `text`, by filler (case-insensitive, whole words)."""
+    lowered = " ".join(_WORD.findall(text.lower()))
+    counts: dict[str, int] = {}
+    for filler in FILLERS:
+        n = len(re.findall(rf"(?<![\w']){re.escape(filler)}(?![\w'])", lowered))
+        if n:
+            counts[filler] = n
+    return counts
+
+
+@dataclass
+class SessionStats:
+    """Running totals for one session; `summary()` turns them into feedback."""
+
+    started_at: float
+    user_turns: int = 0
+    user_words: int = 0
+    speaking_s: float = 0.0
+    fillers: dict[str, int] = field(default_factory=dict)
+    assistant_turns: int = 0
+    questions_asked: int = 0
+    interruptions: int = 0
+    longest_turn_s: float = 0.0
+
+    def user_turn(self, text: str, audio_s: float) -> None:
+        words = _WORD.findall(text)
+        if not words:
+            return
+        self.user_turns += 1
+        self.user_words += len(words)
+        self.speaking_s += audio_s
+        self.longest_turn_s = max(self.longest_turn_s, audio_s)
+        for filler, n in count_fillers(text).items():
+            self.fillers[filler] = self.fillers.get(filler, 0) + n
+
+    def assistant_turn(self, heard: str, *, interrupted: bool) -> None:
+        self.assistant_turns += 1
+        if "?" in heard:
+            self.questions_asked += 1
+        if interrupted:
+            self.interruptions += 1
+
+    def summary(self, now: float) -> dict:
+        wpm = self.user_words / (self.speaking_s / 60.0) if self.speaking_s > 0 else None
+        filler_total = sum(self.fillers.values())
+        return {
+            "duration_s": round(now - self.started_at, 1),
+            "user_turns": self.user_turns,
+            "user_words": self.user_words,
+            "speaking_s": round(self.speaking_s, 1),
+            "words_per_minute": round(wpm) if wpm is not None else None,
+            "fillers": dict(sorted(self.fillers.items(), key=lambda kv: -kv[1])),
+            "fillers_per_100_words": (round(100.0 * filler_total / self.user_words, 1)
+                                      if self.user_words else None),
+            "longest_turn_s": round(self.longest_turn_s, 1),
+            "questions_asked": self.questions_asked,
+            "interruptions": self.interruptions,
+            "notes": feedback_notes(wpm, filler_total, self.user_words),
+        }
+
+
+def feedback_notes(wpm: float | None, fillers: int, words: int) -> list[str]:
+    """Plain-language remarks on pace and fillers; thresholds from common speaking advice."""
+    notes: list[str] = []
+    if wpm is not None and words >= 20:
+        if wpm > 170:
+            notes.append(f"You spoke fast ({wpm:.0f} words a minute); around 130-160 is easier "
+                         "to follow.")
+        elif wpm < 100:
+            notes.append(f"Your pace was slow ({wpm:.0f} words a minute); aim for 130-160.")
+        else:
+            notes.append(f"Your pace ({wpm:.0f} words a minute) was comfortable to follow.")
+    if words >= 20:
+        rate = 100.0 * fillers / words
+        if rate > 5:
+            notes.append(f"{fillers} filler words ({rate:.0f} per 100 words): try a short "
+                         "silent pause instead.")
+        elif fillers == 0:
+            notes.append("No filler words were heard.")
+    return notes

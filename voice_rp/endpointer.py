@@ -1,0 +1,478 @@
+"""Endpointing: when the user starts speaking, pauses, and has finished their turn.
+
+An I/O-free state machine. Feed it 20 ms frames of 16 kHz PCM16 (`FRAME_BYTES` = 640 bytes
+each) and it returns events; it never reads the time or touches a device. Every decision uses
+*audio time* (seconds of audio pushed so far), so a file streamed faster than real time is
+endpointed exactly like a live microphone. The clock only stamps events with `t` for metrics.
+
+    ep = Endpointer(TurnPolicy.conversational(), clock=MonotonicClock())
+    for event in ep.push(frame):          # exactly FRAME_BYTES, else ValueError
+        ...
+    ep.hint("I worked there for three years and")   # transcript so far, after a SpeculativeEnd
+    ep.bot_speaking = True                           # set while the reply plays
+    ep.reset()                                       # forget any turn in progress
+
+Events, in the order a turn produces them (all frozen dataclasses with `audio_t` = audio pushed when
+the event was decided, and `t` = `clock.now()` then):
+
+- `SpeechStart(speech_start_audio_t, ...)`: speech lasted `min_speech_s`; shorter blips are ignored.
+- `SpeculativeEnd(speech_end_audio_t, ..., audio)`: the first short pause (`speculative_silence_s`).
+  Start STT, and even the LLM, on `audio` now.
+- `SpeechResumed(...)`: the user went on after a SpeculativeEnd: discard the speculative work.
+- `TurnEnd(speech_end_audio_t, ..., audio, reason, hinted)`: the turn is over. `reason` is
+  "complete" (waited `end_silence_s`: the words looked complete, or no hint came),
+  "incomplete_timeout" (the words trailed off, waited `incomplete_silence_s`), "max_silence" (the
+  policy's hard cap) or "max_turn" (the turn ran past `max_turn_s`, ended at the next short pause).
+- `BargeIn(...)`: the user spoke for `barge_in_s` while `bot_speaking` was True (once per turn).
+
+If no SpeechResumed came between a SpeculativeEnd and the TurnEnd, both carry the *same* audio
+bytes, so the speculative transcript (and reply) can be used as is. `speech_end_audio_t` is the true
+end of the speech, so `wait_s` (= `audio_t - speech_end_audio_t`) is the endpointing latency.
+
+Why the waits differ: a fixed long silence wait alone blows the latency budget, and a short one
+closes the turn at a comma pause. So a pause is acted on in steps: speculate early, end sooner when
+the words look complete (`hint` + `looks_complete`), later when they trail off ("and", "um", ",").
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from .clock import Clock
+
+logger = logging.getLogger(__name__)
+
+_FRAME_S = FRAME_MS / 1000
+_PRE_ROLL_S = 0.2
+"""Audio kept before the first voiced frame: the VAD reacts late to soft onsets ("h", "f")."""
+_POST_ROLL_S = 0.2
+"""Audio kept after the last voiced frame: soft endings; Whisper does better with a little tail."""
+_HANGOVER_S = 0.1
+"""Unvoiced gaps this short inside speech (stop consonants, one misjudged frame) never split it."""
+_VAD_WARMUP_S = 0.1
+"""webrtcvad's first ~100 ms can misfire while it adapts to the noise: its verdicts are ignored."""
+_MAX_TURN_GRACE_S = 10.0
+"""After max_turn_s with no pause at all (noise the VAD takes for speech) the turn is cut anyway."""
+
+
+@dataclass(frozen=True)
+class TurnPolicy:
+    """How long to wait at each kind of pause. Use a preset or override single fields."""
+
+    min_speech_s: float = 0.25
+    """Speech shorter than this never starts a turn (coughs, clicks, a chair)."""
+    min_resume_s: float = 0.1
+    """Speech needed after a pause to count as the user going on (shorter blips leave the pause)."""
+    speculative_silence_s: float = 0.2
+    """The first short silence: SpeculativeEnd, so STT/LLM can start while we wait to be sure."""
+    end_silence_s: float = 0.6
+    """Silence that ends a turn whose words look complete, or when no hint was given. Longer than a
+    typical 400 ms mid-sentence pause."""
+    incomplete_silence_s: float = 1.2
+    """Silence needed when the words trail off ("and", "um", a trailing comma)."""
+    max_silence_s: float = 2.0
+    """Hard cap on any wait, whatever the words."""
+    barge_in_s: float = 0.3
+    """Speech this long while the bot speaks is a barge-in (never less than min_speech_s)."""
+    vad_mode: int = 3
+    """webrtcvad aggressiveness 0-3; 3 holds up best in noise."""
+    max_turn_s: float = 60.0
+    """A turn this long ends at its next short (speculative) silence."""
+
+    def __post_init__(self) -> None:
+        for name in ("min_speech_s", "min_resume_s", "speculative_silence_s", "end_silence_s",
+                     "incomplete_silence_s", "max_silence_s", "barge_in_s", "max_turn_s"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"TurnPolicy.{name} must be > 0, got {getattr(self, name)!r}")
+        if not (self.speculative_silence_s <= self.end_silence_s <= self.incomplete_silence_s):
+            raise ValueError(
+                "TurnPolicy needs speculative_silence_s <= end_silence_s <= "
+                f"incomplete_silence_s, got {self.speculative_silence_s}, "
+                f"{self.end_silence_s}, {self.incomplete_silence_s}"
+            )
+        if self.max_silence_s < self.end_silence_s:
+            raise ValueError(
+                f"TurnPolicy.max_silence_s ({self.max_silence_s}) must be >= end_silence_s "
+                f"({self.end_silence_s})"
+            )
+        if self.vad_mode not in (0, 1, 2, 3):
+            raise ValueError(f"TurnPolicy.vad_mode must be 0, 1, 2 or 3, got {self.vad_mode!r}")
+
+    @classmethod
+    def conversational(cls) -> TurnPolicy:
+        """Interviews and everyday talk: quick turn-taking (the default)."""
+        return cls()
+
+    @classmethod
+    def patient(cls) -> TurnPolicy:
+        """Language learners: long pauses to find a word must not cost them the turn."""
+        return cls(speculative_silence_s=0.3, end_silence_s=1.2, incomplete_silence_s=2.5,
+                   max_silence_s=4.0, barge_in_s=0.4, max_turn_s=90.0)
+
+    @classmethod
+    def monologue(cls) -> TurnPolicy:
+        """A talk of minutes: breaths and 1-2 s pauses never end it; ~3 s of silence does.
+
+        Speculation waits for a real pause: transcribing minutes of audio at every breath is waste.
+        """
+        return cls(speculative_silence_s=1.5, end_silence_s=3.0, incomplete_silence_s=4.0,
+                   max_silence_s=5.0, barge_in_s=0.5, max_turn_s=1200.0)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeechStart:
+    speech_start_audio_t: float
+    audio_t: float
+    t: float
+
+
+@dataclass(frozen=True)
+class SpeculativeEnd:
+    """A first short pause. `audio` is the utterance so far (with ~200 ms pre- and post-roll)."""
+
+    speech_start_audio_t: float
+    speech_end_audio_t: float
+    audio_t: float
+    t: float
+    audio: bytes = field(repr=False)
+
+    @property
+    def wait_s(self) -> float:
+        return self.audio_t - self.speech_end_audio_t
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    """The user went on after a SpeculativeEnd: its audio (and anything made from it) is stale."""
+
+    audio_t: float
+    t: float
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    """The user's turn is over. `hinted` says whether a transcript hint informed the wait."""
+
+    speech_start_audio_t: float
+    speech_end_audio_t: float
+    audio_t: float
+    t: float
+    audio: bytes = field(repr=False)
+    reason: str  # "complete" | "incomplete_timeout" | "max_silence" | "max_turn"
+    hinted: bool = False
+
+    @property
+    def wait_s(self) -> float:
+        return self.audio_t - self.speech_end_audio_t
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    """The user has been speaking over the bot for barge_in_s: stop the reply."""
+
+    audio_t: float
+    t: float
+
+
+EndpointEvent = SpeechStart | SpeculativeEnd | SpeechResumed | TurnEnd | BargeIn
+
+
+# --- the state machine -------------------------------------------------------------------------
+
+
+class _State(Enum):
+    IDLE = "idle"            # no turn: waiting for voice
+    STARTING = "starting"    # voice heard, not yet min_speech_s of it
+    SPEAKING = "speaking"    # a turn in progress, no SpeculativeEnd pending
+    PAUSED = "paused"        # SpeculativeEnd sent: waiting for the turn end or a resumption
+
+
+@dataclass
+class _VoiceRun:
+    """Voiced frames not yet confirmed as speech (they may be a blip)."""
+
+    start: int      # index of the first voiced frame
+    last: int       # index of the last voiced frame
+    voiced: int = 1
+    over_bot: int = 0  # voiced frames heard while the bot was speaking
+
+
+def _frames(seconds: float) -> int:
+    # round() first so 0.6 / 0.02 = 29.999... still means 30 frames
+    return max(1, math.ceil(round(seconds / _FRAME_S, 6)))
+
+
+class Endpointer:
+    """Turns a stream of 20 ms frames into speech-start, pause and turn-end events."""
+
+    def __init__(
+        self,
+        policy: TurnPolicy | None = None,
+        *,
+        clock: Clock,
+        is_speech: Callable[[bytes], bool] | None = None,
+    ) -> None:
+        self.policy = policy if policy is not None else TurnPolicy()
+        self._clock = clock
+        if is_speech is None:
+            import webrtcvad
+
+            vad = webrtcvad.Vad(self.policy.vad_mode)
+
+            def is_speech(frame: bytes) -> bool:
+                return bool(vad.is_speech(frame, SAMPLE_RATE))
+
+        self._is_speech = is_speech
+        self.bot_speaking = False
+        """Set by the caller while the reply is playing; enables BargeIn."""
+        p = self.policy
+        self._min_speech = _frames(p.min_speech_s)
+        self._min_resume = _frames(p.min_resume_s)
+        self._spec_wait = _frames(p.speculative_silence_s)
+        self._barge = max(_frames(p.barge_in_s), self._min_speech)
+        self._max_turn = _frames(p.max_turn_s)
+        self._hard_turn = self._max_turn + _frames(_MAX_TURN_GRACE_S)
+        self._hangover = _frames(_HANGOVER_S)
+        self._warmup = _frames(_VAD_WARMUP_S)
+        self._pre_roll = _frames(_PRE_ROLL_S)
+        # One post-roll for SpeculativeEnd and TurnEnd: same audio when the user did not go on.
+        self._post_roll = min(_frames(_POST_ROLL_S), self._spec_wait)
+        self._recent: deque[bytes] = deque(maxlen=self._pre_roll + 1)
+        self._n = 0  # frames pushed since construction: the audio clock
+        self.reset()
+
+    # --- public -------------------------------------------------------------------------------
+
+    @property
+    def audio_t(self) -> float:
+        """Seconds of audio pushed so far."""
+        return self._n * _FRAME_S
+
+    @property
+    def state(self) -> str:
+        """"idle", "starting", "speaking" or "paused" (SpeculativeEnd sent)."""
+        return self._state.value
+
+    def reset(self) -> None:
+        """Forget any turn in progress. The audio clock runs on; the VAD keeps its adaptation."""
+        self._state = _State.IDLE
+        self._run: _VoiceRun | None = None
+        self._buf = bytearray()
+        self._buf_start = 0       # frame index of the first frame in _buf
+        self._speech_start = 0    # frame index of the turn's first voiced frame
+        self._last_voice = 0      # frame index of the turn's last confirmed voiced frame
+        self._hint: bool | None = None  # looks_complete() of the current pause's transcript
+        self._barge_frames = 0
+        self._barged = False
+
+    def hint(self, text: str, *, speech_end_audio_t: float | None = None) -> None:
+        """The transcript of the utterance up to the current pause (e.g. from speculative STT).
+
+        It picks end_silence_s (words look complete) or incomplete_silence_s (they trail off).
+        Only a pause in progress can be hinted; pass the SpeculativeEnd's `speech_end_audio_t` to
+        have a late transcript of an earlier pause ignored. Blank text clears the hint.
+        """
+        if self._state is not _State.PAUSED:
+            logger.debug("hint ignored: no pause in progress (state %s)", self._state.value)
+            return
+        if speech_end_audio_t is not None and not math.isclose(
+            speech_end_audio_t, self._t(self._last_voice + 1), abs_tol=_FRAME_S / 2
+        ):
+            logger.debug("stale hint for speech end %.2f s ignored", speech_end_audio_t)
+            return
+        self._hint = looks_complete(text) if text.strip() else None
+
+    def push(self, frame: bytes) -> list[EndpointEvent]:
+        """Consume one 20 ms frame of 16 kHz mono PCM16 and return what it decided."""
+        if len(frame) != FRAME_BYTES:
+            raise ValueError(
+                f"Endpointer.push needs exactly {FRAME_BYTES} bytes ({FRAME_MS} ms of "
+                f"{SAMPLE_RATE} Hz mono PCM16), got {len(frame)}"
+            )
+        idx = self._n
+        self._n += 1
+        verdict = bool(self._is_speech(frame))  # always called: the VAD adapts while warming up
+        voiced = verdict and idx >= self._warmup
+        self._recent.append(frame)
+        if self._state is not _State.IDLE:
+            self._buf += frame
+        if self._state in (_State.IDLE, _State.STARTING):
+            return self._listen(idx, voiced)
+        return self._in_turn(idx, voiced)
+
+    # --- states -------------------------------------------------------------------------------
+
+    def _listen(self, idx: int, voiced: bool) -> list[EndpointEvent]:
+        """IDLE/STARTING: wait until voice has lasted min_speech_s."""
+        run = self._run
+        if not voiced:
+            if run is not None and idx - run.last > self._hangover:
+                logger.debug("blip of %d ms ignored", run.voiced * FRAME_MS)
+                self.reset()
+            return []
+        if run is None:
+            run = self._run = _VoiceRun(start=idx, last=idx)
+            self._state = _State.STARTING
+            self._buf = bytearray(b"".join(self._recent))
+            self._buf_start = idx + 1 - len(self._recent)
+        else:
+            run.voiced += 1
+            run.last = idx
+        run.over_bot += self.bot_speaking
+        if run.voiced < self._min_speech:
+            return []
+        self._state = _State.SPEAKING
+        self._speech_start, self._last_voice = run.start, run.last
+        self._barge_frames = run.over_bot
+        self._run = None
+        events: list[EndpointEvent] = [
+            SpeechStart(self._t(run.start), self._t(idx + 1), self._clock.now())
+        ]
+        return events + self._check_barge_in(idx)
+
+    def _in_turn(self, idx: int, voiced: bool) -> list[EndpointEvent]:
+        """SPEAKING/PAUSED: track the speech end, confirm resumptions, time the pause."""
+        if voiced:
+            return self._voiced_in_turn(idx)
+        run = self._run
+        if run is not None:
+            if idx - run.last <= self._hangover:
+                return []  # maybe more voice to come: don't end the turn under it
+            self._run = None  # a blip inside the pause: the pause goes on
+        silence = idx - self._last_voice  # whole unvoiced frames since the speech end
+        events: list[EndpointEvent] = []
+        if self._state is _State.SPEAKING and silence >= self._spec_wait:
+            if idx + 1 - self._speech_start >= self._max_turn:
+                return [self._end(idx, "max_turn")]
+            self._state = _State.PAUSED
+            start, end = self._t(self._speech_start), self._t(self._last_voice + 1)
+            events.append(SpeculativeEnd(start, end, self._t(idx + 1), self._clock.now(),
+                                         self._turn_audio()))
+        if self._state is _State.PAUSED:
+            needed, reason = self._silence_needed()
+            if silence >= needed:
+                events.append(self._end(idx, reason))
+        return events
+
+    def _voiced_in_turn(self, idx: int) -> list[EndpointEvent]:
+        run = self._run
+        if run is None and idx - self._last_voice <= self._hangover:
+            self._confirm(idx, over_bot=int(self.bot_speaking))
+        else:
+            if run is None:
+                run = self._run = _VoiceRun(start=idx, last=idx)
+            else:
+                run.voiced += 1
+                run.last = idx
+            run.over_bot += self.bot_speaking
+            if run.voiced < self._min_resume:
+                return []
+            self._run = None
+            self._confirm(run.last, over_bot=run.over_bot)
+        events: list[EndpointEvent] = []
+        if self._state is _State.PAUSED:
+            self._state = _State.SPEAKING
+            self._hint = None  # it described words the user has since added to
+            events.append(SpeechResumed(self._t(idx + 1), self._clock.now()))
+        if idx + 1 - self._speech_start >= self._hard_turn:
+            events.append(self._end(idx, "max_turn"))
+            return events
+        return events + self._check_barge_in(idx)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _confirm(self, last: int, *, over_bot: int) -> None:
+        """Voice heard up to frame `last` belongs to the turn: the speech end moves there."""
+        self._last_voice = last
+        self._barge_frames += over_bot
+
+    def _check_barge_in(self, idx: int) -> list[EndpointEvent]:
+        if self._barged or not self.bot_speaking or self._barge_frames < self._barge:
+            return []
+        self._barged = True
+        return [BargeIn(self._t(idx + 1), self._clock.now())]
+
+    def _silence_needed(self) -> tuple[int, str]:
+        p = self.policy
+        if self._hint is False:
+            wait, reason = p.incomplete_silence_s, "incomplete_timeout"
+        else:
+            wait, reason = p.end_silence_s, "complete"
+        if wait > p.max_silence_s:
+            wait, reason = p.max_silence_s, "max_silence"
+        return _frames(wait), reason
+
+    def _turn_audio(self) -> bytes:
+        end = min(self._last_voice + 1 + self._post_roll, self._n)
+        return bytes(self._buf[: (end - self._buf_start) * FRAME_BYTES])
+
+    def _end(self, idx: int, reason: str) -> TurnEnd:
+        event = TurnEnd(
+            speech_start_audio_t=self._t(self._speech_start),
+            speech_end_audio_t=self._t(self._last_voice + 1),
+            audio_t=self._t(idx + 1),
+            t=self._clock.now(),
+            audio=self._turn_audio(),
+            reason=reason,
+            hinted=self._hint is not None,
+        )
+        logger.debug("turn end (%s) after %.2f s of silence", reason, event.wait_s)
+        self.reset()
+        return event
+
+    @staticmethod
+    def _t(frame_index: int) -> float:
+        return round(frame_index * _FRAME_S, 6)
+
+
+# --- does the transcript look finished? ----------------------------------------------------------
+
+_TRAILING_OFF = frozenset({
+    "and", "but", "or", "nor", "because", "cause", "cuz", "the", "a", "an", "um", "umm", "uh",
+    "uhh", "uhm", "er", "erm", "if", "whether", "than", "my", "your", "our", "their", "its",
+    "although", "unless", "whereas",
+})
+"""Words that (almost) never end an utterance, even when the STT put a period after them."""
+_OPEN_ENDED = frozenset({
+    "so", "like", "to", "of", "with", "for", "in", "on", "at", "from", "about", "into", "onto",
+    "by", "as", "that", "which", "who", "when", "where", "while", "i", "is", "was", "are", "were",
+    "am", "be", "been", "very", "gonna", "wanna", "gotta",
+})
+"""Words that usually mean more is coming, unless a period closes the sentence ("I think so.")."""
+_PRONOUN_CONTRACTION = re.compile(
+    r"^(?:i|you|we|they|he|she|it|that|there|here|what|who|where)'(?:m|re|s|ve|ll|d)$"
+)
+_CLOSERS = "\"'”’»)]} \t\n"
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def looks_complete(text: str) -> bool:
+    """Whether a transcript looks like a finished utterance rather than one that trails off.
+
+    A trailing conjunction, article or filler ("and", "the", "um"), a pronoun contraction ("I'm"),
+    a trailing comma, dash, colon or ellipsis => False. A question or exclamation => True. A clause
+    ending in an open-ended word ("so", "to", "like") => False unless a period closes it. Anything
+    else looks complete: "he was not an ill disposed young man" must not wait for a timeout.
+    """
+    s = text.strip().rstrip(_CLOSERS)
+    if not s or s.endswith(("...", "…", ",", "-", "–", "—", ":", ";")):
+        return False
+    if s.endswith(("?", "!")):
+        return True
+    words = _WORD.findall(s.lower().replace("’", "'"))
+    if not words:
+        return False
+    last = words[-1]
+    if last in _TRAILING_OFF or _PRONOUN_CONTRACTION.match(last):
+        return False
+    return not (last in _OPEN_ENDED and not s.endswith("."))

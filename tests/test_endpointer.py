@@ -109,7 +109,8 @@ def test_one_noisy_frame_in_the_pause_neither_resumes_nor_delays_the_turn_end():
 
 def test_a_short_word_broken_by_a_60ms_stop_consonant_still_starts_a_turn():
     lis = Listener()
-    lis.feed(timeline(LEAD, ("speech", 0.16), ("silence", 0.06), ("speech", 0.16), ("silence", 1.5)))
+    word = timeline(LEAD, ("speech", 0.16), ("silence", 0.06), ("speech", 0.16))
+    lis.feed(word + timeline(("silence", 1.5)))
     assert lis.kinds() == ["SpeechStart", "SpeculativeEnd", "TurnEnd"]
     end = lis.of(TurnEnd)[0]
     assert (end.speech_start_audio_t, end.speech_end_audio_t) == pytest.approx((0.5, 0.88))

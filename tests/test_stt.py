@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from speech import concat_with_pause, say, wer, with_silence, words
 
-from voice_rp.errors import ModelError
-from voice_rp.llm import ChatMessage, GenerationOptions
-from voice_rp.models import Models
+from voice_rp.clock import FakeClock
+from voice_rp.config import Settings
+from voice_rp.errors import ModelError, VoiceMissing
+from voice_rp.llm import ChatMessage, GenerationOptions, OpenAIChatModel
+from voice_rp.llm_embedded import EmbeddedChatModel
+from voice_rp.models import Models, load_models
 from voice_rp.stt import (
     FILLER_PROMPT,
     Transcript,
@@ -216,3 +219,39 @@ def test_another_language_loads_the_multilingual_model_once() -> None:
     assert models.transcribe(audio, language="fr").text == "multilingual"
     assert len(loads) == 1
     assert loads[0].calls == ["es", "fr"]  # Whisper wants bare ISO 639-1 codes
+
+
+# --- loading everything for the server ---------------------------------------------------------
+
+
+@pytest.mark.models
+async def test_loaded_models_are_ready_for_a_first_turn(tmp_path: Path) -> None:
+    settings = Settings(stt_cache_dir=tmp_path / "cache", voices_dirs=(tmp_path / "voices",))
+    models = load_models(settings)
+    try:
+        took = await models.warm_up(clock=FakeClock())
+        assert set(took) == {"stt", "tts", "llm"}
+        assert isinstance(models.chat, EmbeddedChatModel)
+        assert models.voice() is models.voice("joe")
+        sentence = "My biggest strength is that I stay calm under pressure."
+        heard = models.transcribe(with_silence(say(sentence), 0.2, 0.3), language="en-US")
+        assert wer(sentence, heard.text) <= 0.2
+    finally:
+        models.close()
+    assert not (tmp_path / "cache").exists(), "English-only use must not assemble the base model"
+
+
+def test_a_missing_default_voice_fails_before_any_model_loads(tmp_path: Path) -> None:
+    settings = Settings(stt_model="no-such-model", voices_dirs=(tmp_path,), tts_voice="nobody")
+    with pytest.raises(VoiceMissing, match="nobody"):
+        load_models(settings)
+
+
+@pytest.mark.models
+def test_an_endpoint_setting_loads_no_local_chat_model(tmp_path: Path) -> None:
+    settings = Settings(
+        stt_cache_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1", llm_model="m"
+    )
+    models = load_models(settings)
+    assert isinstance(models.chat, OpenAIChatModel)
+    assert models.chat.name == "m @ http://127.0.0.1:9/v1"

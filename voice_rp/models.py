@@ -106,6 +106,9 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
     Raises ModelError (or LLMError for a bad endpoint setting) with a message for the user.
     """
     clock = clock or MonotonicClock()
+    voices = VoiceCatalog(settings.voices_dirs)
+    voices.find(settings.tts_voice)  # a missing voice fails at start-up, before slow loading
+
     start = clock.now()
     transcriber = WhisperTranscriber.load(
         settings.stt_model, cache_dir=settings.stt_cache_dir, options=settings.whisper
@@ -119,9 +122,6 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         )
         logger.info("multilingual speech recognition loaded in %.2f s", clock.now() - start)
         return model
-
-    voices = VoiceCatalog(settings.voices_dirs)
-    voices.find(settings.tts_voice)  # fail at start-up, not at the first reply
 
     start = clock.now()
     chat: ChatModel

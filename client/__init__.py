@@ -1,0 +1,1 @@
+"""voice-rp clients: `python -m client` (microphone or WAV files) and the browser client (web/)."""

@@ -1,0 +1,98 @@
+"""`python -m client sessions list|show ID`: the saved transcripts in the local data directory.
+
+Exit codes: 0 success, 1 no such session, 2 bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from voice_rp.storage import SessionNotFound, TranscriptStore
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m client sessions",
+        description="List and read back saved conversations (the server's transcripts).")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="the server's data directory (default: $VOICE_RP_DATA_DIR or "
+                             "~/.local/share/voice-rp)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="one line per saved session, oldest first")
+    show = sub.add_parser("show", help="print one session's transcript")
+    show.add_argument("session", metavar="ID")
+    show.add_argument("--json", action="store_true", help="print the raw JSONL records")
+    return parser
+
+
+def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
+         out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    store = TranscriptStore(args.data_dir or _default_data_dir(environ or os.environ))
+    if args.command == "list":
+        sessions = store.list_sessions()
+        if not sessions:
+            print(f"no saved sessions in {store.dir}", file=out)
+        for s in sessions:
+            state = f"ended: {s.end_reason}" if s.ended else "not ended (dropped or in progress)"
+            print(f"{s.id}  {_when(s.started)}  {s.persona}  {s.user_turns} turn(s), "
+                  f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}", file=out)
+        return 0
+    try:
+        records = store.read_session(args.session)
+    except SessionNotFound as exc:
+        print(f"voice-rp: {exc}", file=sys.stderr)
+        return 1
+    for record in records:
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), file=out)
+        else:
+            line = render(record)
+            if line:
+                print(line, file=out)
+    return 0
+
+
+def render(record: dict[str, Any]) -> str:
+    """One transcript record as a line a person reads; "" for records with nothing to show."""
+    kind, when = record.get("kind"), _when(float(record.get("t", 0)), clock_only=True)
+    if kind == "session_start":
+        return f"{when}  session {record.get('session')} with {record.get('persona')}"
+    if kind == "user":
+        return f"{when}  you: {record.get('text')}"
+    if kind == "reply":
+        cut = "  [interrupted]" if record.get("interrupted") else ""
+        return f"{when}  {record.get('speaker')}: {record.get('text')}{cut}"
+    if kind == "metrics":
+        response = (record.get("stages") or {}).get("response_ms")
+        return "" if response is None else f"{when}  (reply began after {response:.0f} ms)"
+    if kind == "error":
+        return f"{when}  error {record.get('code')}: {record.get('message')}"
+    if kind == "session_end":
+        return f"{when}  session ended: {record.get('reason')}"
+    return ""
+
+
+def _when(t: float, *, clock_only: bool = False) -> str:
+    return time.strftime("%H:%M:%S" if clock_only else "%Y-%m-%d %H:%M", time.localtime(t))
+
+
+def _default_data_dir(environ: Mapping[str, str]) -> Path:
+    from voice_rp.config import Settings
+    from voice_rp.errors import VoiceRPError
+
+    try:
+        return Settings.from_env(environ).data_dir
+    except VoiceRPError:  # an LLM setting problem is no reason not to read transcripts
+        return Path(environ.get("VOICE_RP_DATA_DIR") or Settings().data_dir).expanduser()

@@ -1,0 +1,1 @@
+"""The voice-rp websocket server (`python -m server`)."""

@@ -1,0 +1,99 @@
+"""`python -m server`: serve voice-rp conversations over websockets (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from server.app import InsecureBind, ServerConfig, VoiceServer
+from server.http import AccessPolicy
+from server.limits import ServerLimits
+from voice_rp.errors import VoiceRPError
+
+log = logging.getLogger("voice_rp.server")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m server",
+        description="Serve voice-rp conversations over websockets, the browser client at / and "
+                    "GET /healthz on the same port.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1; any other needs --token)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free port)")
+    p.add_argument("--token", default=None,
+                   help="access token clients must send (default: $VOICE_RP_TOKEN)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                   help="also accept browser pages from ORIGIN, e.g. https://example.org "
+                        "(repeatable; '*' allows any); same-origin and localhost pages always work")
+    p.add_argument("--max-sessions", type=int, default=ServerLimits.max_sessions,
+                   help=f"concurrent conversations (default {ServerLimits.max_sessions})")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="where transcripts are saved (default: $VOICE_RP_DATA_DIR or "
+                        "~/.local/share/voice-rp)")
+    p.add_argument("--personas", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra persona directory (repeatable)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p.parse_args(argv)
+
+
+def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceServer:
+    """The server the command line and environment describe (models load on start())."""
+    from server.wiring import ModelConversations
+    from voice_rp.config import Settings
+    from voice_rp.persona import builtin_dirs, user_persona_dir
+    from voice_rp.storage import TranscriptStore
+
+    settings = Settings.from_env(environ)
+    token = args.token or environ.get("VOICE_RP_TOKEN", "").strip() or None
+    persona_dirs = [*builtin_dirs(user_persona_dir(environ)), *args.personas]
+    config = ServerConfig(
+        host=args.host, port=args.port,
+        access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin)),
+        limits=ServerLimits(max_sessions=args.max_sessions),
+    )
+    store = TranscriptStore(args.data_dir or settings.data_dir)
+    return VoiceServer(config, store=store,
+                       load=lambda: ModelConversations.load(settings, persona_dirs))
+
+
+async def serve_until_signalled(server: VoiceServer) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    print(f"voice-rp server on {server.url} (websocket {server.ws_url}); "
+          f"browser client at {server.url}/ ; loading models...", file=sys.stderr, flush=True)
+    await stop.wait()
+    await server.stop()
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    args = parse_args(argv)
+    environ = os.environ if environ is None else environ
+    logging.basicConfig(level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+    try:
+        server = build_server(args, environ)
+    except (InsecureBind, VoiceRPError) as exc:
+        print(f"voice-rp server: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve_until_signalled(server))
+    except OSError as exc:
+        print(f"voice-rp server: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The voice-rp server: one port for websocket conversations, /healthz and the browser client."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
+
+from server import http
+from server.limits import ServerLimits
+from server.session import ConversationFactory, Session
+from voice_rp import protocol as proto
+from voice_rp.clock import Clock, MonotonicClock
+from voice_rp.errors import ModelError
+from voice_rp.storage import TranscriptStore
+
+logger = logging.getLogger("voice_rp.server")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765  # 0 picks a free port (tests)
+    access: http.AccessPolicy = field(default_factory=http.AccessPolicy)
+    limits: ServerLimits = field(default_factory=ServerLimits)
+    web_dir: Path = http.WEB_DIR
+
+
+class InsecureBind(ValueError):
+    """Refusing to listen beyond this machine without an access token."""
+
+
+class VoiceServer:
+    """Serves conversations. `load` makes the conversation factory (loads models) once, at start."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        load: Callable[[], Awaitable[ConversationFactory]],
+        store: TranscriptStore,
+        clock: Clock | None = None,
+    ) -> None:
+        if not http.is_loopback(config.host) and not config.access.token:
+            raise InsecureBind(
+                f"refusing to listen on {config.host} without an access token: anyone who can "
+                "reach this machine could talk to it. Pass --token or set VOICE_RP_TOKEN "
+                "(or bind to 127.0.0.1)")
+        self.config = config
+        self.store = store
+        self._load = load
+        self._clock = clock or MonotonicClock()
+        self._sessions: dict[str, Session] = {}
+        self._server: Server | None = None
+        self._loading: asyncio.Task[ConversationFactory] | None = None
+        self._stopping = False
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen at once (so /healthz can say "loading") and load the models in the background."""
+        self._loading = asyncio.create_task(self._load_models())
+        self._server = await serve(
+            self._handle, self.config.host, self.config.port,
+            process_request=self._process_request,
+            max_size=self.config.limits.hard_max_message_bytes,
+            compression=None,  # PCM barely compresses; deflate would cost CPU the models need
+            logger=logging.getLogger("voice_rp.server.websockets"),
+        )
+        logger.info("listening on %s (websocket %s)", self.url, self.ws_url)
+
+    async def _load_models(self) -> ConversationFactory:
+        try:
+            factory = await self._load()
+        except Exception:
+            logger.exception("models could not be loaded; conversations will be refused")
+            raise
+        logger.info("models ready")
+        return factory
+
+    async def stop(self) -> None:
+        """End every session (clients get session_end, transcripts are closed), then close."""
+        if self._stopping:
+            return
+        self._stopping = True
+        logger.info("shutting down %d session(s)", len(self._sessions))
+        sessions = list(self._sessions.values())
+        if sessions:
+            await asyncio.wait([asyncio.create_task(s.shutdown()) for s in sessions],
+                               timeout=self.config.limits.close_timeout_s)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+        logger.info("stopped")
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1) + "/ws"
+
+    @property
+    def ready(self) -> bool:
+        return (self._loading is not None and self._loading.done()
+                and not self._loading.cancelled() and self._loading.exception() is None)
+
+    async def wait_ready(self) -> None:
+        """Wait until the models are loaded; raises whatever loading raised."""
+        assert self._loading is not None, "start() first"
+        await asyncio.shield(self._loading)
+
+    # -- connections ------------------------------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = http.request_path(request)
+        if not http.is_websocket(request):
+            if path == "/healthz":
+                return http.json_response(200 if self.ready else 503, self.health())
+            return http.static_response(path, self.config.web_dir)
+        if path not in http.WEBSOCKET_PATHS:
+            return http.json_response(404, {"error": {"code": "not_found", "message":
+                                                      "conversations are served at /ws"}})
+        rejection = self.config.access.check(request)
+        if rejection is not None:
+            logger.warning("refused a connection from %s: %s", connection.remote_address,
+                           rejection.code)
+            return http.rejection_response(rejection)
+        return None
+
+    def health(self) -> dict[str, object]:
+        error = None
+        if self._loading is not None and self._loading.done() and not self._loading.cancelled():
+            exc = self._loading.exception()
+            error = None if exc is None else str(exc)
+        return {"ready": self.ready, "loading": not self.ready and error is None,
+                "error": error, "protocol": proto.PROTOCOL, "sessions": len(self._sessions),
+                "max_sessions": self.config.limits.max_sessions}
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        limits = self.config.limits
+        if self._stopping or len(self._sessions) >= limits.max_sessions:
+            why = "shutting down" if self._stopping else f"already {len(self._sessions)} sessions"
+            await ws.send(proto.encode(proto.error_message(
+                proto.SERVER_BUSY, f"the server is busy ({why}); try again later", fatal=True)))
+            await ws.close(1013, "try again later")
+            return
+        session = Session(ws, self.store.new_id(), factory=self._factory, store=self.store,
+                          limits=limits, clock=self._clock, logger=logger)
+        self._sessions[session.id] = session
+        session.log.info("connected from %s", ws.remote_address)
+        try:
+            await session.serve()
+        finally:
+            del self._sessions[session.id]
+
+    async def _factory(self) -> ConversationFactory:
+        """The conversation factory, waiting for models still loading."""
+        assert self._loading is not None
+        try:
+            async with asyncio.timeout(self.config.limits.model_wait_s):
+                return await asyncio.shield(self._loading)
+        except TimeoutError:
+            raise ModelError("the models are still loading; try again in a moment") from None
+        except Exception as exc:
+            raise ModelError(f"the models could not be loaded: {exc}") from exc

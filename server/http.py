@@ -1,0 +1,121 @@
+"""The HTTP side of the server's port: access checks, /healthz and the browser client's files."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from voice_rp import protocol as proto
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "client" / "web"
+WEBSOCKET_PATHS = ("/", "/ws")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def is_loopback(host: str) -> bool:
+    """True if binding to `host` only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a hostname may resolve to anything: treat it as public
+
+
+@dataclass(frozen=True)
+class Rejection:
+    status: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """Who may open a conversation: token and browser Origin checks."""
+
+    token: str | None = None
+    allowed_origins: frozenset[str] = frozenset()
+    """Extra browser origins allowed besides same-origin and localhost pages ("*" allows any)."""
+
+    def check(self, request: Request) -> Rejection | None:
+        origin = request.headers.get("Origin")
+        if origin is not None and not self._origin_ok(origin, request.headers.get("Host", "")):
+            return Rejection(403, proto.BAD_ORIGIN,
+                             f"Origin {origin} may not open conversations on this server; start "
+                             "it with --allow-origin to allow that page")
+        if self.token is not None and not hmac.compare_digest(
+                _request_token(request).encode(), self.token.encode()):
+            return Rejection(401, proto.UNAUTHORIZED,
+                             "this server needs an access token: send 'Authorization: Bearer "
+                             "TOKEN' or add ?token=TOKEN to the URL")
+        return None
+
+    def _origin_ok(self, origin: str, host: str) -> bool:
+        if "*" in self.allowed_origins or origin in self.allowed_origins:
+            return True
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return False  # e.g. "null" from file:// pages
+        # Same origin: the page was served by this very server.
+        if parts.netloc.lower() == host.lower():
+            return True
+        return (parts.hostname or "").lower() in _LOCAL_HOSTS
+
+
+def _request_token(request: Request) -> str:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    # Browsers cannot set headers on a WebSocket, so the token may come in the query string.
+    values = parse_qs(urlsplit(request.path).query).get("token", [])
+    return values[0] if values else ""
+
+
+def is_websocket(request: Request) -> bool:
+    return "websocket" in request.headers.get("Upgrade", "").lower()
+
+
+def request_path(request: Request) -> str:
+    return urlsplit(request.path).path or "/"
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response:
+    return _response(status, json.dumps(body).encode(), "application/json")
+
+
+def rejection_response(rejection: Rejection) -> Response:
+    return json_response(rejection.status, {"error": {"code": rejection.code,
+                                                      "message": rejection.message}})
+
+
+def static_response(path: str, web_dir: Path = WEB_DIR) -> Response:
+    """A file of the browser client, or 404. Only plain files directly in `web_dir` are served."""
+    name = "index.html" if path in ("", "/") else path.lstrip("/")
+    target = web_dir / name
+    if "/" in name or name.startswith(".") or not target.is_file():
+        return json_response(404, {"error": {"code": "not_found", "message": f"no page {path}"}})
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind.endswith("javascript"):
+        kind += "; charset=utf-8"
+    return _response(200, target.read_bytes(), kind)
+
+
+def _response(status: int, body: bytes, content_type: str) -> Response:
+    headers = Headers()
+    headers["Content-Type"] = content_type
+    headers["Content-Length"] = str(len(body))
+    headers["Cache-Control"] = "no-store"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Connection"] = "close"
+    reason = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+              405: "Method Not Allowed", 503: "Service Unavailable"}.get(status, "Error")
+    return Response(status, reason, headers, body)

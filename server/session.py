@@ -1,0 +1,269 @@
+"""One client connection: protocol checks in, conversation events out, transcript saved on the way.
+
+A session owns three tasks: the receive loop (this coroutine), the conversation's `run()` and the
+forwarder that turns conversation events into wire messages. Anything that goes wrong here is
+answered on this connection only; other sessions never notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from server.limits import ServerLimits
+from voice_rp import events as ev
+from voice_rp import protocol as proto
+from voice_rp.clock import Clock
+from voice_rp.errors import VoiceRPError
+from voice_rp.storage import SessionLog, TranscriptStore
+
+
+class ConversationLike(Protocol):
+    """What a session needs of voice_rp.conversation.Conversation (a fake in tests)."""
+
+    async def run(self) -> None: ...
+    def push_audio(self, frame: bytes) -> None: ...
+    def played(self, turn: int, played_ms: float) -> None: ...
+    def events(self) -> AsyncIterator[ev.Event]: ...
+    async def close(self, reason: str = "closed") -> None: ...
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A conversation ready to run and what the client is told about it."""
+
+    conversation: ConversationLike
+    persona: dict[str, Any] = field(default_factory=dict)
+
+
+class ConversationFactory(Protocol):
+    """Creates conversations on loaded models; raises VoiceRPError (with a code) if it cannot."""
+
+    def open(self, persona: str, options: dict[str, Any]) -> Awaitable[Opened]: ...
+
+
+class SessionLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return "[session " + str(self.extra["session"]) + "] " + str(msg), kwargs  # type: ignore[index]
+
+
+class Session:
+    def __init__(
+        self,
+        ws: ServerConnection,
+        session_id: str,
+        *,
+        factory: Callable[[], Awaitable[ConversationFactory]],
+        store: TranscriptStore,
+        limits: ServerLimits,
+        clock: Clock,
+        logger: logging.Logger,
+    ) -> None:
+        self.ws = ws
+        self.id = session_id
+        self._factory = factory
+        self._store = store
+        self._limits = limits
+        self._clock = clock
+        self.log = SessionLogger(logger, {"session": session_id})
+        self._limiter = proto.FrameRateLimiter(
+            rate=limits.audio_rate, burst_ms=limits.audio_burst_ms,
+            error_interval_s=limits.error_interval_s)
+        self._conv: ConversationLike | None = None
+        self._transcript: SessionLog | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        self._forward_task: asyncio.Task[None] | None = None
+        self._close_code = 1000
+        self._ending = False
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """Serve the connection until the client leaves, the scenario ends or the server stops."""
+        reason = "disconnected"
+        try:
+            reason = await self._receive_loop()
+        except ConnectionClosed as exc:
+            self.log.info("connection closed (%s)", exc.rcvd.code if exc.rcvd else "no close frame")
+        except Exception as exc:  # one broken session must not take the server down
+            self.log.exception("session failed")
+            await self._send(proto.error_message(proto.INTERNAL_ERROR,
+                                                 f"internal error: {type(exc).__name__}",
+                                                 fatal=True))
+            reason = "error"
+        finally:
+            await self._finish(reason)
+
+    async def shutdown(self, reason: str = "server_shutdown") -> None:
+        """Server stopping: end the conversation so the client gets session_end, then close."""
+        self._close_code = 1001
+        if self._conv is None:
+            await self.ws.close(1001, "server shutting down")
+            return
+        await self._close_conversation(reason)
+        if self._forward_task is not None:
+            # session_end must be on the wire before the server closes the connection.
+            await asyncio.wait([self._forward_task], timeout=self._limits.close_timeout_s)
+
+    async def _finish(self, reason: str) -> None:
+        await self._close_conversation(reason)
+        if self._forward_task is not None:
+            try:
+                await asyncio.wait_for(self._forward_task, self._limits.close_timeout_s)
+            except TimeoutError:
+                self.log.warning("conversation did not report its end in time")
+        for task in (self._run_task, self._forward_task):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if self._transcript is not None and not self._transcript.closed:
+            await asyncio.to_thread(self._transcript.end, reason)
+        await self.ws.close(self._close_code)
+
+    async def _close_conversation(self, reason: str) -> None:
+        if self._conv is None or self._ending:
+            return
+        self._ending = True
+        try:
+            await asyncio.wait_for(self._conv.close(reason), self._limits.close_timeout_s)
+        except TimeoutError:
+            self.log.warning("conversation took too long to close")
+        except Exception:
+            self.log.exception("conversation failed while closing")
+
+    # -- client → server ------------------------------------------------------------------------
+
+    async def _receive_loop(self) -> str:
+        while True:
+            if self._conv is None:
+                try:
+                    async with asyncio.timeout(self._limits.start_timeout_s):
+                        message = await self.ws.recv()
+                except TimeoutError:
+                    await self._error(proto.NOT_STARTED, "no start message within "
+                                      f"{self._limits.start_timeout_s:g} s", fatal=True)
+                    return "no_start"
+            else:
+                message = await self.ws.recv()
+            if len(message) > self._limits.max_message_bytes:
+                await self._error(proto.MESSAGE_TOO_LARGE, f"message of {len(message)} bytes; "
+                                  f"the limit is {self._limits.max_message_bytes}")
+                continue
+            if isinstance(message, bytes):
+                await self._on_audio(message)
+                continue
+            try:
+                parsed = proto.parse_client_message(message)
+            except proto.ProtocolError as exc:
+                await self._error(exc.code, str(exc), fatal=exc.fatal)
+                if exc.fatal:
+                    return "protocol_error"
+                continue
+            if isinstance(parsed, proto.End):
+                return "client_end"
+            if isinstance(parsed, proto.Start):
+                if not await self._start(parsed) and self._close_code != 1000:
+                    return "error"
+            elif self._conv is None:
+                await self._error(proto.NOT_STARTED, "send start before played")
+            else:
+                self._conv.played(parsed.turn, parsed.ms)
+
+    async def _on_audio(self, frame: bytes) -> None:
+        if self._conv is None:
+            await self._error(proto.NOT_STARTED, "audio before start: send a start message first")
+            return
+        try:
+            proto.check_frame(frame)
+        except proto.ProtocolError as exc:
+            await self._error(exc.code, str(exc))
+            return
+        now = self._clock.now()
+        if self._limiter.allow(now):
+            self._conv.push_audio(frame)
+            return
+        dropped = self._limiter.report_due(now)
+        if dropped:
+            await self._error(proto.FRAME_RATE_EXCEEDED,
+                              f"audio arrives faster than {self._limits.audio_rate:g}x real time; "
+                              f"dropped {dropped} frame(s): send 20 ms frames at real-time pace")
+
+    async def _start(self, start: proto.Start) -> bool:
+        if self._conv is not None:
+            await self._error(proto.ALREADY_STARTED, "this connection already has a session")
+            return False
+        try:
+            factory = await self._factory()
+            opened = await factory.open(start.persona, start.options)
+        except VoiceRPError as exc:
+            fatal = exc.code in (proto.MODEL_UNAVAILABLE, proto.INTERNAL_ERROR)
+            await self._error(exc.code, str(exc), fatal=fatal)
+            if fatal:
+                self._close_code = 1011
+            return False
+        self._conv = opened.conversation
+        persona_name = str(opened.persona.get("name", start.persona))
+        self._transcript = await asyncio.to_thread(
+            self._store.open_session, persona=persona_name, session_id=self.id,
+            protocol=proto.PROTOCOL, options=start.options)
+        self.log.info("started with persona %s", persona_name)
+        await self._send({
+            "type": "ready", "protocol": proto.PROTOCOL, "session": self.id,
+            "notice": proto.AI_NOTICE, "persona": opened.persona,
+            "audio": {"format": "pcm16", "sample_rate": 16000, "channels": 1, "frame_ms": 20},
+            "limits": {"audio_rate": self._limits.audio_rate,
+                       "audio_burst_ms": self._limits.audio_burst_ms,
+                       "max_message_bytes": self._limits.max_message_bytes},
+        })
+        self._forward_task = asyncio.create_task(self._forward(self._conv))
+        self._run_task = asyncio.create_task(self._run(self._conv))
+        return True
+
+    # -- server → client ------------------------------------------------------------------------
+
+    async def _run(self, conv: ConversationLike) -> None:
+        try:
+            await conv.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.log.exception("conversation failed")
+            await self._error(proto.INTERNAL_ERROR, f"the conversation failed: {exc}", fatal=True)
+            self._close_code = 1011
+            await self._close_conversation("error")
+
+    async def _forward(self, conv: ConversationLike) -> None:
+        async for event in conv.events():
+            if self._transcript is not None and not isinstance(event, ev.AudioChunk):
+                # Saved before it is sent: what the client saw is always on disk.
+                await asyncio.to_thread(self._transcript.record_event, event)
+            if isinstance(event, ev.ErrorEvent):
+                self.log.warning("conversation error %s: %s", event.code, event.message)
+            await self._send(proto.event_message(event))
+            if isinstance(event, ev.SessionEnded):
+                self.log.info("session ended: %s", event.reason)
+                # The receive loop sees the close and returns; _finish does the rest.
+                await self.ws.close(self._close_code)
+                return
+
+    async def _error(self, code: str, message: str, *, fatal: bool = False) -> None:
+        self.log.info("error sent to client %s: %s", code, message)
+        # Only fatal ones reach the transcript: the rest are about the client program, and a
+        # buggy client could otherwise make us fsync once per frame.
+        if fatal and self._transcript is not None:
+            await asyncio.to_thread(self._transcript.write, "error", code=code, message=message,
+                                    fatal=fatal)
+        await self._send(proto.error_message(code, message, fatal=fatal))
+
+    async def _send(self, message: dict[str, Any] | bytes) -> None:
+        data = message if isinstance(message, bytes) else proto.encode(message)
+        # A closed connection is noticed by the receive loop; the transcript is still written.
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.send(data)

@@ -1,0 +1,94 @@
+"""The real conversation factory: bundled or configured models, shipped and user personas."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from server.session import Opened
+from voice_rp import protocol as proto
+from voice_rp.clock import Clock, MonotonicClock
+from voice_rp.config import Settings
+from voice_rp.conversation import Conversation, ConversationOptions
+from voice_rp.errors import PersonaError, UnknownPersona
+from voice_rp.models import Models, load_models
+from voice_rp.persona import DIFFICULTIES, Persona, find_persona
+
+# Clients name personas; they never hand the server a file path to read.
+_PERSONA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_FILLER_PROMPT = "Um, uh, so, like, you know, I mean..."
+
+OPTION_HELP = {
+    "difficulty": f"one of {', '.join(DIFFICULTIES)}",
+    "opening_line": "true/false: whether the persona speaks first (default true)",
+    "keep_fillers": "true/false: ask speech recognition to keep 'um' and 'uh' (default false)",
+}
+
+
+class ModelConversations:
+    """Opens conversations on models loaded once and shared by every session."""
+
+    def __init__(self, models: Models, persona_dirs: Sequence[Path], *,
+                 clock: Clock | None = None) -> None:
+        self.models = models
+        self.persona_dirs = list(persona_dirs)
+        self.clock = clock or MonotonicClock()
+
+    @classmethod
+    async def load(cls, settings: Settings, persona_dirs: Sequence[Path]) -> ModelConversations:
+        """Load the models in a worker thread and warm them up, so no user waits on a cold one."""
+        models = await asyncio.to_thread(load_models, settings)
+        await models.warm_up()
+        return cls(models, persona_dirs)
+
+    async def open(self, persona: str, options: dict[str, Any]) -> Opened:
+        conv_options, difficulty = conversation_options(options)
+        if not _PERSONA_NAME.match(persona):
+            raise UnknownPersona(f"persona must be a name such as 'interviewer', got {persona!r}; "
+                                 "persona files cannot be loaded over the network")
+        found: Persona = await asyncio.to_thread(find_persona, persona, self.persona_dirs)
+        if difficulty is not None:
+            found = found.with_difficulty(difficulty)
+        conversation = Conversation(models=self.models, persona=found, clock=self.clock,
+                                    options=conv_options)
+        speaks_first = conv_options.speak_opening_line and bool(found.scenario.opening_line)
+        return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first})
+
+
+def conversation_options(options: dict[str, Any]) -> tuple[ConversationOptions, str | None]:
+    """The client's start options as ConversationOptions (+ difficulty); unknown keys refused."""
+    unknown = sorted(set(options) - set(OPTION_HELP))
+    if unknown:
+        known = "; ".join(f"{k}: {v}" for k, v in OPTION_HELP.items())
+        raise proto.ProtocolError(proto.BAD_MESSAGE,
+                                  f"unknown option(s) {', '.join(unknown)}; known options: {known}")
+    for key in ("opening_line", "keep_fillers"):
+        if key in options and not isinstance(options[key], bool):
+            raise proto.ProtocolError(proto.BAD_MESSAGE, f"option {key} must be true or false")
+    difficulty = options.get("difficulty")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise PersonaError(f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}",
+                           field="difficulty")
+    return ConversationOptions(
+        speak_opening_line=options.get("opening_line", True),
+        stt_prompt=_FILLER_PROMPT if options.get("keep_fillers") else None,
+    ), difficulty
+
+
+def persona_info(persona: Persona) -> dict[str, Any]:
+    """What the client is told about the persona in `ready`."""
+    return {
+        "id": persona.id,
+        "name": persona.name,
+        "title": persona.title,
+        "kind": persona.kind,
+        "language": persona.language,
+        "difficulty": persona.difficulty,
+        "turn_taking": persona.turn_taking,
+        "speakers": [s.name for s in persona.speakers()],
+        "setting": persona.scenario.setting,
+        "objective": persona.scenario.objective,
+    }

@@ -179,6 +179,13 @@ def test_bad_yaml_syntax_names_file_and_line(tmp_path: Path) -> None:
     assert str(path) in str(caught.value)
 
 
+def test_unquoted_colon_in_text_gets_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "character:\n  name: Ada\n  background: Role: engineer\n")
+    with pytest.raises(PersonaError, match="put text that contains ': ' in quotes") as caught:
+        load_persona(path)
+    assert caught.value.field == "line 3, column 19"  # the second colon
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [("", "the file is empty"), ("- a\n- b\n", "expected a mapping, got a list")],

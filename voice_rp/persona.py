@@ -374,6 +374,8 @@ def load_persona(path: Path) -> Persona:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if "mapping values are not allowed" in problem:
+            problem += " (put text that contains ': ' in quotes)"
         raise PersonaError(f"invalid YAML: {problem}", source=source, field=where) from None
     return parse_persona(data, source=source, persona_id=path.stem)
 

@@ -33,8 +33,8 @@ class Models:
     """Loads the multilingual transcriber; called at most once, on first need."""
     multilingual: bool = False
     """True if `transcriber` already understands every language."""
-    _multilingual: Transcriber | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _multilingual: Transcriber | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def transcribe(
         self, samples: np.ndarray, *, language: str | None = None, prompt: str | None = None

@@ -40,7 +40,7 @@ class Reply:
         return sum(p.duration_ms for p in self.pieces)
 
     def heard_text(self, played_ms: float | None = None) -> str:
-        """The reply's text up to `played_ms` of audio; a half-played piece keeps its heard words."""
+        """The text up to `played_ms` of audio; a half-played piece keeps its heard words."""
         limit = self.audio_ms if played_ms is None else played_ms
         words: list[str] = []
         for p in self.pieces:

@@ -1,0 +1,476 @@
+"""One voice conversation: endpointing, speculative turns, replies, barge-in, ending.
+
+The server feeds `push_audio` with 20 ms frames and forwards `events()` to the client. Decisions
+come from the I/O-free parts (Endpointer, SentenceChunker, TurnTracker); this class wires them to
+the models and owns every task it starts.
+
+Speculation: at the first short silence the endpointer emits SpeculativeEnd and a turn *attempt*
+starts at once (STT, then LLM, chunking and TTS). Its events are held back until the endpointer
+confirms the end of the turn, then released; if the user goes on, the attempt is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from voice_rp import endpointer as ep
+from voice_rp import events as ev
+from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, pcm16_to_float
+from voice_rp.chunker import ChunkPolicy, Piece
+from voice_rp.clock import Clock
+from voice_rp.errors import LLMError, VoiceRPError
+from voice_rp.feedback import SessionStats
+from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.models import Models
+from voice_rp.persona import Persona, Speaker
+from voice_rp.prompt import build_messages, closing_line, opening_line
+from voice_rp.reply import Playback, ReplyTimes, speak_reply
+from voice_rp.session_end import EndingRules
+from voice_rp.turns import TurnTracker
+
+log = logging.getLogger(__name__)
+
+_CLOSING_INSTRUCTION = (
+    "The session is over now. In one or two short sentences, thank the user warmly and say goodbye."
+)
+
+
+@dataclass(frozen=True)
+class ConversationOptions:
+    """Tuning knobs; defaults are what the latency benchmark measured best on a 2-core CPU."""
+
+    turn_policy: ep.TurnPolicy | None = None  # None: from the persona's turn-taking
+    chunk_policy: ChunkPolicy = field(default_factory=ChunkPolicy)
+    max_ahead_s: float = 4.0  # synthesise at most this far ahead of playback
+    speculative: bool = True  # start STT + reply at the first short silence
+    speak_opening_line: bool = True
+    stt_prompt: str | None = None  # e.g. "Um, uh, so..." to keep fillers for feedback
+    talk_tail_s: float = 8.0  # during a talk, speculative STT looks only at the last seconds
+    user_name: str = "you"
+    is_speech: Callable[[bytes], bool] | None = None  # None: webrtcvad
+
+
+@dataclass
+class _Attempt:
+    """A reply in the making for one user turn (or the opening line, with no audio)."""
+
+    turn: int
+    audio: bytes
+    speech_end: float  # clock time of the true end of the user's speech
+    speech_end_audio_t: float = 0.0
+    committed: asyncio.Event = field(default_factory=asyncio.Event)
+    held: list[ev.Event] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+    user_text: str | None = None
+    delivered_audio: bool = False
+    closing: bool = False
+    marks: dict[str, float] = field(default_factory=dict)
+    times: ReplyTimes = field(default_factory=ReplyTimes)
+    playback: Playback | None = None
+    piece_text: str = ""
+
+
+def policy_for(persona: Persona) -> ep.TurnPolicy:
+    presets = {
+        "conversational": ep.TurnPolicy.conversational,
+        "patient": ep.TurnPolicy.patient,
+        "monologue": ep.TurnPolicy.monologue,
+    }
+    return presets.get(persona.turn_taking, ep.TurnPolicy.conversational)()
+
+
+class Conversation:
+    def __init__(
+        self,
+        *,
+        models: Models,
+        persona: Persona,
+        clock: Clock,
+        options: ConversationOptions | None = None,
+    ) -> None:
+        self.models = models
+        self.persona = persona
+        self.clock = clock
+        self.options = options or ConversationOptions()
+        self.tracker = TurnTracker()
+        self.stats = SessionStats(started_at=clock.now())
+        self.ending = EndingRules.for_persona(persona)
+        self._in_talk = persona.turn_taking == "monologue"
+        self._endpointer = self._new_endpointer()
+        self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._attempt: _Attempt | None = None  # the speculative or committed user-turn attempt
+        self._active: _Attempt | None = None  # the committed reply being produced or played
+        self._carry = b""  # speech from a turn cancelled before any reply audio: merged into next
+        self._audio_t = 0.0
+        self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
+        self._assistant_turns = 0
+        self._closed = asyncio.Event()
+        self._ended = False
+
+    # -- public API ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Speak the opening line, then serve turns until close() or the scenario ends."""
+        self._emit(ev.StateChanged("listening"))
+        line = opening_line(self.persona, user_name=self.options.user_name)
+        if self.options.speak_opening_line and line:
+            self._start_scripted_line(line)
+        await self._closed.wait()
+
+    def push_audio(self, frame: bytes) -> None:
+        """Feed one 20 ms PCM16 16 kHz mono frame (640 bytes)."""
+        if len(frame) != FRAME_BYTES:
+            raise ValueError(
+                f"audio frames must be {FRAME_BYTES} bytes (20 ms of 16 kHz PCM16 mono), "
+                f"got {len(frame)}"
+            )
+        if self._ended:
+            return
+        self._audio_t += FRAME_MS / 1000.0
+        self._wall.append((self._audio_t, self.clock.now()))
+        self._endpointer.bot_speaking = self._active is not None
+        for event in self._endpointer.push(frame):
+            self._on_endpoint(event)
+
+    def played(self, turn: int, played_ms: float) -> None:
+        self.tracker.played(turn, played_ms)
+
+    async def events(self) -> AsyncIterator[ev.Event]:
+        while (event := await self._events.get()) is not None:
+            yield event
+
+    async def close(self, reason: str = "closed") -> None:
+        if self._closed.is_set():
+            return
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5.0)
+        if not self._ended:
+            self._finish_session(reason)
+        self._closed.set()
+
+    # -- endpointing --------------------------------------------------------------------------
+
+    def _new_endpointer(self) -> ep.Endpointer:
+        policy = self.options.turn_policy
+        if policy is None:
+            policy = policy_for(self.persona)
+            if self.persona.turn_taking == "monologue" and not self._in_talk:
+                policy = ep.TurnPolicy.conversational()
+        return ep.Endpointer(policy, clock=self.clock, is_speech=self.options.is_speech)
+
+    def _wall_time(self, audio_t: float) -> float:
+        """Clock time at which the frame ending at `audio_t` arrived."""
+        for t_audio, t_wall in reversed(self._wall):
+            if t_audio <= audio_t + 1e-6:
+                return t_wall
+        return self._wall[0][1] if self._wall else self.clock.now()
+
+    def _on_endpoint(self, event: object) -> None:
+        if isinstance(event, ep.SpeechStart):
+            self._emit(ev.SpeechStarted(turn=self.tracker.peek_turn(), t=event.t))
+        elif isinstance(event, ep.SpeculativeEnd):
+            if self.options.speculative:
+                self._start_attempt(event.audio, event.speech_end_audio_t, committed=False)
+        elif isinstance(event, ep.SpeechResumed):
+            self._drop_speculation()
+        elif isinstance(event, ep.TurnEnd):
+            attempt = self._attempt
+            if (attempt is not None and not attempt.committed.is_set()
+                    and attempt.task is not None and not attempt.task.done()
+                    and attempt.speech_end_audio_t == event.speech_end_audio_t):
+                self._commit(attempt)
+            else:
+                self._drop_speculation()
+                self._start_attempt(event.audio, event.speech_end_audio_t, committed=True)
+            if self._in_talk:
+                self._end_talk()
+        elif isinstance(event, ep.BargeIn):
+            self._barge_in()
+
+    def _drop_speculation(self) -> None:
+        attempt = self._attempt
+        if attempt is not None and not attempt.committed.is_set():
+            self._cancel(attempt)
+            self._attempt = None
+
+    def _end_talk(self) -> None:
+        """The audience persona's talk is over: from now on, questions and answers."""
+        self._in_talk = False
+        self._endpointer = self._new_endpointer()
+
+    # -- attempts -----------------------------------------------------------------------------
+
+    def _start_attempt(self, audio: bytes, speech_end_audio_t: float, *, committed: bool) -> None:
+        if self._carry:
+            gap = b"\x00" * (FRAME_BYTES * 15)  # 300 ms between the merged parts
+            audio = self._carry + gap + audio
+        attempt = _Attempt(
+            turn=self.tracker.new_turn(), audio=audio,
+            speech_end=self._wall_time(speech_end_audio_t), speech_end_audio_t=speech_end_audio_t,
+        )
+        attempt.marks["start"] = self.clock.now()
+        self._attempt = attempt
+        attempt.task = self._spawn(self._answer(attempt))
+        if committed:
+            self._commit(attempt)
+
+    def _start_scripted_line(self, text: str, *, closing: bool = False) -> None:
+        attempt = _Attempt(turn=self.tracker.new_turn(), audio=b"", speech_end=self.clock.now(),
+                           closing=closing)
+        attempt.task = self._spawn(self._say(attempt, text))
+        self._commit(attempt)
+
+    def _commit(self, attempt: _Attempt) -> None:
+        """The turn really ended: the attempt's reply becomes the one the user hears."""
+        if self._active is not None and self._active is not attempt:
+            self._interrupt(self._active)
+        attempt.marks["committed"] = self.clock.now()
+        attempt.committed.set()
+        self._active = attempt
+        speaker = self._speaker()
+        self.tracker.begin_reply(attempt.turn, speaker.name, None)
+        self._emit(ev.StateChanged("thinking"))
+        held, attempt.held = attempt.held, []
+        for event in held:
+            self._deliver(attempt, event)
+
+    def _emit_for(self, attempt: _Attempt, event: ev.Event) -> None:
+        if attempt.committed.is_set():
+            self._deliver(attempt, event)
+        else:
+            attempt.held.append(event)
+
+    def _deliver(self, attempt: _Attempt, event: ev.Event) -> None:
+        if isinstance(event, ev.UserTranscript) and self.tracker.reply is not None:
+            self.tracker.reply.user_text = event.text
+            self.stats.user_turn(event.text, len(attempt.audio) / 2 / SAMPLE_RATE)
+        elif isinstance(event, ev.AudioStart) and not attempt.delivered_audio:
+            attempt.delivered_audio = True
+            attempt.marks["audio_sent"] = self.clock.now()
+            self._carry = b""
+            self._emit(ev.StateChanged("speaking"))
+        if isinstance(event, ev.AudioStart):
+            attempt.piece_text = event.text
+        elif isinstance(event, ev.AudioEnd):
+            self.tracker.add_piece(attempt.piece_text, event.duration_ms)
+            if attempt.playback is not None:
+                attempt.playback.sent(event.duration_ms)
+        self._emit(event)
+
+    async def _answer(self, attempt: _Attempt) -> None:
+        """STT, then the reply: everything for one user turn."""
+        samples = pcm16_to_float(attempt.audio)
+        if not attempt.committed.is_set() and self._in_talk:
+            samples = samples[-int(self.options.talk_tail_s * SAMPLE_RATE):]
+        t0 = self.clock.now()
+        transcript = await asyncio.to_thread(
+            self.models.transcribe, samples, language=self.persona.language,
+            prompt=self.options.stt_prompt,
+        )
+        attempt.marks["stt_done"] = self.clock.now()
+        attempt.marks["stt_s"] = attempt.marks["stt_done"] - t0
+        text = transcript.text.strip()
+        if not attempt.committed.is_set():
+            self._endpointer.hint(text, speech_end_audio_t=attempt.speech_end_audio_t)
+            if self._in_talk:
+                if self.ending.talk_ended(text):
+                    # An explicit closing phrase ends the talk without waiting for a long pause.
+                    self._end_talk()
+                    self._speculative_restart(attempt)
+                return  # during a talk, nothing is said until it ends
+            await attempt.committed.wait()
+        if not text:
+            self._finish_attempt(attempt, interrupted=False)
+            return
+        attempt.user_text = text
+        self._emit_for(attempt, ev.UserTranscript(turn=attempt.turn, text=text))
+        closing = (self.ending.user_wants_to_end(text)
+                   or self.ending.out_of_time(self.clock.now() - self.stats.started_at)
+                   or self.ending.enough_questions(self.stats))
+        await self._reply(attempt, text, closing=closing)
+
+    def _speculative_restart(self, attempt: _Attempt) -> None:
+        """Re-run a talk-tail attempt on the whole talk, committed."""
+        self._attempt = None
+        self._start_attempt(attempt.audio, self._audio_t, committed=True)
+
+    async def _say(self, attempt: _Attempt, text: str) -> None:
+        await self._reply(attempt, None, scripted=text, closing=attempt.closing)
+
+    async def _reply(self, attempt: _Attempt, user_text: str | None, *,
+                     scripted: str | None = None, closing: bool = False) -> None:
+        speaker = self._speaker()
+        attempt.closing = closing
+        attempt.playback = Playback(self.clock)
+        piece_offset = [0.0]
+
+        async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
+            duration_ms = len(pcm) / 2 / rate * 1000.0
+            self._emit_for(attempt, ev.AudioStart(attempt.turn, piece.index, piece.text,
+                                                  speaker.name, rate, piece_offset[0]))
+            self._emit_for(attempt, ev.AudioChunk(attempt.turn, piece.index, pcm, rate))
+            self._emit_for(attempt, ev.AudioEnd(attempt.turn, piece.index, duration_ms))
+            piece_offset[0] += duration_ms
+
+        try:
+            synth = self.models.voice(speaker.voice.name)
+            if scripted is None and closing:
+                scripted = closing_line(self.persona, user_name=self.options.user_name) or None
+            if scripted is not None:
+                chat: ChatModel = _ScriptedChat(scripted)
+                messages = []
+            else:
+                chat = self.models.chat
+                messages = build_messages(self.persona, self.tracker.history, user_text or "",
+                                          speaker=speaker)
+                if closing:
+                    # Said just before the user's last words, so the prompt prefix stays reusable.
+                    messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
+            await speak_reply(
+                chat, messages, self.persona.llm, synthesizer=synth, rate=speaker.voice.rate,
+                clock=self.clock, playback=attempt.playback, speak=speak,
+                chunk_policy=self.options.chunk_policy, max_ahead_s=self.options.max_ahead_s,
+                times=attempt.times,
+            )
+        except (LLMError, VoiceRPError) as exc:
+            self._emit_for(attempt, ev.ErrorEvent(exc.code, str(exc)))
+            await attempt.committed.wait()
+            self._finish_attempt(attempt, interrupted=False)
+            return
+        await attempt.committed.wait()
+        # Hold the speaking state until the client has (by our estimate) played it all.
+        remaining = attempt.playback.sent_ms / 1000.0 - (
+            self.clock.now() - (attempt.playback.started_at or self.clock.now()))
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+        self._finish_attempt(attempt, interrupted=False)
+
+    # -- endings of replies ---------------------------------------------------------------------
+
+    def _finish_attempt(self, attempt: _Attempt, *, interrupted: bool,
+                        played_ms: float | None = None) -> None:
+        if self._active is not attempt:
+            return
+        self._active = None
+        if self._attempt is attempt:
+            self._attempt = None
+        reply = self.tracker.reply
+        heard = self.tracker.finish_reply(interrupted=interrupted, played_ms=played_ms)
+        if reply is not None and (reply.pieces or interrupted):
+            self._assistant_turns += 1
+            self.stats.assistant_turn(heard, interrupted=interrupted)
+            self._emit(ev.ReplyDone(attempt.turn, heard, interrupted, reply.speaker))
+            self._emit(self._metrics(attempt, interrupted))
+        self._emit(ev.StateChanged("listening"))
+        if attempt.closing and not interrupted:
+            self._finish_session("scenario_complete")
+
+    def _barge_in(self) -> None:
+        attempt = self._active
+        if attempt is None:
+            return
+        if not attempt.delivered_audio and attempt.audio:
+            # The user went on before hearing anything: their speech continues the same turn.
+            self._carry = attempt.audio
+            self._cancel(attempt)
+            self._finish_attempt(attempt, interrupted=True)
+            return
+        self._interrupt(attempt)
+
+    def _interrupt(self, attempt: _Attempt) -> None:
+        """One interruption path: cancel the work, clear the client, keep what was heard."""
+        self._cancel(attempt)
+        self._emit(ev.Clear(attempt.turn))
+        attempt.marks["interrupted"] = self.clock.now()
+        reply = self.tracker.reply
+        played = None
+        if reply is not None and attempt.playback is not None:
+            # The client's report is exact but may lag; our estimate is an upper bound.
+            estimate = attempt.playback.position_ms()
+            played = reply.played_ms if reply.played_ms > 0 else estimate
+        self._finish_attempt(attempt, interrupted=True, played_ms=played)
+
+    def _cancel(self, attempt: _Attempt) -> None:
+        if attempt.task is not None and not attempt.task.done():
+            attempt.task.cancel()
+
+    def _finish_session(self, reason: str) -> None:
+        if self._ended:
+            return
+        self.tracker.end()
+        summary = self.stats.summary(self.clock.now())
+        self._emit(ev.StateChanged("ended"))
+        self._emit(ev.SessionEnded(reason, summary))
+        self._ended = True
+        self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
+        self._closed.set()
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _speaker(self) -> Speaker:
+        return self.persona.speaker_for_turn(self._assistant_turns)
+
+    def _metrics(self, attempt: _Attempt, interrupted: bool) -> ev.TurnMetrics:
+        def since_end(t: float | None) -> float | None:
+            return None if t is None else round((t - attempt.speech_end) * 1000.0, 1)
+
+        m, times = attempt.marks, attempt.times
+        stages: dict[str, float | None] = {
+            "endpoint_ms": since_end(m.get("committed")) if attempt.audio else None,
+            "stt_ms": round(m["stt_s"] * 1000.0, 1) if "stt_s" in m else None,
+            "stt_done_ms": since_end(m.get("stt_done")),
+            "llm_first_token_ms": since_end(times.llm_first_token),
+            "first_piece_ms": since_end(times.first_piece),
+            "tts_first_audio_ms": since_end(times.first_audio),
+            "tts_ms": round(times.tts_first_s * 1000.0, 1) if times.tts_first_s else None,
+            "response_ms": since_end(m.get("audio_sent")),
+            "speculative_lead_ms": (round((m["committed"] - m["start"]) * 1000.0, 1)
+                                    if "start" in m and "committed" in m else None),
+        }
+        if interrupted:
+            stages["interrupted"] = 1.0
+        return ev.TurnMetrics(attempt.turn, attempt.speech_end, stages)
+
+    def _emit(self, event: ev.Event) -> None:
+        if self._ended:
+            return
+        self._events.put_nowait(event)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("conversation task failed", exc_info=exc)
+            self._emit(ev.ErrorEvent("internal_error", f"internal error: {exc}"))
+            for attempt in (self._active, self._attempt):
+                if attempt is not None and attempt.task is task:
+                    self._finish_attempt(attempt, interrupted=False)
+
+
+class _ScriptedChat:
+    """A chat model that says a fixed line: the opening line goes through the same TTS path."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    async def stream(self, messages: list[ChatMessage], options: GenerationOptions
+                     ) -> AsyncIterator[str]:
+        yield self._text

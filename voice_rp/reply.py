@@ -1,0 +1,147 @@
+"""One spoken reply: LLM stream → chunker → TTS, piece by piece, paced to playback.
+
+The chunker and the TTS run concurrently: while a piece is being synthesised the LLM keeps
+streaming. Synthesis runs ahead of (estimated) playback only by `max_ahead_s`, so an interruption
+wastes little work and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
+from voice_rp.clock import Clock
+from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.tts import Synthesizer
+
+_POLL_S = 0.03  # how often the chunker's time-based release is checked while tokens are slow
+
+
+class Playback:
+    """Estimates the client's playback position from what was sent and when.
+
+    The clock starts with the first audio sent; the client plays in real time from then on.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.started_at: float | None = None
+        self.sent_ms = 0.0
+
+    def sent(self, duration_ms: float) -> None:
+        if self.started_at is None:
+            self.started_at = self._clock.now()
+        self.sent_ms += duration_ms
+
+    def position_ms(self) -> float:
+        if self.started_at is None:
+            return 0.0
+        return min(self.sent_ms, (self._clock.now() - self.started_at) * 1000.0)
+
+    def queued_s(self) -> float:
+        return (self.sent_ms - self.position_ms()) / 1000.0
+
+
+@dataclass
+class ReplyTimes:
+    """Clock times of the reply's milestones (None until reached)."""
+
+    llm_first_token: float | None = None
+    first_piece: float | None = None
+    first_audio: float | None = None  # first piece's audio synthesised
+    tts_first_s: float | None = None  # how long TTS took for the first piece
+
+
+SpeakPiece = Callable[[Piece, bytes, int], Awaitable[None]]
+"""Called with each piece and its PCM16 audio and sample rate, in order."""
+
+
+async def speak_reply(
+    chat: ChatModel,
+    messages: list[ChatMessage],
+    options: GenerationOptions,
+    *,
+    synthesizer: Synthesizer,
+    rate: float,
+    clock: Clock,
+    playback: Playback,
+    speak: SpeakPiece,
+    chunk_policy: ChunkPolicy | None = None,
+    max_ahead_s: float = 4.0,
+    times: ReplyTimes | None = None,
+) -> str:
+    """Stream, chunk, synthesise and hand over one reply. Returns the full text spoken.
+
+    Raises LLMError if the chat model fails before or while answering.
+    """
+    times = times if times is not None else ReplyTimes()
+    chunker = SentenceChunker(chunk_policy or ChunkPolicy(), clock=clock)
+    pieces: asyncio.Queue[Piece | None] = asyncio.Queue()
+
+    async def produce() -> None:
+        deltas: asyncio.Queue[str | None] = asyncio.Queue()
+
+        async def pump(stream: AsyncIterator[str]) -> None:
+            try:
+                async for delta in stream:
+                    if times.llm_first_token is None:
+                        times.llm_first_token = clock.now()
+                    deltas.put_nowait(delta)
+            finally:
+                deltas.put_nowait(None)
+
+        pump_task = asyncio.create_task(pump(chat.stream(messages, options)))
+        try:
+            while True:
+                try:
+                    delta = await asyncio.wait_for(deltas.get(), timeout=_POLL_S)
+                except TimeoutError:
+                    for piece in chunker.poll(queued_audio_s=playback.queued_s()):
+                        pieces.put_nowait(piece)
+                    continue
+                if delta is None:
+                    break
+                for piece in chunker.push(delta, queued_audio_s=playback.queued_s()):
+                    pieces.put_nowait(piece)
+            await pump_task  # re-raises the stream's error, if any
+            for piece in chunker.flush():
+                pieces.put_nowait(piece)
+        finally:
+            await _stop(pump_task)
+            pieces.put_nowait(None)
+
+    spoken: list[str] = []
+    producer = asyncio.create_task(produce())
+    try:
+        while (piece := await pieces.get()) is not None:
+            if times.first_piece is None:
+                times.first_piece = clock.now()
+            # Backpressure: don't synthesise further ahead of playback than needed.
+            ahead = playback.queued_s() - max_ahead_s
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+            t0 = clock.now()
+            pcm = await asyncio.to_thread(_synthesize, synthesizer, piece.text, rate)
+            if times.first_audio is None:
+                times.first_audio = clock.now()
+                times.tts_first_s = times.first_audio - t0
+            if pcm:
+                spoken.append(piece.text)
+                await speak(piece, pcm, synthesizer.sample_rate)
+        await producer
+    finally:
+        await _stop(producer)
+    return " ".join(spoken)
+
+
+def _synthesize(synthesizer: Synthesizer, text: str, rate: float) -> bytes:
+    return b"".join(synthesizer.synthesize(text, rate=rate))
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel a child task and wait for it, without swallowing our own cancellation."""
+    if not task.done():
+        task.cancel()
+        await asyncio.wait([task])

@@ -1,0 +1,46 @@
+"""When a scenario ends: after N questions, a time limit, or a phrase the user says."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voice_rp.feedback import SessionStats
+from voice_rp.persona import Persona
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[\w']+", text.lower()))
+
+
+@dataclass(frozen=True)
+class EndingRules:
+    after_questions: int | None = None
+    time_limit_s: float | None = None
+    phrases: tuple[str, ...] = ()  # the user says one: close the scenario
+    talk_end_phrases: tuple[str, ...] = ()  # monologue: the talk is over, questions begin
+
+    @classmethod
+    def for_persona(cls, persona: Persona) -> EndingRules:
+        ending = persona.scenario.ending
+        return cls(
+            after_questions=ending.after_questions,
+            time_limit_s=ending.time_limit_s,
+            phrases=tuple(ending.phrases),
+            talk_end_phrases=tuple(persona.end_phrases),
+        )
+
+    def user_wants_to_end(self, text: str) -> bool:
+        said = _norm(text)
+        return any(_norm(p) and _norm(p) in said for p in self.phrases)
+
+    def talk_ended(self, text: str) -> bool:
+        """The talk's last words contain an end phrase ("thank you for listening")."""
+        tail = " ".join(_norm(text).split()[-12:])
+        return any(_norm(p) and _norm(p) in tail for p in self.talk_end_phrases)
+
+    def out_of_time(self, elapsed_s: float) -> bool:
+        return self.time_limit_s is not None and elapsed_s >= self.time_limit_s
+
+    def enough_questions(self, stats: SessionStats) -> bool:
+        return self.after_questions is not None and stats.questions_asked >= self.after_questions

@@ -105,14 +105,14 @@ class Session:
             self.conv.push_audio(frame)
             await asyncio.sleep(0.001)
 
-    async def wait_for(self, pred: Callable[[ev.Event], bool], timeout: float = 10.0) -> ev.Event:
+    async def wait_for(self, pred: Callable[[ev.Event], bool], within: float = 10.0) -> ev.Event:
         async def poll() -> ev.Event:
             while True:
                 for event in self.events:
                     if pred(event):
                         return event
                 await asyncio.sleep(0.005)
-        return await asyncio.wait_for(poll(), timeout)
+        return await asyncio.wait_for(poll(), within)
 
     def of(self, kind: type) -> list:
         return [e for e in self.events if isinstance(e, kind)]

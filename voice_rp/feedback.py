@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FILLERS = ("um", "uh", "erm", "er", "ah", "hmm", "like", "you know", "i mean", "sort of",
+FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "like", "you know", "i mean", "sort of",
            "kind of", "basically", "actually", "literally")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "like", "you know", "i mean", "sort of",
-           "kind of", "basically", "actually", "literally")
+FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "like", "you know", "i mean",
+           "sort of", "kind of", "basically", "actually", "literally")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 

@@ -80,6 +80,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = os.environ if environ is None else environ
     logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.log_level != "DEBUG":
+        # It logs every HTTP request (each /healthz poll); our own log says what matters.
+        logging.getLogger("voice_rp.server.websockets").setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     try:
         server = build_server(args, environ)

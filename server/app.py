@@ -57,6 +57,7 @@ class VoiceServer:
         self._clock = clock or MonotonicClock()
         self._sessions: dict[str, Session] = {}
         self._server: Server | None = None
+        self._port: int | None = None
         self._loading: asyncio.Task[ConversationFactory] | None = None
         self._stopping = False
 
@@ -72,6 +73,7 @@ class VoiceServer:
             compression=None,  # PCM barely compresses; deflate would cost CPU the models need
             logger=logging.getLogger("voice_rp.server.websockets"),
         )
+        self._port = int(self._server.sockets[0].getsockname()[1])
         logger.info("listening on %s (websocket %s)", self.url, self.ws_url)
 
     async def _load_models(self) -> ConversationFactory:
@@ -102,8 +104,8 @@ class VoiceServer:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "start() first"
-        return int(self._server.sockets[0].getsockname()[1])
+        assert self._port is not None, "start() first"
+        return self._port
 
     @property
     def url(self) -> str:

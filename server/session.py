@@ -49,9 +49,12 @@ class ConversationFactory(Protocol):
     def open(self, persona: str, options: dict[str, Any]) -> Awaitable[Opened]: ...
 
 
-class SessionLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+class SessionLogger(logging.LoggerAdapter[logging.Logger]):
+    """Prefixes every line with the session id, so one conversation's log can be followed."""
+
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        return "[session " + str(self.extra["session"]) + "] " + str(msg), kwargs  # type: ignore[index]
+        session = (self.extra or {}).get("session", "?")
+        return "[session " + str(session) + "] " + str(msg), kwargs
 
 
 class Session:
@@ -124,7 +127,8 @@ class Session:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         if self._transcript is not None and not self._transcript.closed:
-            await asyncio.to_thread(self._transcript.end, reason)
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self._transcript.end, reason)
         await self.ws.close(self._close_code)
 
     async def _close_conversation(self, reason: str) -> None:
@@ -209,11 +213,12 @@ class Session:
                 self._close_code = 1011
             return False
         self._conv = opened.conversation
-        persona_name = str(opened.persona.get("name", start.persona))
+        persona_id = str(opened.persona.get("id", start.persona))
         self._transcript = await asyncio.to_thread(
-            self._store.open_session, persona=persona_name, session_id=self.id,
-            protocol=proto.PROTOCOL, options=start.options)
-        self.log.info("started with persona %s", persona_name)
+            self._store.open_session, persona=persona_id, session_id=self.id,
+            persona_name=opened.persona.get("name"), protocol=proto.PROTOCOL,
+            options=start.options)
+        self.log.info("started with persona %s", persona_id)
         await self._send({
             "type": "ready", "protocol": proto.PROTOCOL, "session": self.id,
             "notice": proto.AI_NOTICE, "persona": opened.persona,
@@ -240,26 +245,44 @@ class Session:
             await self._close_conversation("error")
 
     async def _forward(self, conv: ConversationLike) -> None:
-        async for event in conv.events():
-            if self._transcript is not None and not isinstance(event, ev.AudioChunk):
-                # Saved before it is sent: what the client saw is always on disk.
-                await asyncio.to_thread(self._transcript.record_event, event)
-            if isinstance(event, ev.ErrorEvent):
-                self.log.warning("conversation error %s: %s", event.code, event.message)
-            await self._send(proto.event_message(event))
-            if isinstance(event, ev.SessionEnded):
-                self.log.info("session ended: %s", event.reason)
-                # The receive loop sees the close and returns; _finish does the rest.
-                await self.ws.close(self._close_code)
-                return
+        try:
+            async for event in conv.events():
+                await self._record(event)
+                if isinstance(event, ev.ErrorEvent):
+                    self.log.warning("conversation error %s: %s", event.code, event.message)
+                await self._send(proto.event_message(event))
+                if isinstance(event, ev.SessionEnded):
+                    self.log.info("session ended: %s", event.reason)
+                    # The receive loop sees the close and returns; _finish does the rest.
+                    await self.ws.close(self._close_code)
+                    return
+        except Exception:
+            self.log.exception("forwarding events failed")
+            await self._send(proto.error_message(proto.INTERNAL_ERROR, "internal error while "
+                                                 "sending the conversation", fatal=True))
+            await self.ws.close(1011)
+
+    async def _record(self, event: ev.Event) -> None:
+        """Save an event before it is sent: what the client saw is always on disk."""
+        if self._transcript is None or isinstance(event, ev.AudioChunk):
+            return
+        try:
+            await asyncio.to_thread(self._transcript.record_event, event)
+        except OSError as exc:
+            # A full or read-only disk must not silence the conversation; the user must know.
+            self.log.error("cannot save the transcript: %s", exc)
+            self._transcript = None
+            await self._send(proto.error_message(
+                proto.INTERNAL_ERROR, f"the transcript cannot be saved any more: {exc}"))
 
     async def _error(self, code: str, message: str, *, fatal: bool = False) -> None:
         self.log.info("error sent to client %s: %s", code, message)
         # Only fatal ones reach the transcript: the rest are about the client program, and a
         # buggy client could otherwise make us fsync once per frame.
         if fatal and self._transcript is not None:
-            await asyncio.to_thread(self._transcript.write, "error", code=code, message=message,
-                                    fatal=fatal)
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self._transcript.write, "error", code=code,
+                                        message=message, fatal=fatal)
         await self._send(proto.error_message(code, message, fatal=fatal))
 
     async def _send(self, message: dict[str, Any] | bytes) -> None:

@@ -30,7 +30,7 @@ class FakeConversation:
         self.played_reports: list[tuple[int, float]] = []
         self.closed_with: str | None = None
         self._queue: asyncio.Queue[ev.Event | None] = asyncio.Queue()
-        self._closed = asyncio.Event()
+        self.closed = asyncio.Event()
         self._turn = 0
 
     async def run(self) -> None:
@@ -39,7 +39,7 @@ class FakeConversation:
             raise RuntimeError("scripted failure")
         if self.opening:
             self._reply(f"Hello, I am {self.persona}.")
-        await self._closed.wait()
+        await self.closed.wait()
 
     def push_audio(self, frame: bytes) -> None:
         if len(frame) != FRAME_BYTES:
@@ -70,12 +70,12 @@ class FakeConversation:
             yield event
 
     async def close(self, reason: str = "closed") -> None:
-        if self._closed.is_set():
+        if self.closed.is_set():
             return
         self.closed_with = reason
         self._queue.put_nowait(ev.SessionEnded(reason, {"frames": len(self.frames)}))
         self._queue.put_nowait(None)
-        self._closed.set()
+        self.closed.set()
 
 
 class FakeFactory:

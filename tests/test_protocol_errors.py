@@ -56,9 +56,9 @@ async def server(tmp_path: Path) -> AsyncIterator[VoiceServer]:
 
 
 async def next_json(ws: ClientConnection, kind: str | None = None, *,
-                    timeout: float = 5.0) -> dict[str, Any]:
+                    within_s: float = 5.0) -> dict[str, Any]:
     """The next text message (of type `kind`, skipping others and audio)."""
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within_s):
         while True:
             message = await ws.recv()
             if isinstance(message, bytes):
@@ -308,9 +308,7 @@ async def test_abrupt_disconnect_keeps_the_transcript_and_the_server(tmp_path: P
             await ws.send(FRAME)
         await next_json(ws, "reply_done")
         ws.transport.abort()  # no close frame: a crashed client or a pulled cable
-        async with asyncio.timeout(5):
-            while factory.opened[0].closed_with is None:
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(factory.opened[0].closed.wait(), 5)
         assert factory.opened[0].closed_with == "disconnected"
         await assert_serves_next_session(server)
         store = TranscriptStore(tmp_path)
@@ -356,7 +354,7 @@ async def test_a_start_during_model_loading_waits_for_the_models(tmp_path: Path)
         ws = await connect(server.ws_url)
         await ws.send(json.dumps(proto.client_start("alice")))
         with pytest.raises(TimeoutError):
-            await next_json(ws, timeout=0.2)
+            await next_json(ws, within_s=0.2)
         gate.set()
         assert (await next_json(ws))["type"] == "ready"
         await ws.close()
@@ -410,3 +408,63 @@ async def test_origin_check(tmp_path: Path):
             await ws.close()
     finally:
         await server.stop()
+
+
+class _FailingLog:
+    """Wraps a SessionLog whose disk fails after the session started."""
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+        self.closed = False
+        self.id = log.id
+
+    def write(self, kind: str, **data: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    def record_event(self, event: Any) -> bool:
+        raise OSError(28, "No space left on device")
+
+    def end(self, reason: str, summary: Any = None) -> None:
+        raise OSError(28, "No space left on device")
+
+
+class _FullDiskStore(TranscriptStore):
+    def open_session(self, **kw: Any) -> Any:  # type: ignore[override]
+        return _FailingLog(super().open_session(**kw))
+
+
+async def test_a_full_disk_is_reported_and_the_conversation_goes_on(tmp_path: Path):
+    async def load() -> FakeFactory:
+        return FakeFactory()
+
+    server = VoiceServer(ServerConfig(port=0), load=load, store=_FullDiskStore(tmp_path))
+    await server.start()
+    try:
+        ws = await started(server)
+        for _ in range(FRAMES_PER_TURN):
+            await ws.send(FRAME)
+        err = await next_json(ws, "error")
+        assert err["code"] == "internal_error" and "No space left" in err["message"]
+        assert err["fatal"] is False
+        await next_json(ws, "reply_done")
+        for _ in range(FRAMES_PER_TURN):
+            await ws.send(FRAME)
+        await next_json(ws, "reply_done")
+        await ws.send(json.dumps({"type": "end"}))
+        assert (await next_json(ws, "session_end"))["reason"] == "client_end"
+    finally:
+        await server.stop()
+
+
+def test_server_refuses_a_public_address_without_a_token():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True, text=True, timeout=120, check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 2
+    assert "token" in result.stderr and "VOICE_RP_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr

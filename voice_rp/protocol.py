@@ -94,7 +94,8 @@ def parse_client_message(text: str | bytes) -> ClientMessage:
         return _parse_start(data)
     if kind == "played":
         turn, ms = data.get("turn"), data.get("ms")
-        if not _is_int(turn) or not _is_number(ms) or not math.isfinite(ms) or ms < 0:
+        if (not isinstance(turn, int) or isinstance(turn, bool) or not isinstance(ms, int | float)
+                or isinstance(ms, bool) or not math.isfinite(ms) or ms < 0):
             raise ProtocolError(BAD_MESSAGE,
                                 "played needs an integer 'turn' and a number 'ms' >= 0")
         return Played(turn=turn, ms=float(ms))
@@ -243,10 +244,3 @@ def event_message(event: ev.Event) -> dict[str, Any] | bytes:
 def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
 
-
-def _is_int(x: object) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)

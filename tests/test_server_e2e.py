@@ -1,0 +1,267 @@
+"""End to end: the real server, the real Conversation and the bundled models, over real websockets.
+
+One server (models loaded once) serves every test in this module on a free loopback port. The
+user is Piper speech with known text, sent as 20 ms frames like a microphone would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import urllib.request
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from speech import say, wer, with_silence
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from client.__main__ import converse, parse_args
+from server.__main__ import build_server
+from server.app import VoiceServer
+from voice_rp import protocol as proto
+from voice_rp.audio import FRAME_BYTES, float_to_pcm16, frames, read_wav, wav_bytes
+from voice_rp.storage import TranscriptStore
+
+pytestmark = [pytest.mark.models, pytest.mark.asyncio(loop_scope="module"),
+              pytest.mark.timeout(600)]
+
+SILENCE = b"\x00" * FRAME_BYTES
+ANSWER_TIMEOUT_S = 180.0  # generous: the CPU is shared with other work
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[VoiceServer]:
+    data = tmp_path_factory.mktemp("data")
+    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
+                              max_sessions=4, data_dir=data, personas=[])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
+    srv = build_server(args, env)
+    await srv.start()
+    await srv.wait_ready()
+    yield srv
+    await srv.stop()
+
+
+def speech_pcm(text: str) -> bytes:
+    return float_to_pcm16(with_silence(say(text), 0.3, 0.0))
+
+
+class Talk:
+    """A connection that records every message, with audio kept next to its audio_start."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.messages: list[dict[str, Any]] = []
+        self.audio: list[tuple[dict[str, Any], bytes]] = []
+        self._task = asyncio.create_task(self._receive())
+        self._changed = asyncio.Event()
+
+    async def _receive(self) -> None:
+        piece: dict[str, Any] | None = None
+        with contextlib.suppress(ConnectionClosed):
+            async for message in self.ws:
+                if isinstance(message, bytes):
+                    assert piece is not None, "audio arrived before any audio_start"
+                    self.audio.append((piece, message))
+                else:
+                    msg = json.loads(message)
+                    self.messages.append(msg)
+                    if msg["type"] == "audio_start":
+                        piece = msg
+                self._changed.set()
+        self._changed.set()
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["type"] == kind]
+
+    async def wait(self, kind: str, count: int = 1, within_s: float = 30.0) -> dict[str, Any]:
+        async with asyncio.timeout(within_s):
+            while len(self.of(kind)) < count:
+                if self._task.done():
+                    raise AssertionError(f"connection closed before {kind}: {self.messages}")
+                self._changed.clear()
+                await self._changed.wait()
+        return self.of(kind)[count - 1]
+
+    async def start(self, persona: str, **options: Any) -> dict[str, Any]:
+        await self.ws.send(json.dumps(proto.client_start(persona, options)))
+        return await self.wait("ready")
+
+    async def say(self, pcm: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Send speech at once (within the server's burst allowance), then silence at real-time
+        pace, as a microphone would, until the turn's reply is done. Returns transcript, metrics."""
+        n = len(self.of("metrics"))
+        for frame in frames(pcm):
+            await self.ws.send(frame)
+        async with asyncio.timeout(ANSWER_TIMEOUT_S):
+            while len(self.of("metrics")) <= n:
+                await self.ws.send(SILENCE)
+                await asyncio.sleep(0.02)
+        return self.of("transcript")[-1], self.of("metrics")[-1]
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self._task
+
+
+async def open_talk(server: VoiceServer) -> Talk:
+    return Talk(await connect(server.ws_url, max_size=2**24))
+
+
+async def test_healthz_reports_ready(server: VoiceServer):
+    def get() -> tuple[int, dict[str, Any]]:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=10) as r:
+            return r.status, json.loads(r.read())
+
+    status, body = await asyncio.to_thread(get)
+    assert status == 200 and body["ready"] is True and body["protocol"] == "voice-rp/1"
+
+
+async def test_spoken_turn_gets_transcript_reply_audio_and_metrics(server: VoiceServer):
+    talk = await open_talk(server)
+    ready = await talk.start("behavioural-interviewer", opening_line=False)
+    assert "AI" in ready["notice"] and ready["persona"]["speaks_first"] is False
+    # Bad input mid-session is answered and costs the session nothing.
+    await talk.ws.send("{oops")
+    await talk.ws.send(b"\x00" * 1000)
+    assert (await talk.wait("error", 1))["code"] == "bad_json"
+    assert (await talk.wait("error", 2))["code"] == "bad_audio"
+
+    said = "I have five years of experience building payment systems."
+    transcript, metrics = await talk.say(speech_pcm(said))
+    assert wer(said, transcript["text"]) <= 0.3, transcript["text"]
+    reply = talk.of("reply_done")[-1]
+    assert reply["turn"] == transcript["turn"] and reply["text"].strip()
+    assert reply["speaker"] == ready["persona"]["name"]
+    pieces = [p for p, _ in talk.audio if p["turn"] == transcript["turn"]]
+    assert pieces and all(p["sample_rate"] == 22_050 for p in pieces)
+    pcm = b"".join(a for p, a in talk.audio if p["turn"] == transcript["turn"])
+    assert len(pcm) / 2 / 22_050 > 0.3
+    assert np.abs(np.frombuffer(pcm, "<i2")).max() > 1000  # speech, not silence
+    stages = metrics["stages"]
+    assert metrics["turn"] == transcript["turn"]
+    assert stages["stt_ms"] > 0 and stages["response_ms"] > stages["stt_ms"]
+    await talk.ws.send(json.dumps({"type": "end"}))
+    end = await talk.wait("session_end")
+    assert end["reason"] == "client_end" and end["summary"]["user_turns"] == 1
+    await talk.close()
+    assert talk.ws.close_code == 1000
+
+
+async def test_two_sessions_at_once_stay_separate(server: VoiceServer):
+    a, b = await open_talk(server), await open_talk(server)
+    ready_a = await a.start("behavioural-interviewer", opening_line=False)
+    ready_b = await b.start("technical-screener", opening_line=False)
+    assert ready_a["session"] != ready_b["session"]
+    said_a = "I moved from Spain to Canada last year."
+    said_b = "My favourite database is Postgres because of its reliability."
+    (ta, _), (tb, _) = await asyncio.gather(a.say(speech_pcm(said_a)),
+                                            b.say(speech_pcm(said_b)))
+    assert wer(said_a, ta["text"]) <= 0.3 and wer(said_b, tb["text"]) <= 0.3
+    assert "postgres" not in ta["text"].lower() and "spain" not in tb["text"].lower()
+    assert {r["speaker"] for r in a.of("reply_done")} == {ready_a["persona"]["name"]}
+    assert {r["speaker"] for r in b.of("reply_done")} == {ready_b["persona"]["name"]}
+    await a.close()
+    await b.close()
+    store = server.store
+    records_a = store.read_session(ready_a["session"])
+    users_a = [r["text"] for r in records_a if r["kind"] == "user"]
+    assert users_a == [ta["text"]]
+
+
+async def test_unknown_persona_and_file_paths_are_refused(server: VoiceServer):
+    talk = await open_talk(server)
+    await talk.ws.send(json.dumps(proto.client_start("interviewr")))
+    err = await talk.wait("error")
+    assert err["code"] == "persona_unknown" and "interviewer" in err["message"]
+    await talk.ws.send(json.dumps(proto.client_start("../../pyproject")))
+    err = await talk.wait("error", 2)
+    assert err["code"] == "persona_unknown" and "name" in err["message"]
+    await talk.ws.send(json.dumps(proto.client_start("english-partner",
+                                                     {"difficulty": "impossible"})))
+    err = await talk.wait("error", 3)
+    assert err["code"] == "persona_invalid" and "difficulty" in err["message"]
+    ready = await talk.start("english-partner", opening_line=False)
+    assert ready["persona"]["id"] == "english-partner"
+    await talk.close()
+
+
+async def test_abrupt_disconnect_keeps_the_transcript_and_the_server_serves_on(
+        server: VoiceServer):
+    talk = await open_talk(server)
+    ready = await talk.start("behavioural-interviewer", opening_line=False)
+    said = "The project shipped two weeks early."
+    transcript, _ = await talk.say(speech_pcm(said))
+    talk.ws.transport.abort()  # no close handshake: a crashed client
+    await talk._task
+    store: TranscriptStore = server.store
+    async with asyncio.timeout(30):
+        # The server notices the drop on its own time; the file on disk is what we check.
+        while store.read_session(ready["session"])[-1]["kind"] != "session_end":  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    records = store.read_session(ready["session"])
+    assert [r["text"] for r in records if r["kind"] == "user"] == [transcript["text"]]
+    assert [r for r in records if r["kind"] == "reply"]
+    assert records[-1]["reason"] == "disconnected"
+    nxt = await open_talk(server)
+    await nxt.start("behavioural-interviewer", opening_line=False)
+    await nxt.close()
+
+
+async def test_client_file_mode_writes_what_the_persona_said(
+        server: VoiceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    wav = tmp_path / "me.wav"
+    wav.write_bytes(wav_bytes(speech_pcm("Hello, I am ready for the interview."), 16_000))
+    out = tmp_path / "persona.wav"
+    args = parse_args(["--server", server.ws_url, "--persona", "behavioural-interviewer",
+                       "--input", str(wav), "--fast", "--no-opening-line", "--output", str(out),
+                       "--timeout", str(ANSWER_TIMEOUT_S)])
+    assert await converse(args, None) == 0
+    shown = capsys.readouterr().out
+    assert "you: " in shown and "AI" in shown
+    recorded = read_wav(str(out), to_rate=None)
+    assert recorded.sample_rate == 22_050 and recorded.duration > 0.3
+    assert np.abs(recorded.samples).max() > 0.03
+
+
+async def test_sigterm_ends_sessions_cleanly(tmp_path: Path):
+    """The real `python -m server` process: SIGTERM -> session_end to clients, transcript closed."""
+    import re
+    import signal
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp_path),
+        cwd=Path(__file__).resolve().parents[1], env={**env, "HF_HUB_OFFLINE": "1"},
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stderr is not None
+        async with asyncio.timeout(60):
+            while not (m := re.search(rb"websocket (ws://\S+?)\)", await proc.stderr.readline())):
+                pass
+        drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
+        talk = Talk(await connect(m.group(1).decode()))
+        ready = await talk.start("talk-audience", opening_line=False)  # waits for the models
+        proc.send_signal(signal.SIGTERM)
+        end = await talk.wait("session_end", within_s=30)
+        assert end["reason"] == "server_shutdown"
+        await talk.close()
+        assert talk.ws.close_code == 1001
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+        await drain
+        records = TranscriptStore(tmp_path).read_session(ready["session"])
+        assert records[-1]["kind"] == "session_end"
+        assert records[-1]["reason"] == "server_shutdown"
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -1,0 +1,128 @@
+"""Transcripts: written as things happen, readable after a crash, listable and showable."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.sessions_cli import main as sessions_main
+from voice_rp import events as ev
+from voice_rp.clock import FakeClock
+from voice_rp.storage import SessionNotFound, TranscriptStore
+
+
+def store_at(tmp_path: Path, start: float = 1_700_000_000.0) -> tuple[TranscriptStore, FakeClock]:
+    clock = FakeClock(start)
+    return TranscriptStore(tmp_path, now=clock.now), clock
+
+
+def test_every_record_is_on_disk_before_the_call_returns(tmp_path: Path):
+    store, clock = store_at(tmp_path)
+    log = store.open_session(persona="behavioural-interviewer")
+    clock.advance(3)
+    log.record_event(ev.UserTranscript(1, "I led a team of five."))
+    # Read through a separate handle, as another process after a crash would.
+    lines = log.path.read_text().splitlines()
+    assert [json.loads(x)["kind"] for x in lines] == ["session_start", "user"]
+    assert json.loads(lines[1]) == {"t": 1_700_000_003.0, "kind": "user", "turn": 1,
+                                    "text": "I led a team of five."}
+
+
+def test_the_reply_is_stored_as_heard_and_audio_is_not_stored(tmp_path: Path):
+    store, _ = store_at(tmp_path)
+    log = store.open_session(persona="p")
+    assert not log.record_event(ev.AudioChunk(1, 0, b"\x00" * 640, 22050))
+    assert not log.record_event(ev.StateChanged("speaking"))
+    log.record_event(ev.ReplyDone(1, "Tell me about", True, "Dana"))
+    log.record_event(ev.TurnMetrics(1, 0.0, {"response_ms": 812.0}))
+    log.record_event(ev.ErrorEvent("llm_unavailable", "the chat endpoint is down"))
+    log.record_event(ev.SessionEnded("client_end", {"turns": 1}))
+    records = store.read_session(log.id)
+    assert [r["kind"] for r in records] == ["session_start", "reply", "metrics", "error",
+                                            "session_end"]
+    assert records[1]["text"] == "Tell me about" and records[1]["interrupted"] is True
+    assert records[4]["summary"] == {"turns": 1}
+    assert log.closed
+    log.write("user", turn=2, text="too late")  # after the end nothing more is written
+    assert len(store.read_session(log.id)) == 5
+
+
+def test_a_torn_last_line_from_a_crash_is_skipped(tmp_path: Path):
+    store, _ = store_at(tmp_path)
+    log = store.open_session(persona="p")
+    log.record_event(ev.UserTranscript(1, "hello"))
+    with open(log.path, "a") as f:
+        f.write('{"t": 1, "kind": "reply", "te')  # the server died mid-write
+    [summary] = store.list_sessions()
+    assert summary.user_turns == 1 and summary.replies == 0 and not summary.ended
+    assert [r["kind"] for r in store.read_session(log.id)] == ["session_start", "user"]
+
+
+def test_list_is_oldest_first_with_counts(tmp_path: Path):
+    store, clock = store_at(tmp_path)
+    first = store.open_session(persona="interviewer")
+    first.record_event(ev.UserTranscript(1, "a"))
+    first.record_event(ev.ReplyDone(1, "b", False, "I"))
+    first.end("client_end")
+    clock.advance(60)
+    second = store.open_session(persona="audience")
+    a, b = store.list_sessions()
+    assert (a.id, a.persona, a.user_turns, a.replies, a.ended, a.end_reason) == (
+        first.id, "interviewer", 1, 1, True, "client_end")
+    assert (b.id, b.persona, b.ended) == (second.id, "audience", False)
+
+
+def test_ids_cannot_escape_the_sessions_directory(tmp_path: Path):
+    store, _ = store_at(tmp_path / "data")
+    (tmp_path / "secret.jsonl").write_text('{"kind": "user"}\n')
+    for bad in ("../secret", "/etc/passwd", "", ".hidden", "a/b"):
+        with pytest.raises(SessionNotFound):
+            store.read_session(bad)
+    with pytest.raises(SessionNotFound, match="no saved session"):
+        store.read_session("20240101-000000-abcdef")
+
+
+def test_an_existing_session_is_never_overwritten(tmp_path: Path):
+    store, _ = store_at(tmp_path)
+    store.open_session(persona="p", session_id="fixed")
+    with pytest.raises(FileExistsError):
+        store.open_session(persona="q", session_id="fixed")
+    assert store.read_session("fixed")[0]["persona"] == "p"
+
+
+def test_sessions_cli_lists_and_shows(tmp_path: Path):
+    store, _ = store_at(tmp_path)
+    log = store.open_session(persona="behavioural-interviewer")
+    log.record_event(ev.UserTranscript(1, "I shipped the billing rewrite."))
+    log.record_event(ev.ReplyDone(1, "What was hardest?", False, "Dana"))
+    log.record_event(ev.TurnMetrics(1, 0.0, {"response_ms": 950.0}))
+    out = io.StringIO()
+    assert sessions_main(["--data-dir", str(tmp_path), "list"], out=out) == 0
+    assert log.id in out.getvalue() and "1 turn(s), 1 reply" in out.getvalue()
+    assert "not ended" in out.getvalue()
+    out = io.StringIO()
+    assert sessions_main(["--data-dir", str(tmp_path), "show", log.id], out=out) == 0
+    text = out.getvalue()
+    assert "you: I shipped the billing rewrite." in text
+    assert "Dana: What was hardest?" in text and "950 ms" in text
+    out = io.StringIO()
+    assert sessions_main(["--data-dir", str(tmp_path), "show", "--json", log.id], out=out) == 0
+    assert [json.loads(x)["kind"] for x in out.getvalue().splitlines()] == [
+        "session_start", "user", "reply", "metrics"]
+    assert sessions_main(["--data-dir", str(tmp_path), "show", "nope"]) == 1
+
+
+def test_sessions_cli_uses_the_data_dir_from_the_environment(tmp_path: Path):
+    store, _ = store_at(tmp_path)
+    log = store.open_session(persona="talk-audience")
+    result = subprocess.run(
+        [sys.executable, "-m", "client", "sessions", "list"], capture_output=True, text=True,
+        env={"VOICE_RP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=Path(__file__).resolve().parents[1], check=False)
+    assert result.returncode == 0, result.stderr
+    assert log.id in result.stdout and "talk-audience" in result.stdout

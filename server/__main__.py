@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -67,7 +68,9 @@ async def serve_until_signalled(server: VoiceServer) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        # Not available on Windows: there Ctrl-C ends the process without the clean shutdown.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     await server.start()
     print(f"voice-rp server on {server.url} (websocket {server.ws_url}); "
           f"browser client at {server.url}/ ; loading models...", file=sys.stderr, flush=True)

@@ -156,8 +156,9 @@ class Session:
                     return "no_start"
             else:
                 message = await self.ws.recv()
-            if len(message) > self._limits.max_message_bytes:
-                await self._error(proto.MESSAGE_TOO_LARGE, f"message of {len(message)} bytes; "
+            size = len(message) if isinstance(message, bytes) else len(message.encode())
+            if size > self._limits.max_message_bytes:
+                await self._error(proto.MESSAGE_TOO_LARGE, f"message of {size} bytes; "
                                   f"the limit is {self._limits.max_message_bytes}")
                 continue
             if isinstance(message, bytes):

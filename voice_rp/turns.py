@@ -74,6 +74,11 @@ class TurnTracker:
         """The number the next turn will get."""
         return self._next_turn
 
+    def release_turn(self, turn: int) -> None:
+        """Give back the number of the latest turn when its work was dropped unheard."""
+        if turn == self._next_turn - 1:
+            self._next_turn = turn
+
     def begin_reply(self, turn: int, speaker: str, user_text: str | None) -> Reply:
         if self.state is State.ENDED:
             raise RuntimeError("conversation has ended")

@@ -4,12 +4,16 @@ from voice_rp.feedback import SessionStats, count_fillers
 
 
 def test_fillers_are_counted_as_whole_words():
-    counts = count_fillers("Um, so I, uh, basically led the team. Umbrella plums are fine, um.")
-    assert counts == {"um": 2, "uh": 1, "basically": 1}
+    counts = count_fillers("Um, so I, uh, led the team. Umbrella plums are fine, um.")
+    assert counts == {"um": 2, "uh": 1}
+
+
+def test_words_that_are_only_sometimes_fillers_are_not_counted():
+    assert count_fillers("I would like to lead this kind of team, basically.") == {}
 
 
 def test_multi_word_fillers():
-    assert count_fillers("You know, I mean it, you know?") == {"you know": 2, "i mean": 1}
+    assert count_fillers("You know, I mean it, you know?") == {"you know": 2}
 
 
 def test_summary_reports_pace_and_fillers():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "like", "you know", "i mean",
-           "sort of", "kind of", "basically", "actually", "literally")
+# Only sounds and phrases that are fillers whatever the context: "like" or "kind of" are
+# often real words ("I would like to"), and counting them would make the feedback dishonest.
+FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "mm", "you know")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 

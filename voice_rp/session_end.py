@@ -13,6 +13,12 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.lower()))
 
 
+def _says(text: str, phrase: str) -> bool:
+    """`phrase` occurs in `text` as whole words: "bye" is not in "maybe"."""
+    phrase = _norm(phrase)
+    return bool(phrase) and f" {phrase} " in f" {text} "
+
+
 @dataclass(frozen=True)
 class EndingRules:
     after_questions: int | None = None
@@ -32,12 +38,12 @@ class EndingRules:
 
     def user_wants_to_end(self, text: str) -> bool:
         said = _norm(text)
-        return any(_norm(p) and _norm(p) in said for p in self.phrases)
+        return any(_says(said, p) for p in self.phrases)
 
     def talk_ended(self, text: str) -> bool:
         """The talk's last words contain an end phrase ("thank you for listening")."""
         tail = " ".join(_norm(text).split()[-12:])
-        return any(_norm(p) and _norm(p) in tail for p in self.talk_end_phrases)
+        return any(_says(tail, p) for p in self.talk_end_phrases)
 
     def out_of_time(self, elapsed_s: float) -> bool:
         return self.time_limit_s is not None and elapsed_s >= self.time_limit_s

@@ -12,6 +12,7 @@ confirms the end of the turn, then released; if the user goes on, the attempt is
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -23,14 +24,15 @@ from voice_rp import events as ev
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, pcm16_to_float
 from voice_rp.chunker import ChunkPolicy, Piece
 from voice_rp.clock import Clock
-from voice_rp.errors import LLMError, VoiceRPError
+from voice_rp.errors import LLMError, VoiceMissing, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
-from voice_rp.prompt import build_messages, closing_line, opening_line
+from voice_rp.prompt import build_messages, closing_line, language_name, opening_line
 from voice_rp.reply import Playback, ReplyTimes, speak_reply
 from voice_rp.session_end import EndingRules
+from voice_rp.tts import Synthesizer
 from voice_rp.turns import TurnTracker
 
 log = logging.getLogger(__name__)
@@ -75,13 +77,34 @@ class _Attempt:
     piece_text: str = ""
 
 
-def policy_for(persona: Persona) -> ep.TurnPolicy:
+def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
+    """The persona's turn-taking preset with the waits its file sets (docs/personas.md).
+
+    A monologue persona has two phases: the talk, where `end_pause_s` is the pause that ends
+    it, and (`talk=False`) the questions afterwards, taken conversationally. `silence_ms` is the
+    end-of-turn wait of every other turn.
+    """
     presets = {
         "conversational": ep.TurnPolicy.conversational,
         "patient": ep.TurnPolicy.patient,
         "monologue": ep.TurnPolicy.monologue,
     }
-    return presets.get(persona.turn_taking, ep.TurnPolicy.conversational)()
+    in_talk = talk and persona.turn_taking == "monologue"
+    name = "conversational" if persona.turn_taking == "monologue" and not talk else \
+        persona.turn_taking
+    policy = presets.get(name, ep.TurnPolicy.conversational)()
+    if in_talk and persona.talk_end_pause_s is not None:
+        wait = persona.talk_end_pause_s  # exactly this pause ends the talk, whatever the words
+        return dataclasses.replace(
+            policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
+            end_silence_s=wait, incomplete_silence_s=wait, max_silence_s=wait)
+    if not in_talk and persona.turn_silence_ms is not None:
+        wait = persona.turn_silence_ms / 1000.0
+        return dataclasses.replace(
+            policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
+            end_silence_s=wait, incomplete_silence_s=max(policy.incomplete_silence_s, wait),
+            max_silence_s=max(policy.max_silence_s, wait))
+    return policy
 
 
 class Conversation:
@@ -101,13 +124,15 @@ class Conversation:
         self.stats = SessionStats(started_at=clock.now())
         self.ending = EndingRules.for_persona(persona)
         self._in_talk = persona.turn_taking == "monologue"
+        self._audio_t = 0.0
         self._endpointer = self._new_endpointer()
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._attempt: _Attempt | None = None  # the speculative or committed user-turn attempt
         self._active: _Attempt | None = None  # the committed reply being produced or played
         self._carry = b""  # speech from a turn cancelled before any reply audio: merged into next
-        self._audio_t = 0.0
+        self._voices: dict[str, Synthesizer | None] = {}  # by voice name; None: text only
+        self._voices_lock = asyncio.Lock()
         self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
         self._assistant_turns = 0
         self._closed = asyncio.Event()
@@ -118,6 +143,11 @@ class Conversation:
     async def run(self) -> None:
         """Speak the opening line, then serve turns until close() or the scenario ends."""
         self._emit(ev.StateChanged("listening"))
+        # Missing voices are reported before anyone speaks; another language's recogniser is
+        # loaded while the opening line plays rather than on the user's first turn.
+        for speaker in self.persona.speakers():
+            await self._voice_for(speaker)
+        self._spawn(self._prepare_transcriber())
         line = opening_line(self.persona, user_name=self.options.user_name)
         if self.options.speak_opening_line and line:
             self._start_scripted_line(line)
@@ -159,11 +189,9 @@ class Conversation:
     # -- endpointing --------------------------------------------------------------------------
 
     def _new_endpointer(self) -> ep.Endpointer:
-        policy = self.options.turn_policy
-        if policy is None:
-            policy = policy_for(self.persona)
-            if self.persona.turn_taking == "monologue" and not self._in_talk:
-                policy = ep.TurnPolicy.conversational()
+        policy = self.options.turn_policy or policy_for(self.persona, talk=self._in_talk)
+        # A new endpointer counts audio from zero: remember where, to map its times to ours.
+        self._endpointer_origin = self._audio_t
         return ep.Endpointer(policy, clock=self.clock, is_speech=self.options.is_speech)
 
     def _wall_time(self, audio_t: float) -> float:
@@ -208,13 +236,17 @@ class Conversation:
 
     # -- attempts -----------------------------------------------------------------------------
 
-    def _start_attempt(self, audio: bytes, speech_end_audio_t: float, *, committed: bool) -> None:
+    def _start_attempt(self, audio: bytes, speech_end_audio_t: float, *, committed: bool,
+                       speech_end: float | None = None) -> None:
+        """`speech_end_audio_t` is in the current endpointer's audio time."""
         if self._carry:
             gap = b"\x00" * (FRAME_BYTES * 15)  # 300 ms between the merged parts
             audio = self._carry + gap + audio
+        if speech_end is None:
+            speech_end = self._wall_time(self._endpointer_origin + speech_end_audio_t)
         attempt = _Attempt(
             turn=self.tracker.new_turn(), audio=audio,
-            speech_end=self._wall_time(speech_end_audio_t), speech_end_audio_t=speech_end_audio_t,
+            speech_end=speech_end, speech_end_audio_t=speech_end_audio_t,
         )
         attempt.marks["start"] = self.clock.now()
         self._attempt = attempt
@@ -300,7 +332,8 @@ class Conversation:
     def _speculative_restart(self, attempt: _Attempt) -> None:
         """Re-run a talk-tail attempt on the whole talk, committed."""
         self._attempt = None
-        self._start_attempt(attempt.audio, self._audio_t, committed=True)
+        self._start_attempt(attempt.audio, attempt.speech_end_audio_t, committed=True,
+                            speech_end=attempt.speech_end)
 
     async def _say(self, attempt: _Attempt, text: str) -> None:
         await self._reply(attempt, None, scripted=text, closing=attempt.closing)
@@ -313,15 +346,16 @@ class Conversation:
         piece_offset = [0.0]
 
         async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
-            duration_ms = len(pcm) / 2 / rate * 1000.0
+            duration_ms = len(pcm) / 2 / rate * 1000.0 if pcm else 0.0  # no pcm: text only
             self._emit_for(attempt, ev.AudioStart(attempt.turn, piece.index, piece.text,
                                                   speaker.name, rate, piece_offset[0]))
-            self._emit_for(attempt, ev.AudioChunk(attempt.turn, piece.index, pcm, rate))
+            if pcm:
+                self._emit_for(attempt, ev.AudioChunk(attempt.turn, piece.index, pcm, rate))
             self._emit_for(attempt, ev.AudioEnd(attempt.turn, piece.index, duration_ms))
             piece_offset[0] += duration_ms
 
         try:
-            synth = self.models.voice(speaker.voice.name)
+            synth = await self._voice_for(speaker)
             if scripted is None and closing:
                 scripted = closing_line(self.persona, user_name=self.options.user_name) or None
             if scripted is not None:
@@ -412,6 +446,49 @@ class Conversation:
         self._ended = True
         self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
         self._closed.set()
+
+    # -- voices and models ------------------------------------------------------------------------
+
+    async def _voice_for(self, speaker: Speaker) -> Synthesizer | None:
+        """The speaker's Piper voice, loaded off the event loop; None: replies are text only.
+
+        A voice that is not installed is reported once (voice_missing). The speaker then uses
+        another installed voice of the persona's language, or no voice at all: a learner is
+        better served by reading the reply than by hearing it in an English accent.
+        """
+        name = speaker.voice.name
+        async with self._voices_lock:
+            if name not in self._voices:
+                synth, problem = await asyncio.to_thread(self._find_voice, name)
+                self._voices[name] = synth
+                if problem is not None:
+                    log.warning("%s", problem)
+                    self._emit(problem)
+            return self._voices[name]
+
+    def _find_voice(self, name: str) -> tuple[Synthesizer | None, ev.ErrorEvent | None]:
+        """Blocking: the voice `name`, else a stand-in, and what to tell the user about it."""
+        try:
+            return self.models.voice(name), None
+        except VoiceRPError as exc:
+            code, problem = exc.code, str(exc)
+            if isinstance(exc, VoiceMissing):
+                problem += "; see 'Adding a voice' in docs/personas.md."
+        language = language_name(self.persona.language)
+        for info in self.models.voices.for_language(self.persona.language):
+            try:
+                return self.models.voice(info.name), ev.ErrorEvent(
+                    code, f"{problem} Until then, the {language} voice {info.name} is used.")
+            except VoiceRPError as exc:
+                log.warning("voice %s is unusable: %s", info.name, exc)
+        return None, ev.ErrorEvent(code, f"{problem} No installed voice speaks {language}, so "
+                                         f"{self.persona.name}'s replies come as text only.")
+
+    async def _prepare_transcriber(self) -> None:
+        try:
+            await asyncio.to_thread(self.models.transcriber_for, self.persona.language)
+        except VoiceRPError as exc:
+            self._emit(ev.ErrorEvent(exc.code, str(exc)))
 
     # -- helpers ---------------------------------------------------------------------------------
 

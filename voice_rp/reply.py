@@ -63,7 +63,7 @@ async def speak_reply(
     messages: list[ChatMessage],
     options: GenerationOptions,
     *,
-    synthesizer: Synthesizer,
+    synthesizer: Synthesizer | None,
     rate: float,
     clock: Clock,
     playback: Playback,
@@ -73,6 +73,8 @@ async def speak_reply(
     times: ReplyTimes | None = None,
 ) -> str:
     """Stream, chunk, synthesise and hand over one reply. Returns the full text spoken.
+
+    With no `synthesizer` the reply is text only: each piece is handed over with no audio.
 
     Raises LLMError if the chat model fails before or while answering.
     """
@@ -122,6 +124,10 @@ async def speak_reply(
             ahead = playback.queued_s() - max_ahead_s
             if ahead > 0:
                 await asyncio.sleep(ahead)
+            if synthesizer is None:
+                spoken.append(piece.text)
+                await speak(piece, b"", 0)
+                continue
             t0 = clock.now()
             pcm = await asyncio.to_thread(_synthesize, synthesizer, piece.text, rate)
             if times.first_audio is None:

@@ -279,3 +279,28 @@ async def test_bad_frame_size_is_a_clear_error():
 
 def test_builtin_personas_directory_exists():
     assert any(Path(d).is_dir() for d in builtin_dirs())
+
+
+async def test_turn_numbers_have_no_holes_after_dropped_speculation():
+    s = await start(FakeChat())
+    await s.push(SPEECH, 0.6)
+    await s.push(SILENCE, 0.4)
+    await s.push(SPEECH, 0.4)
+    await s.push(SILENCE, 1.5)
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    started = s.of(ev.SpeechStarted)[0]
+    assert s.of(ev.UserTranscript)[0].turn == started.turn == 0
+    await s.close()
+
+
+async def test_closing_mid_reply_records_what_was_heard():
+    reply = "One two three four five six seven eight. Nine ten eleven twelve thirteen fourteen."
+    s = await start(FakeChat(reply), ms_per_word=250)
+    await s.push(SPEECH, 0.6)
+    await s.push(SILENCE, 1.0)
+    start_ev = await s.wait_for(lambda e: isinstance(e, ev.AudioStart))
+    s.conv.played(start_ev.turn, 500.0)
+    await s.conv.close()
+    done = await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    assert done.interrupted and done.text == "One two"
+    await s.close()

@@ -178,6 +178,13 @@ class Conversation:
     async def close(self, reason: str = "closed") -> None:
         if self._closed.is_set():
             return
+        active = self._active
+        if active is not None:
+            # Record the part of the reply the user heard before the session closed.
+            self._cancel(active)
+            played = active.playback.position_ms() if active.playback else None
+            reported = self.tracker.reply.played_ms if self.tracker.reply else 0.0
+            self._finish_attempt(active, interrupted=True, played_ms=reported or played)
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -228,6 +235,8 @@ class Conversation:
         if attempt is not None and not attempt.committed.is_set():
             self._cancel(attempt)
             self._attempt = None
+            # The user never saw this attempt, so its turn number is reused.
+            self.tracker.release_turn(attempt.turn)
 
     def _end_talk(self) -> None:
         """The audience persona's talk is over: from now on, questions and answers."""

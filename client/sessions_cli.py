@@ -1,4 +1,4 @@
-"""`python -m client sessions list|show ID`: the saved transcripts in the local data directory.
+"""`python -m client sessions list|show ID|progress`: saved transcripts and progress over time.
 
 Exit codes: 0 success, 1 no such session, 2 bad command line.
 """
@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from voice_rp.progress import progress_points, trend
 from voice_rp.storage import SessionNotFound, TranscriptStore
 
 
@@ -26,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                              "~/.local/share/voice-rp)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="one line per saved session, oldest first")
+    progress = sub.add_parser("progress", help="pace and fillers across your sessions")
+    progress.add_argument("--persona", default=None, help="only sessions with this persona")
     show = sub.add_parser("show", help="print one session's transcript")
     show.add_argument("session", metavar="ID")
     show.add_argument("--json", action="store_true", help="print the raw JSONL records")
@@ -47,7 +50,18 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
         for s in sessions:
             state = f"ended: {s.end_reason}" if s.ended else "not ended (dropped or in progress)"
             print(f"{s.id}  {_when(s.started)}  {s.persona}  {s.user_turns} turn(s), "
-                  f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}", file=out)
+                  f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}"
+                  f"{_pace(s.feedback)}", file=out)
+        return 0
+    if args.command == "progress":
+        points = progress_points(store.list_sessions(), args.persona)
+        for p in points:
+            wpm = "-" if p.words_per_minute is None else f"{p.words_per_minute:.0f}"
+            fil = "-" if p.fillers_per_100_words is None else f"{p.fillers_per_100_words:.1f}"
+            print(f"{_when(p.started)}  {p.persona:<24} {wpm:>4} wpm  {fil:>5} fillers/100 "
+                  f"words  ({p.user_words} words)", file=out)
+        for line in trend(points):
+            print(line, file=out)
         return 0
     try:
         records = store.read_session(args.session)
@@ -80,8 +94,18 @@ def render(record: dict[str, Any]) -> str:
     if kind == "error":
         return f"{when}  error {record.get('code')}: {record.get('message')}"
     if kind == "session_end":
-        return f"{when}  session ended: {record.get('reason')}"
+        notes = (record.get("summary") or {}).get("notes") or []
+        return "\n".join([f"{when}  session ended: {record.get('reason')}"]
+                         + [f"          feedback: {n}" for n in notes])
     return ""
+
+
+def _pace(feedback: dict[str, Any] | None) -> str:
+    if not feedback or not feedback.get("words_per_minute"):
+        return ""
+    fillers = feedback.get("fillers_per_100_words")
+    extra = "" if fillers is None else f", {fillers} fillers/100 words"
+    return f"  ({feedback['words_per_minute']} wpm{extra})"
 
 
 def _when(t: float, *, clock_only: bool = False) -> str:

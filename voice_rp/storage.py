@@ -36,6 +36,7 @@ class SessionSummary:
     replies: int
     ended: bool
     end_reason: str | None
+    feedback: dict[str, Any] | None = None  # the session's end-of-session summary, if it ended
 
 
 class SessionLog:
@@ -148,6 +149,7 @@ class TranscriptStore:
             replies=sum(r.get("kind") == "reply" for r in records),
             ended=end is not None,
             end_reason=None if end is None else str(end.get("reason")),
+            feedback=(end or {}).get("summary") or None,
         )
 
     def _path(self, session_id: str) -> Path:

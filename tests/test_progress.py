@@ -38,7 +38,8 @@ def test_one_session_is_not_a_trend(tmp_path):
 
 
 def test_cli_progress_and_list_and_show_feedback(tmp_path):
-    store = TranscriptStore(tmp_path)
+    clock = iter(range(1000, 2000, 10))  # distinct start times: the order is by time
+    store = TranscriptStore(tmp_path, now=lambda: float(next(clock)))
     first = _session(store, "english-partner", 130, 0.0, 40)
     _session(store, "english-partner", 140, 1.0, 60)
     out = io.StringIO()

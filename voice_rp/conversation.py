@@ -27,6 +27,7 @@ from voice_rp.clock import Clock
 from voice_rp.errors import LLMError, VoiceMissing, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
 from voice_rp.prompt import build_messages, closing_line, language_name, opening_line
@@ -148,6 +149,7 @@ class Conversation:
         for speaker in self.persona.speakers():
             await self._voice_for(speaker)
         self._spawn(self._prepare_transcriber())
+        self._spawn(self._read_persona_prompt())
         line = opening_line(self.persona, user_name=self.options.user_name)
         if self.options.speak_opening_line and line:
             self._start_scripted_line(line)
@@ -327,7 +329,10 @@ class Conversation:
                     self._end_talk()
                     self._speculative_restart(attempt)
                 return  # during a talk, nothing is said until it ends
-            await attempt.committed.wait()
+            if not text or self._active is not None:
+                # Nothing to answer yet, or a reply is still on and its place in the history
+                # is not settled: the prompt waits for the turn end.
+                await attempt.committed.wait()
         if not text:
             self._finish_attempt(attempt, interrupted=False)
             return
@@ -362,6 +367,9 @@ class Conversation:
                 self._emit_for(attempt, ev.AudioChunk(attempt.turn, piece.index, pcm, rate))
             self._emit_for(attempt, ev.AudioEnd(attempt.turn, piece.index, duration_ms))
             piece_offset[0] += duration_ms
+            # Before the turn end is confirmed only the first piece is made: the user may go on,
+            # and the CPU is better spent on their next turn than on a reply nobody hears.
+            await attempt.committed.wait()
 
         try:
             synth = await self._voice_for(speaker)
@@ -498,6 +506,22 @@ class Conversation:
             await asyncio.to_thread(self.models.transcriber_for, self.persona.language)
         except VoiceRPError as exc:
             self._emit(ev.ErrorEvent(exc.code, str(exc)))
+
+    async def _read_persona_prompt(self) -> None:
+        """Let the embedded model read the persona's prompt while the opening line plays.
+
+        llama.cpp reuses the longest prefix it has cached, so the user's first turn then pays
+        only for their own words instead of ~0.9 s for the whole system prompt.
+        """
+        if not isinstance(self.models.chat, EmbeddedChatModel):
+            return  # a remote endpoint caches (and bills) on its own terms
+        messages = build_messages(self.persona, [], "", speaker=self._speaker())
+        try:
+            async for _ in self.models.chat.stream(
+                    messages, dataclasses.replace(self.persona.llm, max_tokens=1)):
+                pass
+        except VoiceRPError as exc:
+            log.info("reading the persona prompt ahead failed: %s", exc)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -1,0 +1,145 @@
+"""The benchmark's arithmetic: percentiles, playback gaps, where a reply's latency went, WER.
+
+Pure functions on numbers and strings, so tests check them without a server or a model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+STAGES = (
+    ("wait", "pause before STT"),
+    ("stt", "STT"),
+    ("llm", "LLM first token"),
+    ("piece", "first piece"),
+    ("tts", "TTS first audio"),
+    ("held", "held for turn end"),
+    ("send", "server send"),
+    ("transport", "transport"),
+)
+"""Segments of the critical path from the end of speech to the first reply audio, in order."""
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """The q-th percentile (0-100) with linear interpolation between ranks; None if no values."""
+    xs = sorted(v for v in values if v is not None and math.isfinite(v))
+    if not xs:
+        return None
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be within 0-100, got {q}")
+    rank = (len(xs) - 1) * q / 100.0
+    lo = math.floor(rank)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (rank - lo)
+
+
+def summarize(values: Iterable[float | None]) -> dict[str, float | int | None]:
+    """p50, p95 and max of the values that exist, and how many there were."""
+    xs = [float(v) for v in values if v is not None and math.isfinite(v)]
+    return {
+        "p50": _round(percentile(xs, 50)),
+        "p95": _round(percentile(xs, 95)),
+        "max": _round(max(xs)) if xs else None,
+        "n": len(xs),
+    }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)
+
+
+def playback_gaps(chunks: Sequence[tuple[float, float]], *, stop_at: float | None = None
+                  ) -> tuple[float, float]:
+    """Simulate a real-time player fed `chunks` of (arrival time, duration), both in seconds.
+
+    Playback starts with the first chunk's arrival and never buffers ahead of it. Returns
+    (seconds the player ran dry between the first sample and the reply's end, time playback
+    ends). `stop_at`: the reply was cleared (barge-in) then; nothing after it counts.
+    """
+    if not chunks:
+        return 0.0, stop_at or 0.0
+    ordered = sorted(chunks)
+    play_end = ordered[0][0]
+    dry = 0.0
+    for arrival, duration in ordered:
+        if stop_at is not None and arrival >= stop_at:
+            dry += max(0.0, stop_at - play_end)
+            return dry, stop_at
+        if arrival > play_end:
+            dry += arrival - play_end
+            play_end = arrival
+        play_end += duration
+    if stop_at is not None and stop_at < play_end:
+        play_end = stop_at
+    return dry, play_end
+
+
+def stage_segments(stages: Mapping[str, float | None], client_ms: float | None
+                   ) -> dict[str, float]:
+    """Split a turn's response latency into consecutive segments of its critical path (ms).
+
+    `stages` is the server's metrics event (every milestone in ms after the true end of speech);
+    `client_ms` the latency the client measured. A milestone that came before the previous one
+    (e.g. STT finished before the turn end was confirmed, thanks to speculation) adds nothing;
+    missing milestones add nothing. The segments add up to `client_ms` (or the last milestone).
+    """
+
+    def get(key: str) -> float | None:
+        v = stages.get(key)
+        return None if v is None else float(v)
+
+    endpoint, lead = get("endpoint_ms"), get("speculative_lead_ms")
+    start = endpoint - lead if endpoint is not None and lead is not None else endpoint
+    stt_done = get("stt_done_ms")
+    tts_audio = get("tts_first_audio_ms")
+    released = None if tts_audio is None and endpoint is None else max(
+        x for x in (tts_audio, endpoint) if x is not None)
+    milestones = (
+        ("wait", start),
+        ("stt", stt_done),
+        ("llm", get("llm_first_token_ms")),
+        ("piece", get("first_piece_ms")),
+        ("tts", tts_audio),
+        ("held", released),
+        ("send", get("response_ms")),
+        ("transport", client_ms),
+    )
+    out: dict[str, float] = {}
+    reached = 0.0
+    for name, at in milestones:
+        step = 0.0 if at is None else max(0.0, at - reached)
+        out[name] = round(step, 1)
+        reached += step
+    return out
+
+
+_NUMBERS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation, small numerals spelt out (Whisper writes "5")."""
+    text = text.lower().replace("-", " ").replace("’", "'")
+    return [
+        _NUMBERS[int(w)] if w.isdigit() and int(w) < len(_NUMBERS) else w
+        for w in re.findall(r"[\w']+", text)
+    ]
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate: (substitutions + deletions + insertions) / reference words."""
+    ref, hyp = words(reference), words(hypothesis)
+    if not ref:
+        return float(bool(hyp))
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        current = [i]
+        for j, h in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
+        previous = current
+    return previous[-1] / len(ref)

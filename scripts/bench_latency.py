@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # voice_rp is used from the checkout, not installed
 
+from bench.cpu import CpuMonitor  # noqa: E402
 from bench.report import build_summary, draw_png, print_report, turn_row  # noqa: E402
 from bench.runner import BenchClient, Script, TurnRecord  # noqa: E402
 from bench.tuned_server import split_tuning  # noqa: E402
@@ -137,28 +138,6 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
-def cpu_jiffies(pids: list[int]) -> tuple[float, int, int]:
-    """(monotonic time, CPU ticks busy on the whole machine, ticks used by `pids`)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    mine = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            mine += int(stat[11]) + int(stat[12])  # utime, stime (own threads included)
-        except (OSError, IndexError):
-            pass
-    return time.monotonic(), user + nice + system + irq + softirq + steal, mine
-
-
-def others_cores(before: tuple[float, int, int], after: tuple[float, int, int]) -> float:
-    """Cores' worth of CPU that processes other than the server and this client used."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    wall = after[0] - before[0]
-    others = (after[1] - before[1]) - (after[2] - before[2])
-    return round(max(0, others) / ticks / wall, 2) if wall > 0 else 0.0
-
-
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -201,13 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()
         print(f"server ready; load average {load[0]:.2f}; talking...", file=sys.stderr)
         noise = None if args.noise_dbfs != args.noise_dbfs else args.noise_dbfs  # nan: none
+        monitor = CpuMonitor([os.getpid(), *([pid] if pid else [])])
         client = BenchClient(url, Script(persona=args.persona, noise_dbfs=noise),
-                             token=args.token, progress=progress)
+                             token=args.token, progress=progress, monitor=monitor)
         started = time.time()
-        watched = [os.getpid(), *([pid] if pid else [])]
-        cpu_before = cpu_jiffies(watched)
         asyncio.run(client.run(lines, interruptions))
-        cpu_after = cpu_jiffies(watched)
         rss = peak_rss_mb(pid) if pid else None
     finally:
         if proc is not None:
@@ -220,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_at_start": [round(x, 2) for x in load],
         "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
         "duration_s": round(time.time() - started, 1), "late_mic_frames": client.late_frames,
-        "other_processes_cores": others_cores(cpu_before, cpu_after),
+        "other_processes_cores": monitor.others_between(0.0, float("inf")),
         "server_errors": client.errors,
     }
     summary = build_summary(rows, rss_mb=rss, config=config)

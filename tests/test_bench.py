@@ -7,6 +7,7 @@ of speech of the utterances it plays.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from bench.cpu import CpuMonitor
 from bench.report import build_summary, turn_row
 from bench.runner import TurnRecord
 from bench.stats import percentile, playback_gaps, stage_segments, summarize, wer
@@ -231,3 +233,17 @@ def test_tuning_keys_name_a_group_and_a_field() -> None:
     assert groups["whisper"] == {"temperature": (0.0,)}
     with pytest.raises(ValueError, match="group"):
         split_tuning({"end_silence_s": 0.5})
+
+
+def test_cpu_of_other_processes_is_busy_time_minus_ours() -> None:
+    ticks = os.sysconf("SC_CLK_TCK")
+    monitor = CpuMonitor([])
+    # Each second the machine was busy for 1.5 cores' worth; the server and the benchmark
+    # took 0.5 of it in the first second and all of it in the second.
+    monitor.samples = [(10.0, 0, 0), (11.0, int(1.5 * ticks), int(0.5 * ticks)),
+                       (12.0, int(3.0 * ticks), int(2.0 * ticks))]
+    assert monitor.others_between(10.0, 11.0) == 1.0
+    assert monitor.others_between(11.0, 12.0) == 0.0
+    assert monitor.others_between(10.0, 12.0) == 0.5
+    assert monitor.others_between(10.2, 10.4) == 1.0  # widened to the samples around it
+    assert CpuMonitor([]).others_between(0.0, 1.0) is None

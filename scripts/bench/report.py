@@ -16,6 +16,9 @@ SERVER_STAGES = (
 """The stages of the server's metrics event, each in ms after the true end of speech (except
 stt_ms and tts_ms: durations, and speculative_lead_ms: how early the reply work started)."""
 
+QUIET_CORES = 0.25
+"""A turn counts as quiet if other processes used at most this much CPU while it was answered."""
+
 TARGETS = {
     "response_p50_ms": 800.0,
     "response_p95_ms": 1200.0,
@@ -57,9 +60,11 @@ def turn_row(index: int, rec: TurnRecord) -> dict[str, Any]:
         "transcripts": rec.transcripts,
         "wer": round(wer(rec.utt.line.text, heard), 3) if rec.transcripts else None,
         "reply": rec.reply_text,
+        "first_piece": rec.first_piece,
         "interrupted": bool(rec.metrics.get("interrupted")),
         "closing": rec.closing,
         "error": rec.error,
+        "others_cores": rec.others_cores,
     }
 
 
@@ -70,8 +75,10 @@ def build_summary(rows: Sequence[Mapping[str, Any]], *, rss_mb: float | None,
     stage_keys = (*SERVER_STAGES, "transport_ms")
     wers = [r["wer"] for r in rows if r["wer"] is not None]
     barge = summarize(r["barge_in_ms"] for r in rows)
+    quiet = [r for r in answered if (r["others_cores"] or 0.0) <= QUIET_CORES]
     out: dict[str, Any] = {
         "response_latency_ms": summarize(r["response_ms"] for r in answered),
+        "response_latency_ms_quiet_turns": summarize(r["response_ms"] for r in quiet),
         "stages_ms": {k: summarize(r["stages"].get(k) for r in answered) for k in stage_keys},
         "segments_ms": {name: summarize(r["segments"][name] for r in answered)
                         for name, _ in STAGES},
@@ -121,14 +128,19 @@ _COLUMNS = (  # header, key in the row's server stages (else in the row), width
 )
 
 
+def _cores(x: float | None) -> str:
+    return "    -" if x is None else f"{x:5.2f}"
+
+
 def print_report(s: Mapping[str, Any], out: TextIO) -> None:
     """A table a person can read: one line per turn, then percentiles and the targets."""
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p("Per turn (ms after the true end of speech; stt = STT duration; srv = server's own "
       "response_ms;")
-    p("trans = client-measured minus srv; gaps = player ran dry; barge = speech start to clear)")
+    p("trans = client-measured minus srv; gaps = player ran dry; barge = speech start to clear;")
+    p("oth = cores other processes used while the reply was made)")
     head = f"{'#':>2} {'turn':<12} {'eng':<6} {'spch':>4} " + " ".join(
-        f"{h:>{w}}" for h, _, w in _COLUMNS) + "  wer  notes"
+        f"{h:>{w}}" for h, _, w in _COLUMNS) + "  wer   oth  notes"
     p(head)
     p("-" * len(head))
     for r in s["per_turn"]:
@@ -158,10 +170,11 @@ def print_report(s: Mapping[str, Any], out: TextIO) -> None:
             notes.append(r["error"])
         w = "    -" if r["wer"] is None else f"{r['wer']:5.2f}"
         p(f"{r['n']:>2} {r['name'][:12]:<12} {r['engine']:<6} {r['speech_s']:>4.1f} "
-          + " ".join(cells) + f" {w}  {', '.join(notes)}")
+          + " ".join(cells) + f" {w} {_cores(r['others_cores'])}  {', '.join(notes)}")
     p("")
     p(f"{'':<26}{'p50':>7}{'p95':>7}{'max':>7}{'n':>4}")
-    rows = [("response latency", s["response_latency_ms"])]
+    rows = [("response latency", s["response_latency_ms"]),
+            (f"  quiet turns (oth<={QUIET_CORES})", s["response_latency_ms_quiet_turns"])]
     rows += [(f"  {k}", v) for k, v in s["stages_ms"].items()]
     rows += [(f"  path: {label}", s["segments_ms"][name]) for name, label in STAGES]
     rows += [("barge-in reaction", s["barge_in_ms"])]

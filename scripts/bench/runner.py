@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_MS, FRAME_SAMPLES, float_to_pcm16
 
+from .cpu import CpuMonitor
 from .stats import playback_gaps
 from .utterances import Utterance, noise_floor
 
@@ -175,10 +176,12 @@ class TurnRecord:
     audio_after_clear: int = 0
     metrics: dict[str, float | None] = field(default_factory=dict)
     reply_text: str = ""
+    first_piece: str = ""  # the text of the reply's first audio piece
     barge_in_at: float | None = None  # our interruption's first speech frame
     barge_in_clear_at: float | None = None
     closing: bool = False
     error: str | None = None
+    others_cores: float | None = None  # CPU other processes used while this reply was made
 
     @property
     def latency_ms(self) -> float | None:
@@ -218,8 +221,8 @@ class BenchClient:
     """Talks the utterance set through one server, reconnecting when a scenario ends."""
 
     def __init__(self, url: str, script: Script, *, token: str | None = None,
-                 clock: Clock = time.perf_counter, progress: Callable[[TurnRecord], None] = print
-                 ) -> None:
+                 clock: Clock = time.perf_counter, progress: Callable[[TurnRecord], None] = print,
+                 monitor: CpuMonitor | None = None) -> None:
         self.url = url
         self.script = script
         self.token = token
@@ -228,8 +231,17 @@ class BenchClient:
         self.records: list[TurnRecord] = []
         self.errors: list[dict[str, Any]] = []
         self.late_frames = 0
+        self.monitor = monitor
 
     async def run(self, lines: list[Utterance], interruptions: list[Utterance]) -> None:
+        sampling = asyncio.create_task(self.monitor.run()) if self.monitor else None
+        try:
+            await self._run(lines, interruptions)
+        finally:
+            if sampling is not None:
+                sampling.cancel()
+
+    async def _run(self, lines: list[Utterance], interruptions: list[Utterance]) -> None:
         pending = deque(lines)
         spare = deque(interruptions)
         session = 0
@@ -355,6 +367,9 @@ class BenchClient:
 
     def _finish(self, inbox: Inbox, rec: TurnRecord) -> None:
         rec.speech_starts = len(inbox.since(rec.mark, "speech_started", rec.end_mark))
+        if self.monitor is not None:
+            until = rec.first_audio_at or rec.speech_end_at + 2.0
+            rec.others_cores = self.monitor.others_between(rec.speech_end_at - 0.3, until)
         rec.transcripts = [m["text"] for _, m in inbox.since(rec.mark, "transcript",
                                                              rec.end_mark)]
         turn = rec.reply_turn
@@ -367,6 +382,8 @@ class BenchClient:
             rec.audio_after_clear = sum(1 for t, _ in rec.chunks if t > cleared[0])
         metrics = inbox.first("metrics", turn)
         rec.metrics = dict(metrics[1].get("stages", {})) if metrics else {}
+        started = inbox.first("audio_start", turn)
+        rec.first_piece = started[1].get("text", "") if started else ""
         done = inbox.first("reply_done", turn)
         rec.reply_text = done[1].get("text", "") if done else ""
         rec.closing = bool(inbox.since(rec.mark, "session_end"))

@@ -242,7 +242,9 @@ class WhisperTranscriber:
             audio,
             language=language,
             beam_size=o.beam_size,
-            without_timestamps=o.without_timestamps,
+            # Past one 30 s window, decoding without timestamps can skip to the next window and
+            # drop words (seen: ~25 s lost from some 62 s talks); timestamps keep the seams.
+            without_timestamps=o.without_timestamps and seconds <= (o.chunk_length or 30),
             condition_on_previous_text=o.condition_on_previous_text,
             vad_filter=o.vad_filter,
             chunk_length=o.chunk_length,

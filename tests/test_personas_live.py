@@ -599,3 +599,10 @@ async def test_the_scenario_closes_after_the_persona_has_asked_enough_questions(
     assert end.reason == "scenario_complete" and end.summary["questions_asked"] == 1
     assert words(s.of(ev.ReplyDone)[-1].text) == words(closing_line(interviewer))
     await s.close()
+
+
+def test_an_end_phrase_inside_a_story_does_not_end_the_session():
+    rules = EndingRules(phrases=("goodbye", "end the interview"))
+    assert not rules.user_wants_to_end("I said goodbye to my grandmother at the station.")
+    assert rules.user_wants_to_end("Thanks so much, goodbye for now.")
+    assert rules.user_wants_to_end("Can we end the interview here?")

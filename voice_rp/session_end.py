@@ -19,6 +19,18 @@ def _says(text: str, phrase: str) -> bool:
     return bool(phrase) and f" {phrase} " in f" {text} "
 
 
+def _ends_with(text: str, phrase: str, *, slack_words: int = 2) -> bool:
+    """`phrase` closes `text`: at most `slack_words` words follow it ("bye for now")."""
+    phrase = _norm(phrase)
+    if not phrase:
+        return False
+    words = text.split()
+    for extra in range(slack_words + 1):
+        if _says(" ".join(words[len(words) - extra - len(phrase.split()):]), phrase):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class EndingRules:
     after_questions: int | None = None
@@ -37,8 +49,10 @@ class EndingRules:
         )
 
     def user_wants_to_end(self, text: str) -> bool:
+        """The user's last words hold an ending phrase ("goodbye" closing a turn, not
+        "I said goodbye to my grandmother" early in a story)."""
         said = _norm(text)
-        return any(_says(said, p) for p in self.phrases)
+        return any(_ends_with(said, p) for p in self.phrases)
 
     def talk_ended(self, text: str) -> bool:
         """The talk's last words contain an end phrase ("thank you for listening")."""

@@ -12,7 +12,6 @@ confirms the end of the turn, then released; if the user goes on, the attempt is
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -24,17 +23,26 @@ from voice_rp import events as ev
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, pcm16_to_float
 from voice_rp.chunker import ChunkPolicy, Piece
 from voice_rp.clock import Clock
-from voice_rp.errors import LLMError, VoiceMissing, VoiceRPError
+from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
-from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.llm import ChatMessage, ChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
-from voice_rp.prompt import build_messages, closing_line, language_name, opening_line
-from voice_rp.reply import Playback, ReplyTimes, speak_reply
+from voice_rp.prompt import build_messages, closing_line, opening_line
+from voice_rp.reply import (
+    Playback,
+    ReplyTimes,
+    ScriptedChat,
+    read_prompt_ahead,
+    speak_reply,
+    turn_metrics,
+)
 from voice_rp.session_end import EndingRules
 from voice_rp.tts import Synthesizer
+from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
+from voice_rp.voice_choice import choose_voice
 
 log = logging.getLogger(__name__)
 
@@ -76,36 +84,6 @@ class _Attempt:
     times: ReplyTimes = field(default_factory=ReplyTimes)
     playback: Playback | None = None
     piece_text: str = ""
-
-
-def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
-    """The persona's turn-taking preset with the waits its file sets (docs/personas.md).
-
-    A monologue persona has two phases: the talk, where `end_pause_s` is the pause that ends
-    it, and (`talk=False`) the questions afterwards, taken conversationally. `silence_ms` is the
-    end-of-turn wait of every other turn.
-    """
-    presets = {
-        "conversational": ep.TurnPolicy.conversational,
-        "patient": ep.TurnPolicy.patient,
-        "monologue": ep.TurnPolicy.monologue,
-    }
-    in_talk = talk and persona.turn_taking == "monologue"
-    name = "conversational" if persona.turn_taking == "monologue" and not talk else \
-        persona.turn_taking
-    policy = presets.get(name, ep.TurnPolicy.conversational)()
-    if in_talk and persona.talk_end_pause_s is not None:
-        wait = persona.talk_end_pause_s  # exactly this pause ends the talk, whatever the words
-        return dataclasses.replace(
-            policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            end_silence_s=wait, incomplete_silence_s=wait, max_silence_s=wait)
-    if not in_talk and persona.turn_silence_ms is not None:
-        wait = persona.turn_silence_ms / 1000.0
-        return dataclasses.replace(
-            policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            end_silence_s=wait, incomplete_silence_s=max(policy.incomplete_silence_s, wait),
-            max_silence_s=max(policy.max_silence_s, wait))
-    return policy
 
 
 class Conversation:
@@ -376,7 +354,7 @@ class Conversation:
             if scripted is None and closing:
                 scripted = closing_line(self.persona, user_name=self.options.user_name) or None
             if scripted is not None:
-                chat: ChatModel = _ScriptedChat(scripted)
+                chat: ChatModel = ScriptedChat(scripted)
                 messages = []
             else:
                 chat = self.models.chat
@@ -419,7 +397,9 @@ class Conversation:
             self._assistant_turns += 1
             self.stats.assistant_turn(heard, interrupted=interrupted)
             self._emit(ev.ReplyDone(attempt.turn, heard, interrupted, reply.speaker))
-            self._emit(self._metrics(attempt, interrupted))
+            self._emit(turn_metrics(
+                attempt.turn, attempt.speech_end, attempt.marks, attempt.times,
+                user_turn=bool(attempt.audio), interrupted=interrupted))
         self._emit(ev.StateChanged("listening"))
         if attempt.closing and not interrupted:
             self._finish_session("scenario_complete")
@@ -476,30 +456,13 @@ class Conversation:
         name = speaker.voice.name
         async with self._voices_lock:
             if name not in self._voices:
-                synth, problem = await asyncio.to_thread(self._find_voice, name)
+                synth, problem = await asyncio.to_thread(
+                    choose_voice, self.models, self.persona, name)
                 self._voices[name] = synth
                 if problem is not None:
                     log.warning("%s", problem)
                     self._emit(problem)
             return self._voices[name]
-
-    def _find_voice(self, name: str) -> tuple[Synthesizer | None, ev.ErrorEvent | None]:
-        """Blocking: the voice `name`, else a stand-in, and what to tell the user about it."""
-        try:
-            return self.models.voice(name), None
-        except VoiceRPError as exc:
-            code, problem = exc.code, str(exc)
-            if isinstance(exc, VoiceMissing):
-                problem += "; see 'Adding a voice' in docs/personas.md."
-        language = language_name(self.persona.language)
-        for info in self.models.voices.for_language(self.persona.language):
-            try:
-                return self.models.voice(info.name), ev.ErrorEvent(
-                    code, f"{problem} Until then, the {language} voice {info.name} is used.")
-            except VoiceRPError as exc:
-                log.warning("voice %s is unusable: %s", info.name, exc)
-        return None, ev.ErrorEvent(code, f"{problem} No installed voice speaks {language}, so "
-                                         f"{self.persona.name}'s replies come as text only.")
 
     async def _prepare_transcriber(self) -> None:
         try:
@@ -508,46 +471,16 @@ class Conversation:
             self._emit(ev.ErrorEvent(exc.code, str(exc)))
 
     async def _read_persona_prompt(self) -> None:
-        """Let the embedded model read the persona's prompt while the opening line plays.
-
-        llama.cpp reuses the longest prefix it has cached, so the user's first turn then pays
-        only for their own words instead of ~0.9 s for the whole system prompt.
-        """
-        if not isinstance(self.models.chat, EmbeddedChatModel):
-            return  # a remote endpoint caches (and bills) on its own terms
-        messages = build_messages(self.persona, [], "", speaker=self._speaker())
-        try:
-            async for _ in self.models.chat.stream(
-                    messages, dataclasses.replace(self.persona.llm, max_tokens=1)):
-                pass
-        except VoiceRPError as exc:
-            log.info("reading the persona prompt ahead failed: %s", exc)
+        """Let the embedded model read the persona's prompt while the opening line plays."""
+        if isinstance(self.models.chat, EmbeddedChatModel):  # a remote endpoint caches its own way
+            await read_prompt_ahead(
+                self.models.chat, build_messages(self.persona, [], "", speaker=self._speaker()),
+                self.persona.llm)
 
     # -- helpers ---------------------------------------------------------------------------------
 
     def _speaker(self) -> Speaker:
         return self.persona.speaker_for_turn(self._assistant_turns)
-
-    def _metrics(self, attempt: _Attempt, interrupted: bool) -> ev.TurnMetrics:
-        def since_end(t: float | None) -> float | None:
-            return None if t is None else round((t - attempt.speech_end) * 1000.0, 1)
-
-        m, times = attempt.marks, attempt.times
-        stages: dict[str, float | None] = {
-            "endpoint_ms": since_end(m.get("committed")) if attempt.audio else None,
-            "stt_ms": round(m["stt_s"] * 1000.0, 1) if "stt_s" in m else None,
-            "stt_done_ms": since_end(m.get("stt_done")),
-            "llm_first_token_ms": since_end(times.llm_first_token),
-            "first_piece_ms": since_end(times.first_piece),
-            "tts_first_audio_ms": since_end(times.first_audio),
-            "tts_ms": round(times.tts_first_s * 1000.0, 1) if times.tts_first_s else None,
-            "response_ms": since_end(m.get("audio_sent")),
-            "speculative_lead_ms": (round((m["committed"] - m["start"]) * 1000.0, 1)
-                                    if "start" in m and "committed" in m else None),
-        }
-        if interrupted:
-            stages["interrupted"] = 1.0
-        return ev.TurnMetrics(attempt.turn, attempt.speech_end, stages)
 
     def _emit(self, event: ev.Event) -> None:
         if self._ended:
@@ -571,16 +504,3 @@ class Conversation:
             for attempt in (self._active, self._attempt):
                 if attempt is not None and attempt.task is task:
                     self._finish_attempt(attempt, interrupted=False)
-
-
-class _ScriptedChat:
-    """A chat model that says a fixed line: the opening line goes through the same TTS path."""
-
-    name = "scripted"
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-
-    async def stream(self, messages: list[ChatMessage], options: GenerationOptions
-                     ) -> AsyncIterator[str]:
-        yield self._text

@@ -8,13 +8,19 @@ wastes little work and memory stays flat.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
 from voice_rp.clock import Clock
+from voice_rp.errors import VoiceRPError
+from voice_rp.events import TurnMetrics
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.tts import Synthesizer
+
+log = logging.getLogger(__name__)
 
 _POLL_S = 0.03  # how often the chunker's time-based release is checked while tokens are slow
 
@@ -151,3 +157,55 @@ async def _stop(task: asyncio.Task[None]) -> None:
     if not task.done():
         task.cancel()
         await asyncio.wait([task])
+
+
+class ScriptedChat:
+    """A chat model that says a fixed line: the opening line goes through the same TTS path."""
+
+    name = "scripted"
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    async def stream(self, messages: list[ChatMessage], options: GenerationOptions
+                     ) -> AsyncIterator[str]:
+        yield self._text
+
+
+def turn_metrics(turn: int, speech_end: float, marks: dict[str, float], times: ReplyTimes, *,
+                 user_turn: bool, interrupted: bool) -> TurnMetrics:
+    """The stage times of one turn, in ms after the true end of the user's speech."""
+
+    def since_end(t: float | None) -> float | None:
+        return None if t is None else round((t - speech_end) * 1000.0, 1)
+
+    m = marks
+    stages: dict[str, float | None] = {
+        "endpoint_ms": since_end(m.get("committed")) if user_turn else None,
+        "stt_ms": round(m["stt_s"] * 1000.0, 1) if "stt_s" in m else None,
+        "stt_done_ms": since_end(m.get("stt_done")),
+        "llm_first_token_ms": since_end(times.llm_first_token),
+        "first_piece_ms": since_end(times.first_piece),
+        "tts_first_audio_ms": since_end(times.first_audio),
+        "tts_ms": round(times.tts_first_s * 1000.0, 1) if times.tts_first_s else None,
+        "response_ms": since_end(m.get("audio_sent")),
+        "speculative_lead_ms": (round((m["committed"] - m["start"]) * 1000.0, 1)
+                                if "start" in m and "committed" in m else None),
+    }
+    if interrupted:
+        stages["interrupted"] = 1.0
+    return TurnMetrics(turn, speech_end, stages)
+
+
+async def read_prompt_ahead(chat: ChatModel, messages: list[ChatMessage],
+                            options: GenerationOptions) -> None:
+    """Have the model read `messages` now, so a later prompt with this prefix starts fast.
+
+    llama.cpp reuses the longest prefix it has cached: the user's first turn then pays only for
+    their own words instead of ~0.9 s for the whole persona prompt.
+    """
+    try:
+        async for _ in chat.stream(messages, dataclasses.replace(options, max_tokens=1)):
+            pass
+    except VoiceRPError as exc:
+        log.info("reading the prompt ahead failed: %s", exc)

@@ -65,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    / "voice-rp" / "bench-speech",
                    help="where synthesized utterances are kept between runs")
     p.add_argument("--server-log", type=Path, help="keep the started server's log here")
+    p.add_argument("--nice", type=int, default=0,
+                   help="run the started server and this client at this niceness (e.g. -10 as "
+                        "root): on a machine shared with other work, measures as if it were idle")
     return p.parse_args(argv)
 
 
@@ -158,6 +161,8 @@ def progress(rec: TurnRecord) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     tuning = parse_options(args.option)
+    if args.nice:
+        os.nice(args.nice)  # the server started below inherits it
     if args.server and tuning:
         raise SystemExit("--option starts a tuned server; it cannot change a --server")
     proc: subprocess.Popen[bytes] | None = None
@@ -193,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [turn_row(i, rec) for i, rec in enumerate(client.records, 1)]
     config = {
         "server": "started" if proc is not None else args.server, "tuning": tuning,
-        "persona": args.persona, "noise_dbfs": noise, "cpus": os.cpu_count(),
+        "persona": args.persona, "noise_dbfs": noise, "cpus": os.cpu_count(), "nice": args.nice,
         "load_avg_at_start": [round(x, 2) for x in load],
         "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
         "duration_s": round(time.time() - started, 1), "late_mic_frames": client.late_frames,

@@ -165,7 +165,9 @@ async def test_two_sessions_at_once_stay_separate(server: VoiceServer):
     ready_b = await b.start("technical-screener", opening_line=False)
     assert ready_a["session"] != ready_b["session"]
     said_a = "I moved from Spain to Canada last year."
-    said_b = "My favourite database is Postgres because of its reliability."
+    # Plain words: this test is about sessions staying apart, not about hearing brand names
+    # ("Postgres" came back as "Post-Purse" once).
+    said_b = "I like to cook dinner for my family on Sundays."
     # Each user hears the start of their own persona's answer (no need to wait for the end).
     (ta, audio_a), (tb, audio_b) = await asyncio.gather(
         a.say(speech_pcm(said_a), until="audio_start"),

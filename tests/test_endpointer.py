@@ -122,7 +122,7 @@ def test_speculative_end_at_first_short_silence_then_resume_discards_it():
     assert lis.kinds() == ["SpeechStart", "SpeculativeEnd", "SpeechResumed"]
     spec = lis.of(SpeculativeEnd)[0]
     assert spec.speech_end_audio_t == pytest.approx(1.5)
-    assert spec.wait_s == pytest.approx(0.2, abs=FRAME_S)
+    assert spec.wait_s == pytest.approx(TurnPolicy().speculative_silence_s, abs=FRAME_S)
     resumed = lis.of(SpeechResumed)[0]
     # the user is heard going on within ~100 ms of voice, so stale work stops early
     assert 1.8 < resumed.audio_t <= 1.8 + 0.1 + FRAME_S
@@ -211,7 +211,7 @@ def test_a_hint_is_forgotten_when_the_user_goes_on():
 
 
 def test_turn_end_audio_is_the_speculative_audio_when_the_user_did_not_go_on():
-    lis = Listener()
+    lis = Listener(TurnPolicy(speculative_silence_s=0.2))  # the tail is at most this wait
     lis.feed(timeline(LEAD, ("speech", 1.0), ("silence", 2.0)))
     [spec], [end] = lis.of(SpeculativeEnd), lis.of(TurnEnd)
     assert end.audio == spec.audio
@@ -277,7 +277,7 @@ def test_a_long_turn_ends_at_its_next_short_pause():
     [end] = lis.of(TurnEnd)
     assert end.reason == "max_turn"
     assert end.speech_end_audio_t == pytest.approx(11.8)
-    assert end.wait_s == pytest.approx(0.2, abs=FRAME_S)
+    assert end.wait_s == pytest.approx(TurnPolicy().speculative_silence_s, abs=FRAME_S)
 
 
 def test_endless_voice_is_cut_after_max_turn_plus_grace():

@@ -103,3 +103,22 @@ async def test_the_embedded_model_reads_the_persona_prompt_before_the_first_turn
     assert first_turn[-1]["content"] == "I spoke for 800 milliseconds."
     await s.close()
     chat.close()
+
+
+async def test_the_opening_line_is_read_ahead_with_the_persona_prompt():
+    engine = RecordingEngine()
+    chat = EmbeddedChatModel(engine)
+    conv = Conversation(models=make_models(chat), persona=persona(), clock=MonotonicClock(),  # type: ignore[arg-type]
+                        options=ConversationOptions(is_speech=lambda f: any(f),
+                                                    speak_opening_line=True))
+    s = Session(conv)
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))  # the opening line has played
+    (ahead, _), = engine.requests
+    await s.push(SPEECH, 0.8)
+    await s.push(SILENCE, 1.0)
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone) and e.turn > 0)
+    first_turn = engine.requests[1][0]
+    assert first_turn[1]["role"] == "assistant"  # the opening line, as the user heard it
+    assert first_turn[:-1] == ahead[:-1]
+    await s.close()
+    chat.close()

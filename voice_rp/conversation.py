@@ -21,7 +21,7 @@ from typing import Any
 from voice_rp import endpointer as ep
 from voice_rp import events as ev
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, pcm16_to_float
-from voice_rp.chunker import ChunkPolicy, Piece
+from voice_rp.chunker import ChunkPolicy, Piece, speakable
 from voice_rp.clock import Clock
 from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
@@ -473,8 +473,13 @@ class Conversation:
     async def _read_persona_prompt(self) -> None:
         """Let the embedded model read the persona's prompt while the opening line plays."""
         if isinstance(self.models.chat, EmbeddedChatModel):  # a remote endpoint caches its own way
+            # The first turn's history holds the opening line as heard: read that too.
+            line = speakable(opening_line(self.persona, user_name=self.options.user_name))
+            history = [ChatMessage("assistant", line)] if (
+                self.options.speak_opening_line and line) else []
             await read_prompt_ahead(
-                self.models.chat, build_messages(self.persona, [], "", speaker=self._speaker()),
+                self.models.chat,
+                build_messages(self.persona, history, "", speaker=self._speaker()),
                 self.persona.llm)
 
     # -- helpers ---------------------------------------------------------------------------------

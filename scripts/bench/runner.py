@@ -268,11 +268,15 @@ class BenchClient:
         sender = asyncio.create_task(mic.run())
         try:
             await self._listen_to_opening_line(inbox)
+            barge_in_due = False  # a reply too short to interrupt passes the job on
             while pending and not inbox.since(0, "session_end") and not inbox.closed:
                 utt = pending.popleft()
-                interruption = spare[0] if utt.line.barge_in and spare else None
-                if await self._turn(inbox, mic, utt, session, interruption):
+                wanted = utt.line.barge_in or barge_in_due
+                interruption = spare[0] if wanted and spare else None
+                used = await self._turn(inbox, mic, utt, session, interruption)
+                if used:
                     spare.rotate(-1)
+                barge_in_due = wanted and not used
             self.errors += [m for _, m in inbox.since(0, "error")]
         finally:
             sender.cancel()

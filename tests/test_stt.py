@@ -19,9 +19,12 @@ from voice_rp.models import Models, load_models
 from voice_rp.stt import (
     FILLER_PROMPT,
     Transcript,
+    WhisperOptions,
     WhisperTranscriber,
     assemble_whisper_base,
     base_model_parts,
+    compression_ratio,
+    looks_looped,
     resolve_whisper_model,
 )
 from voice_rp.tts import VoiceCatalog
@@ -49,6 +52,64 @@ def corpus_wer(transcriber: WhisperTranscriber, engine: str, **kwargs: object) -
 @pytest.mark.parametrize("engine", ["piper", "espeak"])
 def test_tiny_en_understands_known_sentences(transcriber: WhisperTranscriber, engine: str) -> None:
     assert corpus_wer(transcriber, engine) <= 0.20
+
+
+@pytest.fixture(scope="module")
+def standard(transcriber: WhisperTranscriber) -> WhisperTranscriber:
+    """The same model decoding the standard way: every clip padded to a 30 s window."""
+    twin = WhisperTranscriber.__new__(WhisperTranscriber)
+    twin.__dict__.update(transcriber.__dict__)
+    twin.options = WhisperOptions(fit_window=False)
+    return twin
+
+
+def count_standard_decodes(transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+                           ) -> list[int]:
+    calls: list[int] = []
+    real = transcriber._model.transcribe
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transcriber._model, "transcribe", counting)
+    return calls
+
+
+@pytest.mark.models
+@pytest.mark.parametrize("engine", ["piper", "espeak"])
+def test_the_fitted_window_hears_as_well_as_the_full_one(
+    transcriber: WhisperTranscriber, standard: WhisperTranscriber, engine: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert transcriber.options.fit_window  # the default
+    standard_wer = corpus_wer(standard, engine)
+    calls = count_standard_decodes(transcriber, monkeypatch)
+    fitted_wer = corpus_wer(transcriber, engine)
+    assert fitted_wer <= standard_wer + 0.05, (fitted_wer, standard_wer)
+    assert len(calls) <= 1, "the fitted window was not used: every clip took the standard path"
+
+
+@pytest.mark.models
+def test_a_clip_too_long_for_one_window_takes_the_standard_path(
+    transcriber: WhisperTranscriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = count_standard_decodes(transcriber, monkeypatch)
+    sentence = SENTENCES[0]
+    long_clip = with_silence(say(sentence), 0.2, 26.0)
+    assert wer(sentence, transcriber.transcribe(long_clip).text) <= 0.2
+    assert calls == [1]
+
+
+def test_loop_and_compression_checks_catch_a_repeating_decode() -> None:
+    looped = "Sorry, can I add something here? Sorry, can I add"
+    assert looks_looped(looped)
+    assert not looks_looped("I think that is what I think about the team.")
+    assert compression_ratio("thank you " * 30) > 2.4
+    assert compression_ratio(SENTENCES[1]) < 2.4
+    assert compression_ratio("") == 0.0
+    with pytest.raises(ValueError, match="min_window_s"):
+        WhisperOptions(min_window_s=0.5)
 
 
 @pytest.mark.models

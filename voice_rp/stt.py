@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import math
 import os
+import re
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -57,6 +60,11 @@ class WhisperOptions:
     without_timestamps/condition_on_previous_text=False: a turn is one short utterance, so
     timestamps and cross-segment context only cost time (and the latter invites repetition loops).
     vad_filter=False: the endpointer has already cut the turn out of the stream.
+    fit_window: Whisper's encoder is shown 30 s of audio however short the clip (faster-whisper
+    pads to 30 s even with `chunk_length`), and on a short turn the encoder is most of the time.
+    Encoding only the clip plus a margin, at least `min_window_s`, took tiny.en from ~370 ms to
+    ~130 ms per turn at the same word error rate (scripts/bench_stt.py). A decode that looks
+    wrong (repeating itself, too long, unsure) is redone the standard way.
     """
 
     beam_size: int = 1
@@ -68,6 +76,40 @@ class WhisperOptions:
     initial_prompt: str | None = None
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     """Fallback temperatures, tried in order when a decode looks like a hallucination loop."""
+    fit_window: bool = True
+    """Encode a window that fits the clip instead of 30 s (clips up to `_FIT_MAX_S`)."""
+    min_window_s: float = 5.0
+    """The shortest window encoded when `fit_window` is on (windows of 3-10 s measured alike)."""
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.min_window_s <= 30.0:
+            raise ValueError(f"WhisperOptions.min_window_s must be 1-30 s, got {self.min_window_s}")
+
+
+_FIT_MARGIN_S = 1.0
+"""Window beyond the clip's end: Whisper decodes the last word better with some room after it."""
+_FIT_MAX_S = 25.0
+"""Longer clips take the standard path (30 s windows with timestamps at the seams)."""
+_MAX_TOKENS_PER_S = 8.0
+"""Speech is ~3-4 tokens per second; a decode running past twice that is looping."""
+# The thresholds faster-whisper applies to its own decodes (its TranscriptionOptions defaults).
+_COMPRESSION_RATIO_MAX = 2.4
+_LOG_PROB_MIN = -1.0
+_NO_SPEECH_MIN = 0.6
+_WORD = re.compile(r"[\w']+")
+
+
+def looks_looped(text: str, *, n: int = 4) -> bool:
+    """Whisper's failure on a short window: the same few words over and over."""
+    words = _WORD.findall(text.lower())
+    grams = [tuple(words[i: i + n]) for i in range(len(words) - n + 1)]
+    return len(set(grams)) < len(grams)
+
+
+def compression_ratio(text: str) -> float:
+    """How well the text compresses; repetitive hallucinations compress far better than speech."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 def _package_dir(package: str) -> Path:
@@ -238,6 +280,11 @@ class WhisperTranscriber:
         if not len(audio):
             return Transcript("", language or "", 0.0)
         o = self.options
+        prompt = prompt if prompt is not None else o.initial_prompt
+        if o.fit_window and language and seconds <= _FIT_MAX_S:
+            fitted = self._transcribe_fitted(audio, language, prompt)
+            if fitted is not None:
+                return fitted
         segments, info = self._model.transcribe(
             audio,
             language=language,
@@ -248,9 +295,46 @@ class WhisperTranscriber:
             condition_on_previous_text=o.condition_on_previous_text,
             vad_filter=o.vad_filter,
             chunk_length=o.chunk_length,
-            initial_prompt=prompt if prompt is not None else o.initial_prompt,
+            initial_prompt=prompt,
             temperature=list(o.temperature),
         )
         # The segments are a lazy generator: the decoding happens here, in the caller's thread.
         text = "".join(segment.text for segment in segments).strip()
         return Transcript(text, info.language, seconds)
+
+    def _transcribe_fitted(self, audio: np.ndarray, language: str, prompt: str | None
+                           ) -> Transcript | None:
+        """One greedy decode over a window that fits the clip (see `WhisperOptions.fit_window`).
+
+        Returns None when the decode should be redone the standard way: it repeats itself,
+        runs past a length bound, or is unsure (faster-whisper's own fallback thresholds).
+        """
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        seconds = len(audio) / SAMPLE_RATE
+        features = model.feature_extractor(audio, chunk_length=30)
+        window_s = max(self.options.min_window_s, math.ceil(seconds + _FIT_MARGIN_S))
+        frames = min(3000, round(window_s * 100))  # 100 feature frames per second
+        features = features[:, :frames]
+        features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
+        tokenizer = Tokenizer(model.hf_tokenizer, self.multilingual, task="transcribe",
+                              language=language)
+        previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
+        start = model.get_prompt(tokenizer, previous, without_timestamps=True)
+        budget = int(_MAX_TOKENS_PER_S * seconds) + 8
+        result = model.model.generate(
+            model.encode(features), [start], beam_size=1, max_length=len(start) + budget,
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=[-1],  # -1: the model's own set of non-speech symbols
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        if result.no_speech_prob > _NO_SPEECH_MIN and avg_logprob < _LOG_PROB_MIN:
+            return Transcript("", language, seconds)  # silence or noise: Whisper would skip it
+        text = tokenizer.decode(tokens).strip()
+        if (len(tokens) >= budget or avg_logprob < _LOG_PROB_MIN or looks_looped(text)
+                or compression_ratio(text) > _COMPRESSION_RATIO_MAX):
+            logger.debug("fitted-window decode redone the standard way: %r", text)
+            return None
+        return Transcript(text, language, seconds)

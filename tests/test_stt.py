@@ -24,6 +24,7 @@ from voice_rp.stt import (
     assemble_whisper_base,
     base_model_parts,
     compression_ratio,
+    cut_restart,
     looks_looped,
     resolve_whisper_model,
 )
@@ -108,6 +109,11 @@ def test_loop_and_compression_checks_catch_a_repeating_decode() -> None:
     assert compression_ratio("thank you " * 30) > 2.4
     assert compression_ratio(SENTENCES[1]) < 2.4
     assert compression_ratio("") == 0.0
+    assert cut_restart(looped) == "Sorry, can I add something here?"
+    assert cut_restart("I liked it. Then we moved. I liked it a lot.") == \
+        "I liked it. Then we moved."
+    assert cut_restart("I think so. I think that we should go.") is None
+    assert cut_restart("No. No. No.") is None  # too short to tell a second reading
     with pytest.raises(ValueError, match="min_window_s"):
         WhisperOptions(min_window_s=0.5)
 

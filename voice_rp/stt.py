@@ -97,6 +97,7 @@ _COMPRESSION_RATIO_MAX = 2.4
 _LOG_PROB_MIN = -1.0
 _NO_SPEECH_MIN = 0.6
 _WORD = re.compile(r"[\w']+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def looks_looped(text: str, *, n: int = 4) -> bool:
@@ -104,6 +105,23 @@ def looks_looped(text: str, *, n: int = 4) -> bool:
     words = _WORD.findall(text.lower())
     grams = [tuple(words[i: i + n]) for i in range(len(words) - n + 1)]
     return len(set(grams)) < len(grams)
+
+
+def cut_restart(text: str, *, n: int = 3) -> str | None:
+    """The text before the first sentence that starts over an earlier one, or None if none does.
+
+    Whisper on a short window often reads the clip twice: "Sorry, can I add something here?
+    Sorry, can I add". A sentence whose first `n` words repeat an earlier sentence's start is that
+    second reading. (Short sentences like "No. No." are left alone: too short to tell.)
+    """
+    sentences = _SENTENCE_END.split(text.strip())
+    starts: set[tuple[str, ...]] = set()
+    for i, sentence in enumerate(sentences):
+        start = tuple(_WORD.findall(sentence.lower())[:n])
+        if len(start) == n and start in starts:
+            return " ".join(sentences[:i])
+        starts.add(start)
+    return None
 
 
 def compression_ratio(text: str) -> float:
@@ -333,7 +351,11 @@ class WhisperTranscriber:
         if result.no_speech_prob > _NO_SPEECH_MIN and avg_logprob < _LOG_PROB_MIN:
             return Transcript("", language, seconds)  # silence or noise: Whisper would skip it
         text = tokenizer.decode(tokens).strip()
-        if (len(tokens) >= budget or avg_logprob < _LOG_PROB_MIN or looks_looped(text)
+        if looks_looped(text):
+            text = cut_restart(text) or text
+        elif len(tokens) >= budget:
+            text = ""  # a runaway decode that is not a second reading: no way to trust it
+        if (not text or avg_logprob < _LOG_PROB_MIN or looks_looped(text)
                 or compression_ratio(text) > _COMPRESSION_RATIO_MAX):
             logger.debug("fitted-window decode redone the standard way: %r", text)
             return None

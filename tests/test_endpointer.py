@@ -346,6 +346,8 @@ def test_inconsistent_policy_is_rejected(fields):
         "Yes",
         "thank you",
         'She said "no."',
+        "Yes, I did...",  # Whisper's ellipsis after a short complete answer
+        "Sure, why not…",
     ],
 )
 def test_looks_complete(text):
@@ -368,7 +370,9 @@ def test_looks_complete(text):
         "and so",
         "first of all,",
         "my goal is -",
-        "I was thinking...",
+        "I was thinking that...",
+        "and then…",
+        "...",
         "I went there and.",  # STT punctuation does not close a dangling "and"
         "I'm",
         "",

@@ -448,7 +448,7 @@ _TRAILING_OFF = frozenset({
 _OPEN_ENDED = frozenset({
     "so", "like", "to", "of", "with", "for", "in", "on", "at", "from", "about", "into", "onto",
     "by", "as", "that", "which", "who", "when", "where", "while", "i", "is", "was", "are", "were",
-    "am", "be", "been", "very", "gonna", "wanna", "gotta",
+    "am", "be", "been", "very", "then", "gonna", "wanna", "gotta",
 })
 """Words that usually mean more is coming, unless a period closes the sentence ("I think so.")."""
 _PRONOUN_CONTRACTION = re.compile(
@@ -462,12 +462,17 @@ def looks_complete(text: str) -> bool:
     """Whether a transcript looks like a finished utterance rather than one that trails off.
 
     A trailing conjunction, article or filler ("and", "the", "um"), a pronoun contraction ("I'm"),
-    a trailing comma, dash, colon or ellipsis => False. A question or exclamation => True. A clause
-    ending in an open-ended word ("so", "to", "like") => False unless a period closes it. Anything
-    else looks complete: "he was not an ill disposed young man" must not wait for a timeout.
+    a trailing comma, dash or colon => False. A question or exclamation => True. A clause ending
+    in an open-ended word ("so", "to", "like") => False unless a period closes it. Anything else
+    looks complete: "he was not an ill disposed young man" must not wait for a timeout.
+
+    An ellipsis counts for nothing: Whisper puts one after short complete answers ("Yes, I
+    did...") as often as after a real trail-off, so only the words before it are judged.
     """
     s = text.strip().rstrip(_CLOSERS)
-    if not s or s.endswith(("...", "…", ",", "-", "–", "—", ":", ";")):
+    if s.endswith(("...", "…")):
+        s = s.rstrip(".…").rstrip()
+    if not s or s.endswith((",", "-", "–", "—", ":", ";")):
         return False
     if s.endswith(("?", "!")):
         return True

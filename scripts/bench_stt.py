@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # voice_rp is used from the checkout, not installed
 
 import numpy as np  # noqa: E402
-
 from bench.stats import summarize, wer, words  # noqa: E402
 from bench.utterances import INTERRUPTIONS, UTTERANCES, Line, noise_floor, synthesize  # noqa: E402
 
@@ -111,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     lengths = sorted(len(c) / 16_000 for _, c in corpus)
     print(f"{len(corpus)} clips of {lengths[0]:.1f}-{lengths[-1]:.1f} s, model {args.model}, "
           f"{args.repeat} timed pass(es); load average {os.getloadavg()[0]:.2f}")
-    base = WhisperTranscriber.load(args.model, cache_dir=Settings.from_env(os.environ).stt_cache_dir)
+    cache_dir = Settings.from_env(os.environ).stt_cache_dir
+    base = WhisperTranscriber.load(args.model, cache_dir=cache_dir)
     results = {}
     print(f"{'variant':20} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'WER':>6}  worst clip")
     for name, fields in variants.items():

@@ -57,6 +57,32 @@ def test_first_piece_at_a_short_sentence_end_even_below_the_word_minimum() -> No
     ]
 
 
+def test_a_long_first_sentence_is_cut_before_a_linking_word() -> None:
+    assert _speak(
+        "It's great that you're being transparent with your team about the challenges."
+    ) == ["It's great that you're being transparent", "with your team about the challenges."]
+    # Never after a word that would dangle: "example of" | "how" is not a cut.
+    assert _speak(
+        "That's a great example of how sometimes a simple talk can change things."
+    ) == ["That's a great example", "of how sometimes a simple talk can change things."]
+
+
+def test_only_the_first_piece_is_kept_short_and_only_when_it_must_be() -> None:
+    assert _speak("I'm glad to hear that you enjoyed it.") == [
+        "I'm glad to hear that you enjoyed it."  # eight words: whole
+    ]
+    assert _speak("Sure. It's great that you're being transparent with your team about it.") == [
+        "Sure.", "It's great that you're being transparent with your team about it.",
+    ]
+    no_link = "Absolutely everyone here really loves working remotely these days honestly."
+    assert _speak(no_link) == [no_link]
+    chunker = SentenceChunker(ChunkPolicy(first_max_words=8), clock=FakeClock())
+    pieces = chunker.push("It's great that you're being transparent with your")
+    assert pieces == []  # eight words so far: it may still end as one short sentence
+    assert chunker.push(" team") == [Piece(0, "It's great that you're being transparent",
+                                           "linking")]
+
+
 def test_dash_and_semicolon_are_clause_boundaries_but_hyphens_and_ranges_are_not() -> None:
     assert _speak("The well-known 1990–2000 era — it was good.") == [
         "The well-known 1990–2000 era —",
@@ -165,6 +191,8 @@ def test_policy_rejects_nonsense() -> None:
         ChunkPolicy(first_min_words=0)
     with pytest.raises(ValueError):
         ChunkPolicy(first_min_words=5, max_words=4)
+    with pytest.raises(ValueError):
+        ChunkPolicy(first_min_words=5, first_max_words=4)
     with pytest.raises(ValueError):
         ChunkPolicy(low_audio_s=-1)
 

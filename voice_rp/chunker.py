@@ -5,6 +5,9 @@ context), but the user should hear the reply as soon as possible. So:
 
 - the first piece goes out as soon as a clause of a few words is complete (", ; : — –"), or, if the
   model writes no boundary for a while, at the last whole word;
+- the first piece is also kept short: a first sentence that runs past `first_max_words` with no
+  clause boundary is cut before a linking word ("It's great that you're being transparent | with
+  your team about..."), because Piper's time to first audio grows with the text;
 - after that, whole sentences, which sound better; clauses again only when the queued audio runs low
   (so there is no audible gap while the LLM finishes a long sentence);
 - a sentence longer than `max_words` is cut at its last clause (else at a word), so one very long
@@ -48,7 +51,7 @@ from voice_rp.clock import Clock
 
 __all__ = ["ChunkPolicy", "Piece", "PieceReason", "SentenceChunker", "speakable"]
 
-PieceReason = Literal["clause", "sentence", "long", "timeout", "flush"]
+PieceReason = Literal["clause", "sentence", "long", "linking", "timeout", "flush"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class ChunkPolicy:
     """The first piece may end at a clause boundary once it holds this many words; later pieces
     too when audio runs low. Fewer words make choppy speech ("Well," alone)."""
 
+    first_max_words: int = 8
+    """A first sentence longer than this with no clause boundary is cut before its last linking
+    word ("with", "that", "because"...) within these words. Piper took ~150 ms for an 8-word piece
+    and 450-900 ms for the 15-25-word first sentences SmolLM2 likes to open with, while the LLM
+    went on writing on the same two cores (scripts/bench_latency.py)."""
+
     first_max_wait_s: float = 0.6
     """If the first piece has found no boundary this long after the reply's first token, release
     it at the last whole word (if it has `first_min_words`). A small model writes a clause well
@@ -85,10 +94,10 @@ class ChunkPolicy:
     def __post_init__(self) -> None:
         if self.first_min_words < 1:
             raise ValueError(f"first_min_words must be at least 1, got {self.first_min_words}")
-        if self.max_words < self.first_min_words:
+        if not self.first_min_words <= self.first_max_words <= self.max_words:
             raise ValueError(
-                f"max_words ({self.max_words}) must be at least first_min_words "
-                f"({self.first_min_words})"
+                f"need first_min_words ({self.first_min_words}) <= first_max_words "
+                f"({self.first_max_words}) <= max_words ({self.max_words})"
             )
         if self.first_max_wait_s < 0 or self.low_audio_s < 0:
             raise ValueError("first_max_wait_s and low_audio_s must not be negative")
@@ -144,6 +153,8 @@ class SentenceChunker:
         words = 0
         last_clause = 0  # end of the last clause long enough to stand alone
         last_word_end, words_at_last_end = 0, 0
+        last_link = 0  # end of the last word before a linking word, where a first piece may end
+        previous_word = ""
         for kind, pos in _marks(self._pending):
             if kind == _SENTENCE:
                 return pos, "sentence"
@@ -153,6 +164,13 @@ class SentenceChunker:
                 words += 1
                 if words > policy.max_words:
                     return (last_clause or last_word_end), "long"
+                if first and words > policy.first_max_words and last_link:
+                    return last_link, "linking"
+                word = _word_at(self._pending, pos)
+                if (first and word in _LINKING and previous_word not in _DANGLING
+                        and words - 1 >= policy.first_min_words):
+                    last_link = last_word_end
+                previous_word = word
             elif kind == _WORD_END:
                 last_word_end, words_at_last_end = pos, words
             elif kind == _CLAUSE and words >= policy.first_min_words:
@@ -168,6 +186,26 @@ class SentenceChunker:
     def _waited_too_long(self) -> bool:
         started = self._first_token_at
         return started is not None and self._clock.now() - started >= self.policy.first_max_wait_s
+
+
+_LINKING = frozenset({
+    "with", "about", "that", "which", "who", "because", "since", "when", "while", "where",
+    "and", "but", "so", "or", "for", "from", "into", "like", "to", "of", "in", "on", "at", "by",
+    "if", "as", "than", "after", "before", "until", "without", "through",
+})
+"""Words a long first sentence may be cut before: the rest reads as its own phrase."""
+_DANGLING = _LINKING | frozenset({
+    "a", "an", "the", "my", "your", "our", "their", "his", "her", "its", "this", "these",
+    "those", "is", "are", "was", "were", "be", "been", "am", "not", "just", "very", "really",
+    "i", "we", "you", "they", "he", "she", "it", "how", "what", "some", "any", "no",
+})
+"""Words a first piece must not end on: "That's a great example of" | "how..." would dangle."""
+_WORD_AT = re.compile(r"[\w']+")
+
+
+def _word_at(text: str, pos: int) -> str:
+    match = _WORD_AT.match(text, pos)
+    return match.group().lower().replace("’", "'") if match else ""
 
 
 # --- scanning ----------------------------------------------------------------------------------

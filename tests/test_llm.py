@@ -114,6 +114,7 @@ class ScriptedEngine:
     active: int = 0
     most_active: int = 0
     fail: Exception | None = None
+    yielded: int = 0
 
     def create_chat_completion(self, messages: Any, **kwargs: Any) -> Iterator[Any]:
         assert kwargs["stream"] is True
@@ -129,6 +130,7 @@ class ScriptedEngine:
             yield {"choices": [{"delta": {"role": "assistant"}}]}  # llama.cpp's first chunk
             for token in self.tokens:
                 time.sleep(0.001)  # give another session's request a chance to overlap
+                self.yielded += 1
                 yield chunk(token)
         finally:
             self.active -= 1
@@ -147,6 +149,23 @@ async def test_sessions_take_turns_on_one_worker_thread() -> None:
     assert replies == [["Hel", "lo", "!"]] * 3
     assert engine.most_active == 1
     assert len(engine.threads) == 1
+
+
+async def test_generation_pauses_while_the_listener_stops_reading() -> None:
+    # The reply's first words are being voiced: the model must leave the CPU to the voice.
+    tokens = [f" w{i}" for i in range(50)]
+    engine = ScriptedEngine(tokens)
+    engine.release.set()
+    model = EmbeddedChatModel(engine)
+    try:
+        stream = model.stream(INTERVIEW, GenerationOptions())
+        first = await anext(stream)
+        await asyncio.sleep(0.3)  # ample time to generate all 50 tokens
+        assert engine.yielded <= 5  # the one read and a few ahead of it
+        rest = [delta async for delta in stream]
+    finally:
+        model.close()
+    assert [first, *rest] == tokens
 
 
 async def test_messages_are_rendered_the_same_way_every_turn() -> None:

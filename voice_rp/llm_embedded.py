@@ -39,6 +39,9 @@ class _Failed:
 
 
 _DONE = object()
+_AHEAD = 4
+"""Deltas generated ahead of the consumer. Beyond that the worker waits: a reply the consumer
+is not reading (it is busy voicing its first words) must not take the CPU from it."""
 
 
 class EmbeddedChatModel:
@@ -78,10 +81,15 @@ class EmbeddedChatModel:
         self, messages: list[ChatMessage], options: GenerationOptions
     ) -> AsyncIterator[str]:
         """Yield reply deltas. Cancelling the consumer stops generation at the next token;
-        by the time the cancellation has propagated, the worker is free for the next request."""
+        by the time the cancellation has propagated, the worker is free for the next request.
+
+        Generation keeps at most a few deltas ahead of the consumer, so a consumer that stops
+        reading for a while (to synthesise the first words) pauses the model too.
+        """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         stop, started = threading.Event(), threading.Event()
+        credit = threading.Semaphore(_AHEAD)
 
         def hand_over(item: Any) -> None:
             try:
@@ -95,9 +103,13 @@ class EmbeddedChatModel:
                 if stop.is_set():  # cancelled while waiting for another session's turn
                     return
                 with contextlib.closing(self._deltas(messages, options)) as deltas:
-                    for delta in deltas:
+                    while True:
+                        credit.acquire()  # released as the consumer reads, or on stop
                         if stop.is_set():
                             return
+                        delta = next(deltas, None)
+                        if delta is None:
+                            break
                         hand_over(delta)
             except Exception as exc:  # llama.cpp failures are plain exceptions
                 hand_over(_Failed(exc))
@@ -109,9 +121,11 @@ class EmbeddedChatModel:
             while (item := await queue.get()) is not _DONE:
                 if isinstance(item, _Failed):
                     raise LLMError(f"the embedded chat model failed: {item.error}") from item.error
+                credit.release()
                 yield item
         finally:
             stop.set()
+            credit.release()  # wake a worker waiting for credit, so it sees `stop`
             # Wait for the token in progress, so whoever cancelled us knows the worker is free.
             # A job still queued behind another session will return at once when it starts.
             if started.is_set() and not job.done():

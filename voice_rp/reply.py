@@ -1,8 +1,9 @@
 """One spoken reply: LLM stream → chunker → TTS, piece by piece, paced to playback.
 
 The chunker and the TTS run concurrently: while a piece is being synthesised the LLM keeps
-streaming. Synthesis runs ahead of (estimated) playback only by `max_ahead_s`, so an interruption
-wastes little work and memory stays flat.
+streaming, except for the first piece, whose audio the user is waiting for. Synthesis runs ahead
+of (estimated) playback only by `max_ahead_s`, so an interruption wastes little work and memory
+stays flat.
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ async def speak_reply(
     times = times if times is not None else ReplyTimes()
     chunker = SentenceChunker(chunk_policy or ChunkPolicy(), clock=clock)
     pieces: asyncio.Queue[Piece | None] = asyncio.Queue()
+    # Closed from the first piece until its audio exists: on a laptop's two cores the LLM writing
+    # on would slow the synthesis of the words the user is waiting for (the rest of the reply is
+    # not needed until they play). A model that streams ahead of its reader (an endpoint's
+    # socket) just buffers; the embedded one pauses.
+    reading = asyncio.Event()
+    reading.set()
 
     async def produce() -> None:
         deltas: asyncio.Queue[str | None] = asyncio.Queue()
@@ -97,8 +104,15 @@ async def speak_reply(
                     if times.llm_first_token is None:
                         times.llm_first_token = clock.now()
                     deltas.put_nowait(delta)
+                    await reading.wait()
             finally:
                 deltas.put_nowait(None)
+
+        def release(new: list[Piece]) -> None:
+            for piece in new:
+                if piece.index == 0 and synthesizer is not None:
+                    reading.clear()
+                pieces.put_nowait(piece)
 
         pump_task = asyncio.create_task(pump(chat.stream(messages, options)))
         try:
@@ -106,16 +120,13 @@ async def speak_reply(
                 try:
                     delta = await asyncio.wait_for(deltas.get(), timeout=_POLL_S)
                 except TimeoutError:
-                    for piece in chunker.poll(queued_audio_s=playback.queued_s()):
-                        pieces.put_nowait(piece)
+                    release(chunker.poll(queued_audio_s=playback.queued_s()))
                     continue
                 if delta is None:
                     break
-                for piece in chunker.push(delta, queued_audio_s=playback.queued_s()):
-                    pieces.put_nowait(piece)
+                release(chunker.push(delta, queued_audio_s=playback.queued_s()))
             await pump_task  # re-raises the stream's error, if any
-            for piece in chunker.flush():
-                pieces.put_nowait(piece)
+            release(chunker.flush())
         finally:
             await _stop(pump_task)
             pieces.put_nowait(None)
@@ -135,7 +146,10 @@ async def speak_reply(
                 await speak(piece, b"", 0)
                 continue
             t0 = clock.now()
-            pcm = await asyncio.to_thread(_synthesize, synthesizer, piece.text, rate)
+            try:
+                pcm = await asyncio.to_thread(_synthesize, synthesizer, piece.text, rate)
+            finally:
+                reading.set()
             if times.first_audio is None:
                 times.first_audio = clock.now()
                 times.tts_first_s = times.first_audio - t0

@@ -1,0 +1,83 @@
+"""One reply, LLM → chunker → TTS, with fakes: what is read from the model, and when."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+from voice_rp.chunker import Piece
+from voice_rp.clock import MonotonicClock
+from voice_rp.llm import ChatMessage, GenerationOptions
+from voice_rp.reply import Playback, ReplyTimes, speak_reply
+
+
+class SlowVoice:
+    """A synthesizer that takes 50 ms per piece and says which piece it is voicing."""
+
+    sample_rate = 16_000
+
+    def __init__(self) -> None:
+        self.voicing: str | None = None
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
+        with self._lock:
+            self.voicing = text
+        time.sleep(0.05)
+        with self._lock:
+            self.voicing = None
+        yield b"\0\0" * 160 * len(text.split())
+
+
+class WatchingChat:
+    """Streams a word every 5 ms and notes which piece was being voiced as each word was read."""
+
+    name = "watching"
+
+    def __init__(self, text: str, voice: SlowVoice) -> None:
+        self.words = text.split(" ")
+        self.voice = voice
+        self.voicing_at_read: list[str | None] = []
+
+    async def stream(self, messages: list[ChatMessage], options: GenerationOptions
+                     ) -> AsyncIterator[str]:
+        for i, word in enumerate(self.words):
+            self.voicing_at_read.append(self.voice.voicing)
+            yield word if i == 0 else " " + word
+            await asyncio.sleep(0.005)
+
+
+async def _speak(chat: WatchingChat, voice: SlowVoice | None) -> tuple[str, list[Piece]]:
+    clock = MonotonicClock()
+    heard: list[Piece] = []
+
+    async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
+        heard.append(piece)
+
+    text = await speak_reply(chat, [], GenerationOptions(), synthesizer=voice, rate=1.0,
+                             clock=clock, playback=Playback(clock), speak=speak,
+                             times=ReplyTimes())
+    return text, heard
+
+
+async def test_the_model_waits_while_the_first_words_are_voiced() -> None:
+    voice = SlowVoice()
+    reply = "Well, that is good. " + " ".join(f"Then we talk about item {i}." for i in range(20))
+    chat = WatchingChat(reply, voice)
+    text, heard = await _speak(chat, voice)
+    assert text == reply
+    first = heard[0].text
+    assert first == "Well, that is good."
+    # 50 ms of voicing is ten words' time, yet at most the word in flight was read meanwhile.
+    assert chat.voicing_at_read.count(first) <= 1, chat.voicing_at_read
+    # Later pieces are voiced while the model writes on: no waiting for those.
+    assert sum(1 for v in chat.voicing_at_read if v not in (None, first)) >= 10
+
+
+async def test_a_text_only_reply_says_everything() -> None:
+    reply = "Fine. Thanks for asking, really."
+    text, heard = await _speak(WatchingChat(reply, SlowVoice()), None)
+    assert text == reply
+    assert " ".join(p.text for p in heard) == reply

@@ -381,3 +381,17 @@ def test_looks_complete(text):
 )
 def test_looks_incomplete(text):
     assert not looks_complete(text)
+
+
+def test_quiet_frames_the_vad_calls_speech_are_trimmed_off_the_end_but_only_its_over_hang():
+    # Frames at the noise floor that the VAD still calls speech (its over-hang) are silence;
+    # at most 120 ms of them are trimmed, so a long soft ending is never cut away.
+    noise = b"\x02\x01" * (FRAME_BYTES // 2)  # about -42 dBFS, unvoiced (first byte 2)
+    faint = b"\x01\x01" * (FRAME_BYTES // 2)  # as loud as the noise, yet voiced (first byte 1)
+    loud = b"\x01\x40" * (FRAME_BYTES // 2)  # about -6 dBFS, voiced
+    for tail_s, expected_end in ((0.1, 1.0), (0.3, 1.18)):
+        ep = Endpointer(TurnPolicy(), clock=FakeClock(), is_speech=scripted_vad)
+        frames = [noise] * 25 + [loud] * 25 + [faint] * round(tail_s / FRAME_S) + [noise] * 50
+        events = [e for f in frames for e in ep.push(f)]
+        [turn] = [e for e in events if isinstance(e, TurnEnd)]
+        assert turn.speech_end_audio_t == pytest.approx(expected_end)

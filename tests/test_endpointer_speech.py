@@ -11,7 +11,7 @@ import pytest
 
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16, frames, read_wav
 from voice_rp.clock import FakeClock
-from voice_rp.endpointer import Endpointer, SpeechStart, TurnEnd
+from voice_rp.endpointer import Endpointer, SpeculativeEnd, SpeechStart, TurnEnd
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -88,3 +88,15 @@ def test_the_same_phrases_with_a_long_silence_between_are_two_turns(tmp_path):
     assert len(turns) == 2
     assert abs(turns[0].speech_end_audio_t - (0.5 + len(first) / SAMPLE_RATE)) <= TOLERANCE_S
     assert abs(turns[1].speech_end_audio_t - true_end) <= TOLERANCE_S
+
+
+@pytest.mark.parametrize("text", ["Yes, I did.", "Can you tell me more about the team?"])
+def test_the_vad_over_hang_is_not_counted_as_speech(tmp_path, text):
+    # webrtcvad says "speech" for ~100 ms after espeak's voice stops; every ms of it used to
+    # delay the speculative start and the turn end.
+    events, _, true_end = endpoint(say(text, tmp_path))
+    [spec] = [e for e in events if isinstance(e, SpeculativeEnd)]
+    [turn] = [e for e in events if isinstance(e, TurnEnd)]
+    assert abs(turn.speech_end_audio_t - true_end) <= 0.04
+    assert spec.audio_t - true_end <= 0.15 + 0.04
+    assert turn.audio == spec.audio  # one audio for both: the speculative transcript stands

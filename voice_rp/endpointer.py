@@ -44,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
+
 from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 from .clock import Clock
 
@@ -60,6 +62,15 @@ _VAD_WARMUP_S = 0.1
 """webrtcvad's first ~100 ms can misfire while it adapts to the noise: its verdicts are ignored."""
 _MAX_TURN_GRACE_S = 10.0
 """After max_turn_s with no pause at all (noise the VAD takes for speech) the turn is cut anyway."""
+_OVERHANG_S = 0.12
+"""webrtcvad goes on saying "speech" for 40-120 ms after the voice stops (its over-hang; measured
+on the benchmark's lines). Quiet frames this close before the VAD's speech end are trimmed off."""
+_QUIET_ABOVE_NOISE_DB = 6.0
+"""A frame within this of the noise floor is silence, whatever the VAD says in its over-hang."""
+_NOISE_FRAMES = 50
+"""Recent frames the VAD called silence: their median energy is the noise floor."""
+_NOISE_MIN_FRAMES = 10
+"""With fewer silent frames heard than this, there is no noise floor and nothing is trimmed."""
 
 
 @dataclass(frozen=True)
@@ -249,7 +260,9 @@ class Endpointer:
         self._pre_roll = _frames(_PRE_ROLL_S)
         # One post-roll for SpeculativeEnd and TurnEnd: same audio when the user did not go on.
         self._post_roll = min(_frames(_POST_ROLL_S), self._spec_wait)
+        self._overhang = _frames(_OVERHANG_S)
         self._recent: deque[bytes] = deque(maxlen=self._pre_roll + 1)
+        self._noise: deque[float] = deque(maxlen=_NOISE_FRAMES)  # dBFS of recent silent frames
         self._n = 0  # frames pushed since construction: the audio clock
         self.reset()
 
@@ -273,6 +286,7 @@ class Endpointer:
         self._buf_start = 0       # frame index of the first frame in _buf
         self._speech_start = 0    # frame index of the turn's first voiced frame
         self._last_voice = 0      # frame index of the turn's last confirmed voiced frame
+        self._end_for: tuple[int, int] = (-1, 0)  # (last_voice, the speech end trimmed from it)
         self._hint: bool | None = None  # looks_complete() of the current pause's transcript
         self._barge_frames = 0
         self._barged = False
@@ -288,7 +302,7 @@ class Endpointer:
             logger.debug("hint ignored: no pause in progress (state %s)", self._state.value)
             return
         if speech_end_audio_t is not None and not math.isclose(
-            speech_end_audio_t, self._t(self._last_voice + 1), abs_tol=_FRAME_S / 2
+            speech_end_audio_t, self._t(self._speech_end() + 1), abs_tol=_FRAME_S / 2
         ):
             logger.debug("stale hint for speech end %.2f s ignored", speech_end_audio_t)
             return
@@ -305,6 +319,8 @@ class Endpointer:
         self._n += 1
         verdict = bool(self._is_speech(frame))  # always called: the VAD adapts while warming up
         voiced = verdict and idx >= self._warmup
+        if not verdict:
+            self._noise.append(_dbfs(frame))
         self._recent.append(frame)
         if self._state is not _State.IDLE:
             self._buf += frame
@@ -351,13 +367,13 @@ class Endpointer:
             if idx - run.last <= self._hangover:
                 return []  # maybe more voice to come: don't end the turn under it
             self._run = None  # a blip inside the pause: the pause goes on
-        silence = idx - self._last_voice  # whole unvoiced frames since the speech end
+        silence = idx - self._speech_end()  # whole silent frames since the speech end
         events: list[EndpointEvent] = []
         if self._state is _State.SPEAKING and silence >= self._spec_wait:
             if idx + 1 - self._speech_start >= self._max_turn:
                 return [self._end(idx, "max_turn")]
             self._state = _State.PAUSED
-            start, end = self._t(self._speech_start), self._t(self._last_voice + 1)
+            start, end = self._t(self._speech_start), self._t(self._speech_end() + 1)
             events.append(SpeculativeEnd(start, end, self._t(idx + 1), self._clock.now(),
                                          self._turn_audio()))
         if self._state is _State.PAUSED:
@@ -404,6 +420,25 @@ class Endpointer:
         self._barged = True
         return [BargeIn(self._t(idx + 1), self._clock.now())]
 
+    def _speech_end(self) -> int:
+        """Index of the turn's last frame of speech: the VAD's last voiced frame, less the quiet
+        frames of its over-hang. Fixed once per `_last_voice`, so a SpeculativeEnd and the
+        TurnEnd after it agree on the end and on the audio."""
+        last = self._last_voice
+        if self._end_for[0] != last:
+            end = last
+            if len(self._noise) >= _NOISE_MIN_FRAMES:
+                quiet = sorted(self._noise)[len(self._noise) // 2] + _QUIET_ABOVE_NOISE_DB
+                lowest = max(self._speech_start, last - self._overhang)
+                while end > lowest and self._frame_dbfs(end) < quiet:
+                    end -= 1
+            self._end_for = (last, end)
+        return self._end_for[1]
+
+    def _frame_dbfs(self, idx: int) -> float:
+        at = (idx - self._buf_start) * FRAME_BYTES
+        return _dbfs(bytes(self._buf[at: at + FRAME_BYTES]))
+
     def _silence_needed(self) -> tuple[int, str]:
         p = self.policy
         if self._hint is False:
@@ -415,13 +450,13 @@ class Endpointer:
         return _frames(wait), reason
 
     def _turn_audio(self) -> bytes:
-        end = min(self._last_voice + 1 + self._post_roll, self._n)
+        end = min(self._speech_end() + 1 + self._post_roll, self._n)
         return bytes(self._buf[: (end - self._buf_start) * FRAME_BYTES])
 
     def _end(self, idx: int, reason: str) -> TurnEnd:
         event = TurnEnd(
             speech_start_audio_t=self._t(self._speech_start),
-            speech_end_audio_t=self._t(self._last_voice + 1),
+            speech_end_audio_t=self._t(self._speech_end() + 1),
             audio_t=self._t(idx + 1),
             t=self._clock.now(),
             audio=self._turn_audio(),
@@ -435,6 +470,13 @@ class Endpointer:
     @staticmethod
     def _t(frame_index: int) -> float:
         return round(frame_index * _FRAME_S, 6)
+
+
+def _dbfs(frame: bytes) -> float:
+    """RMS level of a PCM16 frame in dB below full scale (-100 for digital silence)."""
+    samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+    rms = float(np.sqrt(np.mean(samples * samples))) / 32768.0 if len(samples) else 0.0
+    return 20.0 * math.log10(rms) if rms > 1e-5 else -100.0
 
 
 # --- does the transcript look finished? ----------------------------------------------------------

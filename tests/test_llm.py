@@ -161,7 +161,7 @@ async def test_generation_pauses_while_the_listener_stops_reading() -> None:
         stream = model.stream(INTERVIEW, GenerationOptions())
         first = await anext(stream)
         await asyncio.sleep(0.3)  # ample time to generate all 50 tokens
-        assert engine.yielded <= 5  # the one read and a few ahead of it
+        assert engine.yielded <= 2  # the one read and one ahead of it
         rest = [delta async for delta in stream]
     finally:
         model.close()

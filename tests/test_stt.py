@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -217,6 +219,22 @@ def test_a_truncated_base_model_is_rebuilt(base_cache: Path) -> None:
     assemble_whisper_base(target)
     assert (target / "model.bin").stat().st_size == expected
     assert sorted(p.name for p in base_cache.iterdir()) == ["whisper-base"]
+
+
+@pytest.mark.models
+def test_what_a_killed_assembly_left_behind_is_cleared(base_cache: Path) -> None:
+    target = base_cache / "whisper-base"
+    assemble_whisper_base(target)
+    stale, fresh = base_cache / ".whisper-base-k1ll3d", base_cache / ".whisper-base-busy"
+    for leftover in (stale, fresh):
+        leftover.mkdir()
+        (leftover / "model.bin").write_bytes(b"half a model")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    assemble_whisper_base(target)
+    # The old one was a killed run's; the new one may be another process copying right now.
+    assert sorted(p.name for p in base_cache.iterdir()) == [".whisper-base-busy", "whisper-base"]
+    shutil.rmtree(fresh)
 
 
 @pytest.mark.models

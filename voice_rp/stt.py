@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +175,7 @@ def assemble_whisper_base(target: Path) -> Path:
         if not part.is_file():
             raise ModelError(f"multilingual Whisper model part is missing: {part}")
     expected = sum(p.stat().st_size for p in parts)
+    _clear_stale_staging(target)
     if _is_complete(target, expected):
         return target
     logger.info("assembling the multilingual Whisper model into %s", target)
@@ -198,6 +200,22 @@ def assemble_whisper_base(target: Path) -> Path:
     if not _is_complete(target, expected):
         raise ModelError(f"the multilingual Whisper model in {target} is incomplete")
     return target
+
+
+_STALE_STAGING_S = 600.0
+"""A staging directory untouched this long was left by a killed process (assembly takes seconds);
+a younger one may be another process's copy in progress."""
+
+
+def _clear_stale_staging(target: Path) -> None:
+    """Remove what killed assemblies left beside `target` (`.whisper-base-*` directories)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for leftover in target.parent.glob(f".{target.name}-*"):
+            with contextlib.suppress(OSError):
+                if leftover.is_dir() and now - leftover.stat().st_mtime > _STALE_STAGING_S:
+                    logger.info("removing %s, left by an interrupted model assembly", leftover)
+                    shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _replace_dir(staging: Path, target: Path) -> None:

@@ -157,6 +157,20 @@ async def test_one_turn_gives_transcript_reply_audio_and_metrics():
     await s.close()
 
 
+async def test_speaker_labels_are_not_spoken_and_the_model_never_answers_for_the_user():
+    # Small models open their reply with the persona's name, and may
+    # go on to write the candidate's next answer themselves.
+    name = persona().character.name
+    s = await start(FakeChat(f"{name}: Thanks. Why that team?\nCandidate: Because I liked it."))
+    await s.push(SPEECH, 1.0)
+    await s.push(SILENCE, 1.5)
+    done = await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    assert done.text == "Thanks. Why that team?"
+    assert [e.text for e in s.of(ev.AudioStart)] == ["Thanks.", "Why that team?"]
+    assert s.conv.tracker.history[-1] == ChatMessage("assistant", "Thanks. Why that team?")
+    await s.close()
+
+
 async def test_reply_audio_comes_in_order_start_chunk_end():
     s = await start(FakeChat("First part, then more. Second sentence here."))
     await s.push(SPEECH, 0.6)

@@ -25,6 +25,7 @@ from voice_rp.chunker import ChunkPolicy, Piece, speakable
 from voice_rp.clock import Clock
 from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
+from voice_rp.labels import label_filter
 from voice_rp.llm import ChatMessage, ChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
@@ -368,6 +369,8 @@ class Conversation:
                 clock=self.clock, playback=attempt.playback, speak=speak,
                 chunk_policy=self.options.chunk_policy, max_ahead_s=self.options.max_ahead_s,
                 times=attempt.times,
+                labels=None if scripted is not None else
+                label_filter(self.persona, speaker, self.options.user_name),
             )
         except (LLMError, VoiceRPError) as exc:
             self._emit_for(attempt, ev.ErrorEvent(exc.code, str(exc)))

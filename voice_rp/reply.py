@@ -18,6 +18,7 @@ from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
 from voice_rp.clock import Clock
 from voice_rp.errors import VoiceRPError
 from voice_rp.events import TurnMetrics
+from voice_rp.labels import LabelFilter
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.tts import Synthesizer
 
@@ -78,10 +79,13 @@ async def speak_reply(
     chunk_policy: ChunkPolicy | None = None,
     max_ahead_s: float = 4.0,
     times: ReplyTimes | None = None,
+    labels: LabelFilter | None = None,
 ) -> str:
     """Stream, chunk, synthesise and hand over one reply. Returns the full text spoken.
 
     With no `synthesizer` the reply is text only: each piece is handed over with no audio.
+    `labels` drops speaker labels from the text and ends the reply where the model starts
+    writing the user's turn.
 
     Raises LLMError if the chat model fails before or while answering.
     """
@@ -124,8 +128,15 @@ async def speak_reply(
                     continue
                 if delta is None:
                     break
-                release(chunker.push(delta, queued_audio_s=playback.queued_s()))
-            await pump_task  # re-raises the stream's error, if any
+                text = labels.push(delta) if labels is not None else delta
+                release(chunker.push(text, queued_audio_s=playback.queued_s()))
+                if labels is not None and labels.ended:
+                    await _stop(pump_task)  # the model is writing the user's turn: stop it
+                    break
+            if not pump_task.cancelled():
+                await pump_task  # re-raises the stream's error, if any
+            if labels is not None:
+                release(chunker.push(labels.flush(), queued_audio_s=playback.queued_s()))
             release(chunker.flush())
         finally:
             await _stop(pump_task)

@@ -40,10 +40,9 @@ from voice_rp.reply import (
     turn_metrics,
 )
 from voice_rp.session_end import EndingRules
-from voice_rp.tts import Synthesizer
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
-from voice_rp.voice_choice import choose_voice
+from voice_rp.voice_choice import SessionVoices
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +110,7 @@ class Conversation:
         self._attempt: _Attempt | None = None  # the speculative or committed user-turn attempt
         self._active: _Attempt | None = None  # the committed reply being produced or played
         self._carry = b""  # speech from a turn cancelled before any reply audio: merged into next
-        self._voices: dict[str, Synthesizer | None] = {}  # by voice name; None: text only
-        self._voices_lock = asyncio.Lock()
+        self._voices = SessionVoices(models, persona, report=self._emit)
         self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
         self._assistant_turns = 0
         self._closed = asyncio.Event()
@@ -126,7 +124,7 @@ class Conversation:
         # Missing voices are reported before anyone speaks; another language's recogniser is
         # loaded while the opening line plays rather than on the user's first turn.
         for speaker in self.persona.speakers():
-            await self._voice_for(speaker)
+            await self._voices.for_speaker(speaker)
         self._spawn(self._prepare_transcriber())
         self._spawn(self._read_persona_prompt())
         line = opening_line(self.persona, user_name=self.options.user_name)
@@ -351,7 +349,7 @@ class Conversation:
             await attempt.committed.wait()
 
         try:
-            synth = await self._voice_for(speaker)
+            synth = await self._voices.for_speaker(speaker)
             if scripted is None and closing:
                 scripted = closing_line(self.persona, user_name=self.options.user_name) or None
             if scripted is not None:
@@ -447,25 +445,7 @@ class Conversation:
         self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
         self._closed.set()
 
-    # -- voices and models ------------------------------------------------------------------------
-
-    async def _voice_for(self, speaker: Speaker) -> Synthesizer | None:
-        """The speaker's Piper voice, loaded off the event loop; None: replies are text only.
-
-        A voice that is not installed is reported once (voice_missing). The speaker then uses
-        another installed voice of the persona's language, or no voice at all: a learner is
-        better served by reading the reply than by hearing it in an English accent.
-        """
-        name = speaker.voice.name
-        async with self._voices_lock:
-            if name not in self._voices:
-                synth, problem = await asyncio.to_thread(
-                    choose_voice, self.models, self.persona, name)
-                self._voices[name] = synth
-                if problem is not None:
-                    log.warning("%s", problem)
-                    self._emit(problem)
-            return self._voices[name]
+    # -- models ---------------------------------------------------------------------------------
 
     async def _prepare_transcriber(self) -> None:
         try:

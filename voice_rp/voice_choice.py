@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from voice_rp import events as ev
 from voice_rp.errors import VoiceMissing, VoiceRPError
 from voice_rp.models import Models
-from voice_rp.persona import Persona
+from voice_rp.persona import Persona, Speaker
 from voice_rp.prompt import language_name
 from voice_rp.tts import Synthesizer
 
@@ -32,3 +34,32 @@ def choose_voice(models: Models, persona: Persona, name: str
             log.warning("voice %s is unusable: %s", info.name, exc)
     return None, ev.ErrorEvent(code, f"{problem} No installed voice speaks {language}, so "
                                      f"{persona.name}'s replies come as text only.")
+
+
+class SessionVoices:
+    """The voices one conversation speaks with: each loaded once, off the event loop.
+
+    A voice that is not installed is reported once (through `report`, as voice_missing). The
+    speaker then uses another installed voice of the persona's language, or no voice at all: a
+    learner is better served by reading the reply than by hearing it in an English accent.
+    """
+
+    def __init__(self, models: Models, persona: Persona,
+                 report: Callable[[ev.ErrorEvent], None]) -> None:
+        self._models = models
+        self._persona = persona
+        self._report = report
+        self._loaded: dict[str, Synthesizer | None] = {}  # by voice name; None: text only
+        self._lock = asyncio.Lock()
+
+    async def for_speaker(self, speaker: Speaker) -> Synthesizer | None:
+        name = speaker.voice.name
+        async with self._lock:
+            if name not in self._loaded:
+                synth, problem = await asyncio.to_thread(
+                    choose_voice, self._models, self._persona, name)
+                self._loaded[name] = synth
+                if problem is not None:
+                    log.warning("%s", problem)
+                    self._report(problem)
+            return self._loaded[name]

@@ -168,6 +168,28 @@ async def test_generation_pauses_while_the_listener_stops_reading() -> None:
     assert [first, *rest] == tokens
 
 
+async def test_a_stream_dropped_unread_and_unclosed_frees_the_worker_in_the_end(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A reader should close a stream it leaves (aclosing); one that never does must not hold
+    # the worker all sessions share forever.
+    import voice_rp.llm_embedded as embedded
+
+    monkeypatch.setattr(embedded, "_ABANDONED_S", 0.2)
+    engine = ScriptedEngine([" one", " two", " three"])
+    engine.release.set()
+    model = EmbeddedChatModel(engine)
+    try:
+        dropped = model.stream(INTERVIEW, GenerationOptions())
+        assert await anext(dropped) == " one"  # then left, unclosed, still referenced
+        replies = await asyncio.wait_for(collect(model.stream(INTERVIEW, GenerationOptions())), 5)
+        assert replies == [" one", " two", " three"]
+        assert "abandoned" in caplog.text
+        await dropped.aclose()
+    finally:
+        model.close()
+
+
 async def test_messages_are_rendered_the_same_way_every_turn() -> None:
     # Identical rendering is what lets llama.cpp reuse the persona + history prefix.
     engine = ScriptedEngine(["Hi"])

@@ -20,11 +20,13 @@ class SlowVoice:
 
     def __init__(self) -> None:
         self.voicing: str | None = None
+        self.started = threading.Event()
         self._lock = threading.Lock()
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
         with self._lock:
             self.voicing = text
+        self.started.set()
         time.sleep(0.05)
         with self._lock:
             self.voicing = None
@@ -81,3 +83,34 @@ async def test_a_text_only_reply_says_everything() -> None:
     text, heard = await _speak(WatchingChat(reply, SlowVoice()), None)
     assert text == reply
     assert " ".join(p.text for p in heard) == reply
+
+
+async def test_a_reply_cancelled_mid_way_frees_the_shared_model_at_once() -> None:
+    # The embedded model's one worker waits for its reader; a reply cancelled while its first
+    # piece was being voiced (not reading) must let the next session's reply through.
+    from test_llm import ScriptedEngine
+
+    from voice_rp.llm_embedded import EmbeddedChatModel
+
+    engine = ScriptedEngine([f" word{i}." for i in range(200)])
+    engine.release.set()
+    model = EmbeddedChatModel(engine)
+    voice = SlowVoice()
+    clock = MonotonicClock()
+
+    async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
+        pass
+
+    reply = asyncio.create_task(speak_reply(
+        model, [], GenerationOptions(), synthesizer=voice, rate=1.0, clock=clock,
+        playback=Playback(clock), speak=speak))
+    try:
+        assert await asyncio.to_thread(voice.started.wait, 5.0)
+        reply.cancel()
+        await asyncio.gather(reply, return_exceptions=True)
+        async def next_reply() -> list[str]:
+            return [d async for d in model.stream([], GenerationOptions())]
+
+        assert len(await asyncio.wait_for(next_reply(), 5.0)) == 200
+    finally:
+        model.close()

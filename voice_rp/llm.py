@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -27,7 +27,7 @@ class ChatModel(Protocol):
 
     def stream(
         self, messages: list[ChatMessage], options: GenerationOptions
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield reply text deltas as they arrive. Raises LLMError when the model fails.
 
         Cancelling the consuming task stops generation promptly.
@@ -88,7 +88,7 @@ class OpenAIChatModel:
 
     async def stream(
         self, messages: list[ChatMessage], options: GenerationOptions
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         import openai
 
         wire: Any = to_wire(messages)  # the client's TypedDicts add nothing over our dataclass

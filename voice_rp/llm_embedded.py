@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import logging
 import threading
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncGenerator, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from .errors import LLMError, ModelError
 from .llm import ChatMessage, GenerationOptions, to_wire
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+logger = logging.getLogger(__name__)
 
 
 def bundled_gguf_path() -> Path:
@@ -39,6 +42,8 @@ class _Failed:
 
 
 _DONE = object()
+_ABANDONED_S = 30.0
+"""A reply whose reader takes nothing for this long is given up (see `stream`)."""
 _AHEAD = 1
 """Deltas generated ahead of the consumer. Beyond that the worker waits: a reply the consumer
 is not reading (it is busy voicing its first words) must not take the CPU from it. Even four
@@ -81,12 +86,14 @@ class EmbeddedChatModel:
 
     async def stream(
         self, messages: list[ChatMessage], options: GenerationOptions
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield reply deltas. Cancelling the consumer stops generation at the next token;
         by the time the cancellation has propagated, the worker is free for the next request.
 
         Generation keeps at most one delta ahead of the consumer, so a consumer that stops
-        reading for a while (to synthesise the first words) pauses the model too.
+        reading for a while (to synthesise the first words) pauses the model too. Close the
+        stream when done with it early (`contextlib.aclosing`): until then the worker, which
+        all sessions share, waits for the reader.
         """
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -106,7 +113,12 @@ class EmbeddedChatModel:
                     return
                 with contextlib.closing(self._deltas(messages, options)) as deltas:
                     while True:
-                        credit.acquire()  # released as the consumer reads, or on stop
+                        # Credit comes back as the consumer reads, or on stop. A consumer gone
+                        # without closing the stream must not hold the one worker forever.
+                        if not credit.acquire(timeout=_ABANDONED_S):
+                            logger.warning("a reply nobody read for %.0f s was abandoned",
+                                           _ABANDONED_S)
+                            return
                         if stop.is_set():
                             return
                         delta = next(deltas, None)

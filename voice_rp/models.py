@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -85,8 +86,10 @@ class Models:
         if isinstance(self.chat, EmbeddedChatModel):
             start = clock.now()
             hello = [ChatMessage("user", "Hello.")]
-            async for _ in self.chat.stream(hello, GenerationOptions(max_tokens=2)):
-                pass
+            stream = self.chat.stream(hello, GenerationOptions(max_tokens=2))
+            async with contextlib.aclosing(stream):
+                async for _ in stream:
+                    pass
             took["llm"] = clock.now() - start
         logger.info("models warmed up in %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
         return took

@@ -9,9 +9,10 @@ stays flat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 
 from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
@@ -102,13 +103,16 @@ async def speak_reply(
     async def produce() -> None:
         deltas: asyncio.Queue[str | None] = asyncio.Queue()
 
-        async def pump(stream: AsyncIterator[str]) -> None:
+        async def pump(stream: AsyncGenerator[str, None]) -> None:
             try:
-                async for delta in stream:
-                    if times.llm_first_token is None:
-                        times.llm_first_token = clock.now()
-                    deltas.put_nowait(delta)
-                    await reading.wait()
+                # Closed as soon as the reply stops, even mid-way: the embedded model's worker,
+                # shared by all sessions, waits for its reader until then.
+                async with contextlib.aclosing(stream):
+                    async for delta in stream:
+                        if times.llm_first_token is None:
+                            times.llm_first_token = clock.now()
+                        deltas.put_nowait(delta)
+                        await reading.wait()
             finally:
                 deltas.put_nowait(None)
 
@@ -193,7 +197,7 @@ class ScriptedChat:
         self._text = text
 
     async def stream(self, messages: list[ChatMessage], options: GenerationOptions
-                     ) -> AsyncIterator[str]:
+                     ) -> AsyncGenerator[str, None]:
         yield self._text
 
 
@@ -230,7 +234,9 @@ async def read_prompt_ahead(chat: ChatModel, messages: list[ChatMessage],
     their own words instead of ~0.9 s for the whole persona prompt.
     """
     try:
-        async for _ in chat.stream(messages, dataclasses.replace(options, max_tokens=1)):
-            pass
+        stream = chat.stream(messages, dataclasses.replace(options, max_tokens=1))
+        async with contextlib.aclosing(stream):
+            async for _ in stream:
+                pass
     except VoiceRPError as exc:
         log.info("reading the prompt ahead failed: %s", exc)

@@ -151,7 +151,9 @@ def test_filler_prompt_keeps_hesitations(transcriber: WhisperTranscriber) -> Non
 def test_filler_prompt_does_not_invent_hesitations(transcriber: WhisperTranscriber) -> None:
     sentence = "I have worked as a nurse for five years."
     heard = transcriber.transcribe(with_silence(say(sentence), 0.2, 0.3), prompt=FILLER_PROMPT)
-    assert wer(sentence, heard.text) <= 0.2
+    assert not {"um", "umm", "uh", "uhh", "er", "erm"} & set(words(heard.text)), heard.text
+    # Piper's speech varies from run to run; "a nurse" is now and then heard as "an erst".
+    assert wer(sentence, heard.text) <= 0.25, heard.text
 
 
 @pytest.mark.models

@@ -12,6 +12,7 @@ Everything returns mono float32 samples at 16 kHz, the rate voice-rp takes user 
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,7 @@ from typing import Literal
 import numpy as np
 
 from voice_rp.audio import SAMPLE_RATE, pcm16_to_float, read_wav, resample
-from voice_rp.tts import PiperSynthesizer, VoiceCatalog
+from voice_rp.tts import PiperSynthesizer, VoiceCatalog, bundled_voice
 from voice_rp.wer import wer, words  # noqa: F401 - re-exported for the tests
 
 
@@ -92,4 +93,14 @@ def concat_with_pause(parts: Sequence[np.ndarray], pause_s: float) -> np.ndarray
     return np.concatenate(out).astype(np.float32)
 
 
+def install_voice(directory: Path, name: str, *, language: str, espeak: str) -> None:
+    """Install a voice the way a user would: the two Piper files dropped into a directory.
 
+    The model is the bundled one (linked, not copied); the config says which language it speaks.
+    """
+    joe = bundled_voice()
+    (directory / f"{name}.onnx").symlink_to(joe.model_path)
+    config = json.loads(joe.config_path.read_text(encoding="utf-8"))
+    config["language"] = {"code": language}
+    config["espeak"] = {"voice": espeak}
+    (directory / f"{name}.onnx.json").write_text(json.dumps(config), encoding="utf-8")

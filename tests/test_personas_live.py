@@ -10,15 +10,13 @@ test_persona_turns.py.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from sessions import Session, is_done, persona
-from speech import concat_with_pause, say, wer, with_silence, words
+from speech import concat_with_pause, install_voice, say, wer, with_silence, words
 
 from voice_rp import events as ev
 from voice_rp.audio import SAMPLE_RATE
@@ -31,7 +29,7 @@ from voice_rp.models import Models
 from voice_rp.persona import Persona, builtin_dirs, list_personas
 from voice_rp.prompt import build_messages, closing_line, opening_line
 from voice_rp.stt import FILLER_PROMPT, Transcript, WhisperTranscriber
-from voice_rp.tts import VoiceCatalog, bundled_voice
+from voice_rp.tts import VoiceCatalog
 
 # --------------------------------------------------------------------------- real models
 
@@ -277,17 +275,6 @@ async def test_panel_members_take_turns_with_their_own_names_and_speaking_rates(
 def base_transcriber(tmp_path_factory: pytest.TempPathFactory) -> WhisperTranscriber:
     """The bundled multilingual Whisper base (assembled from its two packages on first use)."""
     return WhisperTranscriber.load("base", cache_dir=tmp_path_factory.mktemp("stt-base"))
-
-
-def install_voice(directory: Path, name: str, *, language: str, espeak: str) -> None:
-    """A voice installed the way a user would: two Piper files dropped into a directory (the
-    bundled model, linked, with a config saying which language it speaks)."""
-    joe = bundled_voice()
-    (directory / f"{name}.onnx").symlink_to(joe.model_path)
-    config = json.loads(joe.config_path.read_text(encoding="utf-8"))
-    config["language"] = {"code": language}
-    config["espeak"] = {"voice": espeak}
-    (directory / f"{name}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
 
 
 @pytest.mark.models

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import pytest
-from speech import wer
+from speech import install_voice, wer
 
 from voice_rp.audio import SAMPLE_RATE, pcm16_to_float, resample
 from voice_rp.errors import VoiceMissing
 from voice_rp.stt import WhisperTranscriber
-from voice_rp.tts import BUNDLED_VOICE, PiperSynthesizer, VoiceCatalog, bundled_voice
+from voice_rp.tts import BUNDLED_VOICE, PiperSynthesizer, VoiceCatalog
 
 
 def spoken_seconds(synth: PiperSynthesizer, text: str, rate: float = 1.0) -> float:
@@ -60,19 +59,6 @@ def test_empty_text_gives_no_audio(synthesizer: PiperSynthesizer) -> None:
 
 
 # --- the voice catalog -------------------------------------------------------------------------
-
-
-def install_voice(directory: Path, name: str, *, language: str, espeak: str) -> None:
-    """Install a voice the way a user would: the two Piper files dropped into a directory.
-
-    The model is the bundled one (linked, not copied); the config says which language it speaks.
-    """
-    joe = bundled_voice()
-    (directory / f"{name}.onnx").symlink_to(joe.model_path)
-    config = json.loads(joe.config_path.read_text(encoding="utf-8"))
-    config["language"] = {"code": language}
-    config["espeak"] = {"voice": espeak}
-    (directory / f"{name}.onnx.json").write_text(json.dumps(config), encoding="utf-8")
 
 
 def test_the_bundled_voice_is_found_by_name_and_alias() -> None:

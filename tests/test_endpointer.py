@@ -6,6 +6,7 @@ import pytest
 
 from voice_rp.audio import FRAME_BYTES
 from voice_rp.clock import FakeClock
+from voice_rp.completeness import looks_complete
 from voice_rp.endpointer import (
     BargeIn,
     Endpointer,
@@ -14,7 +15,6 @@ from voice_rp.endpointer import (
     SpeechStart,
     TurnEnd,
     TurnPolicy,
-    looks_complete,
 )
 
 FRAME_S = 0.02

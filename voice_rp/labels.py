@@ -23,7 +23,6 @@ USER_LABELS = frozenset({"user", "human", "you", "me", "candidate", "interviewee
                          "speaker", "presenter", "learner", "student", "agent", "support agent"})
 """Labels that start the *user's* turn: the model has stopped answering and is impersonating."""
 
-_MAX_LABEL_WORDS = 3
 _LABEL_LINE = re.compile(r"^[ \t]*[*_]{0,2}((?:[\w'.-]+ ?){1,3}?)[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]*")
 _MAYBE_LABEL = re.compile(r"^[ \t]*[*_]{0,2}(?:[\w'.-]+ ?){0,3}[*_]{0,2}[ \t]*$")
 
@@ -94,7 +93,7 @@ class LabelFilter:
                 self._after_label = not rest
                 return rest
             return self._release()
-        if _MAYBE_LABEL.match(self._line) and len(self._line.split()) <= _MAX_LABEL_WORDS:
+        if _MAYBE_LABEL.match(self._line):  # at most three words, nothing but label characters
             return ""  # could still become "Interviewer:": wait for more
         return self._release()
 

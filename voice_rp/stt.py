@@ -20,6 +20,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 from .errors import ModelError
+from .wer import words
 
 
 @dataclass(frozen=True)
@@ -97,14 +98,13 @@ _MAX_TOKENS_PER_S = 8.0
 _COMPRESSION_RATIO_MAX = 2.4
 _LOG_PROB_MIN = -1.0
 _NO_SPEECH_MIN = 0.6
-_WORD = re.compile(r"[\w']+")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def looks_looped(text: str, *, n: int = 4) -> bool:
     """Whisper's failure on a short window: the same few words over and over."""
-    words = _WORD.findall(text.lower())
-    grams = [tuple(words[i: i + n]) for i in range(len(words) - n + 1)]
+    said = words(text)
+    grams = [tuple(said[i: i + n]) for i in range(len(said) - n + 1)]
     return len(set(grams)) < len(grams)
 
 
@@ -118,7 +118,7 @@ def cut_restart(text: str, *, n: int = 3) -> str | None:
     sentences = _SENTENCE_END.split(text.strip())
     starts: set[tuple[str, ...]] = set()
     for i, sentence in enumerate(sentences):
-        start = tuple(_WORD.findall(sentence.lower())[:n])
+        start = tuple(words(sentence)[:n])
         if len(start) == n and start in starts:
             return " ".join(sentences[:i])
         starts.add(start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NUMBERS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -12,9 +13,11 @@ _NUMBERS = (
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words without punctuation, small numerals spelt out
-    ("Don't stop, Dr. Who! 5" -> don't stop dr who five): Whisper writes "5" for "five"."""
-    text = text.lower().replace("-", " ").replace("’", "'")
+    """Lower-case words without punctuation or accents, small numerals spelt out
+    ("Don't stop, Dr. Who! 5" -> don't stop dr who five): Whisper writes "5" for "five", and
+    reference texts are not always accented ("contrasena" for "contraseña")."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("-", " ").replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return [
         _NUMBERS[int(w)] if w.isdigit() and int(w) < len(_NUMBERS) else w
         for w in re.findall(r"[\w']+", text)

@@ -7,20 +7,18 @@ import importlib.util
 import logging
 import math
 import os
-import re
 import shutil
 import tempfile
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from . import degenerate
 from .audio import SAMPLE_RATE
 from .errors import ModelError
-from .wer import words
 
 
 @dataclass(frozen=True)
@@ -95,40 +93,10 @@ _FIT_MAX_S = 25.0
 _MAX_TOKENS_PER_S = 8.0
 """Speech is ~3-4 tokens per second; a decode running past twice that is looping."""
 # The thresholds faster-whisper applies to its own decodes (its TranscriptionOptions defaults).
-_COMPRESSION_RATIO_MAX = 2.4
 _LOG_PROB_MIN = -1.0
 _NO_SPEECH_MIN = 0.6
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
-
-
-def looks_looped(text: str, *, n: int = 4) -> bool:
-    """Whisper's failure on a short window: the same few words over and over."""
-    said = words(text)
-    grams = [tuple(said[i: i + n]) for i in range(len(said) - n + 1)]
-    return len(set(grams)) < len(grams)
-
-
-def cut_restart(text: str, *, n: int = 3) -> str | None:
-    """The text before the first sentence that starts over an earlier one, or None if none does.
-
-    Whisper on a short window often reads the clip twice: "Sorry, can I add something here?
-    Sorry, can I add". A sentence whose first `n` words repeat an earlier sentence's start is that
-    second reading. (Short sentences like "No. No." are left alone: too short to tell.)
-    """
-    sentences = _SENTENCE_END.split(text.strip())
-    starts: set[tuple[str, ...]] = set()
-    for i, sentence in enumerate(sentences):
-        start = tuple(words(sentence)[:n])
-        if len(start) == n and start in starts:
-            return " ".join(sentences[:i])
-        starts.add(start)
-    return None
-
-
-def compression_ratio(text: str) -> float:
-    """How well the text compresses; repetitive hallucinations compress far better than speech."""
-    data = text.encode("utf-8")
-    return len(data) / len(zlib.compress(data)) if data else 0.0
+_REDO_BEAM = 5
+"""faster-whisper's default beam, for a standard decode that looped with voice-rp's greedy one."""
 
 
 def _package_dir(package: str) -> Path:
@@ -317,14 +285,34 @@ class WhisperTranscriber:
             return Transcript("", language or "", 0.0)
         o = self.options
         prompt = prompt if prompt is not None else o.initial_prompt
+        voiced_s = degenerate.voiced_seconds(audio)
         if o.fit_window and language and seconds <= _FIT_MAX_S:
-            fitted = self._transcribe_fitted(audio, language, prompt)
+            fitted = self._transcribe_fitted(audio, language, prompt, voiced_s)
             if fitted is not None:
                 return fitted
+        text, detected = self._transcribe_standard(audio, language, prompt, beam_size=o.beam_size)
+        verdict = degenerate.check(text, voiced_s=voiced_s)
+        if not verdict.ok and o.beam_size < _REDO_BEAM:
+            # Greedy search fell into a loop even on the full window: a wider beam usually finds
+            # the reading the model itself rates higher. Rare, so its cost is paid rarely.
+            # What the user said stays out of the log (it may be shared); the reason is enough.
+            logger.debug("standard decode looks degenerate (%s), redone with beam %d",
+                         verdict.reason, _REDO_BEAM)
+            wider, detected = self._transcribe_standard(audio, language, prompt,
+                                                        beam_size=_REDO_BEAM)
+            if degenerate.check(wider, voiced_s=voiced_s).ok or not text:
+                text = wider
+        return Transcript(text, detected, seconds)
+
+    def _transcribe_standard(self, audio: np.ndarray, language: str | None, prompt: str | None,
+                             *, beam_size: int) -> tuple[str, str]:
+        """faster-whisper's own decode over 30 s windows; returns (text, language)."""
+        o = self.options
+        seconds = len(audio) / SAMPLE_RATE
         segments, info = self._model.transcribe(
             audio,
             language=language,
-            beam_size=o.beam_size,
+            beam_size=beam_size,
             # Past one 30 s window, decoding without timestamps can skip to the next window and
             # drop words (seen: ~25 s lost from some 62 s talks); timestamps keep the seams.
             without_timestamps=o.without_timestamps and seconds <= (o.chunk_length or 30),
@@ -335,32 +323,36 @@ class WhisperTranscriber:
             temperature=list(o.temperature),
         )
         # The segments are a lazy generator: the decoding happens here, in the caller's thread.
-        text = "".join(segment.text for segment in segments).strip()
-        return Transcript(text, info.language, seconds)
+        return "".join(segment.text for segment in segments).strip(), info.language
 
-    def _transcribe_fitted(self, audio: np.ndarray, language: str, prompt: str | None
-                           ) -> Transcript | None:
+    def _transcribe_fitted(self, audio: np.ndarray, language: str, prompt: str | None,
+                           voiced_s: float) -> Transcript | None:
         """One greedy decode over a window that fits the clip (see `WhisperOptions.fit_window`).
 
-        Returns None when the decode should be redone the standard way: it repeats itself,
+        Returns None when the decode should be redone the standard way: it loops, stutters,
+        breaks a word into a syllable chain, is longer or shorter than the voiced audio allows,
         runs past a length bound, or is unsure (faster-whisper's own fallback thresholds).
         """
         from faster_whisper.tokenizer import Tokenizer
 
         model = self._model
         seconds = len(audio) / SAMPLE_RATE
-        features = model.feature_extractor(audio, chunk_length=30)
         window_s = max(self.options.min_window_s, math.ceil(seconds + _FIT_MARGIN_S))
         frames = min(3000, round(window_s * 100))  # 100 feature frames per second
+        # The rest of the window is silence, as Whisper saw in training (30 s of zero samples
+        # after the speech), not the zero *features* faster-whisper pads with: those read as
+        # noise, and a clip cut 0.15 s after its last word then looped ("old-s-y-y-y-y-").
+        padding = max(160, frames * 160 - len(audio) + 160)
+        features = model.feature_extractor(audio, padding=padding, chunk_length=30)
         features = features[:, :frames]
-        features = np.pad(features, ((0, 0), (0, frames - features.shape[-1])))
         tokenizer = Tokenizer(model.hf_tokenizer, self.multilingual, task="transcribe",
                               language=language)
         previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
         start = model.get_prompt(tokenizer, previous, without_timestamps=True)
         budget = int(_MAX_TOKENS_PER_S * seconds) + 8
         result = model.model.generate(
-            model.encode(features), [start], beam_size=1, max_length=len(start) + budget,
+            model.encode(features), [start], beam_size=self.options.beam_size,
+            max_length=len(start) + budget,
             return_scores=True, return_no_speech_prob=True, suppress_blank=True,
             suppress_tokens=[-1],  # -1: the model's own set of non-speech symbols
         )[0]
@@ -369,12 +361,14 @@ class WhisperTranscriber:
         if result.no_speech_prob > _NO_SPEECH_MIN and avg_logprob < _LOG_PROB_MIN:
             return Transcript("", language, seconds)  # silence or noise: Whisper would skip it
         text = tokenizer.decode(tokens).strip()
-        if looks_looped(text):
-            text = cut_restart(text) or text
-        elif len(tokens) >= budget:
-            text = ""  # a runaway decode that is not a second reading: no way to trust it
-        if (not text or avg_logprob < _LOG_PROB_MIN or looks_looped(text)
-                or compression_ratio(text) > _COMPRESSION_RATIO_MAX):
-            logger.debug("fitted-window decode redone the standard way: %r", text)
+        verdict = degenerate.check(text, voiced_s=voiced_s)
+        if verdict.ok and degenerate.cut_restart(text) is not None:
+            # A short window sometimes reads the clip twice ("After the tone, say ... After the
+            # tone, say"). A person may also start two sentences alike, so the standard decode,
+            # not a guess at where the second reading starts, settles it.
+            verdict = degenerate.Verdict("a second reading of the clip")
+        if not text or len(tokens) >= budget or avg_logprob < _LOG_PROB_MIN or not verdict.ok:
+            logger.debug("fitted-window decode redone the standard way (%s)",
+                         verdict.reason or "unsure")
             return None
         return Transcript(text, language, seconds)

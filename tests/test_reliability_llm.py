@@ -104,3 +104,69 @@ def test_deadlines_are_set_from_the_environment():
     for bad in ("soon", "0", "-1", "nan", "inf"):
         with pytest.raises(LLMError, match="VOICE_RP_LLM_TIMEOUT_S"):
             Settings.from_env({**env, "VOICE_RP_LLM_TIMEOUT_S": bad})
+
+
+# --- the embedded model shared fairly ------------------------------------------------------------
+
+
+async def test_a_second_session_does_not_wait_behind_a_whole_reply():
+    from test_llm import INTERVIEW, ScriptedEngine
+
+    from voice_rp.llm_embedded import EmbeddedChatModel
+
+    tokens = [f" w{i}" for i in range(40)]
+    first, second = ScriptedEngine(tokens), ScriptedEngine(tokens)
+    first.release.set()
+    second.release.set()
+    model = EmbeddedChatModel(first, more_engines=[second])
+    try:
+        long_reply = model.stream(INTERVIEW, GenerationOptions())
+        assert await anext(long_reply) == " w0"  # its reader is now busy voicing it
+        other = [ChatMessage("system", "You are a language partner."), ChatMessage("user", "Hi")]
+        reply = await asyncio.wait_for(
+            collect_all(model.stream(other, GenerationOptions())), 2.0)
+        assert reply == tokens
+        await long_reply.aclose()
+    finally:
+        model.close()
+    assert len(first.calls) == 1 and len(second.calls) == 1
+
+
+async def test_a_conversation_goes_back_to_the_engine_that_read_its_prompt():
+    from test_llm import INTERVIEW, ScriptedEngine
+
+    from voice_rp.llm_embedded import EmbeddedChatModel
+
+    engines = [ScriptedEngine(["a"]), ScriptedEngine(["b"])]
+    for engine in engines:
+        engine.release.set()
+    model = EmbeddedChatModel(engines[0], more_engines=engines[1:])
+    partner = [ChatMessage("system", "You are a language partner."), ChatMessage("user", "Hi")]
+    try:
+        # Both conversations at once: each takes an engine.
+        await asyncio.gather(collect_all(model.stream(INTERVIEW, GenerationOptions())),
+                             collect_all(model.stream(partner, GenerationOptions())))
+        for _ in range(3):  # later turns, one at a time, extend each prompt
+            await collect_all(model.stream([*INTERVIEW, ChatMessage("user", "More.")],
+                                           GenerationOptions()))
+            await collect_all(model.stream([*partner, ChatMessage("user", "Again.")],
+                                           GenerationOptions()))
+    finally:
+        model.close()
+    systems = [{call[0]["content"] for call in engine.calls} for engine in engines]
+    assert all(len(s) == 1 for s in systems) and systems[0] != systems[1]
+
+
+async def collect_all(stream: AsyncGenerator[str, None]) -> list[str]:
+    return [d async for d in stream]
+
+
+def test_engines_and_turn_deadlines_are_set_from_the_environment():
+    env = {"HOME": "/home/ada", "VOICE_RP_LLM_ENGINES": "1", "VOICE_RP_HOLD_AFTER_S": "off",
+           "VOICE_RP_TURN_LIMIT_S": "20"}
+    settings = Settings.from_env(env)
+    assert (settings.llm_engines, settings.hold_after_s, settings.turn_limit_s) == (1, None, 20.0)
+    assert Settings.from_env({"HOME": "/h", "VOICE_RP_HOLD_AFTER_S": "1.5"}).hold_after_s == 1.5
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(LLMError, match="VOICE_RP_LLM_ENGINES"):
+            Settings.from_env({**env, "VOICE_RP_LLM_ENGINES": bad})

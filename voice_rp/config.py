@@ -14,6 +14,8 @@ Environment variables (empty counts as unset):
 - `VOICE_RP_LLM_TIMEOUT_S`: the longest a whole reply from that endpoint may take (default 30);
   `VOICE_RP_LLM_FIRST_TOKEN_S` (default 10), `VOICE_RP_LLM_IDLE_S` (longest pause mid-reply,
   default 6) and `VOICE_RP_LLM_CONNECT_S` (default 5) bound its parts. See `llm.Deadlines`.
+- `VOICE_RP_LLM_ENGINES`: copies of the embedded model that answer at the same time (default 2:
+  one session's turn does not wait behind another's whole reply; each copy adds ~60 MB).
 - `VOICE_RP_HOLD_AFTER_S`: when no reply can start this long after the user stops speaking, the
   persona says a short holding line ("Hmm, let me think.") first (default 2.5; `off`: never).
 - `VOICE_RP_TURN_LIMIT_S`: a reply still being made after this is cut short with an error, and
@@ -71,6 +73,8 @@ class Settings:
     llm_model: str | None = None
     llm_deadlines: Deadlines = field(default_factory=Deadlines)
     """How long the endpoint may take to connect, to start answering, to pause and in all."""
+    llm_engines: int = 2
+    """Copies of the embedded model, so sessions share it token by token, not reply by reply."""
     hold_after_s: float | None = 2.5
     """No reply audio this long after the end of speech: a holding line first (None: never)."""
     turn_limit_s: float = 60.0
@@ -111,6 +115,7 @@ class Settings:
             llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
             llm_model=model if base_url else None,
             llm_deadlines=_deadlines(env),
+            llm_engines=_count("VOICE_RP_LLM_ENGINES", env.get("VOICE_RP_LLM_ENGINES", "2")),
             hold_after_s=None if env.get("VOICE_RP_HOLD_AFTER_S", "").lower() == "off" else
             positive_seconds("VOICE_RP_HOLD_AFTER_S", env.get("VOICE_RP_HOLD_AFTER_S", "2.5")),
             turn_limit_s=positive_seconds("VOICE_RP_TURN_LIMIT_S",
@@ -144,3 +149,9 @@ def positive_seconds(name: str, text: str) -> float:
     if not 0 < value < 24 * 3600:  # NaN fails too
         raise LLMError(f"{name} must be a number of seconds above 0, got {text!r}")
     return value
+
+
+def _count(name: str, text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise LLMError(f"{name} must be a whole number from 1 to 16, got {text!r}")
+    return int(text)

@@ -129,7 +129,7 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
     start = clock.now()
     chat: ChatModel
     if settings.llm_base_url is None:
-        chat = EmbeddedChatModel.load()
+        chat = EmbeddedChatModel.load(engines=settings.llm_engines)
     else:
         chat = OpenAIChatModel(
             settings.llm_base_url,

@@ -39,6 +39,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "it only localhost / loopback addresses work, which stops DNS rebinding")
     p.add_argument("--max-sessions", type=int, default=ServerLimits.max_sessions,
                    help=f"concurrent conversations (default {ServerLimits.max_sessions})")
+    p.add_argument("--latency-target-ms", type=float, default=None, metavar="MS",
+                   help="refuse new sessions (server_busy) while the p95 response latency of "
+                        "recent turns is above MS (default: twice the p95 measured while one "
+                        "session ran alone)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where transcripts are saved (default: $VOICE_RP_DATA_DIR or "
                         "~/.local/share/voice-rp)")
@@ -62,7 +66,8 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
         host=args.host, port=args.port,
         access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin),
                             allowed_hosts=frozenset(h.lower() for h in args.allow_host)),
-        limits=ServerLimits(max_sessions=args.max_sessions),
+        limits=ServerLimits(max_sessions=args.max_sessions,
+                            latency_target_ms=args.latency_target_ms),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)
     return VoiceServer(config, store=store,

@@ -92,7 +92,8 @@ class VoiceServer:
         self._clock = clock or MonotonicClock()
         self._sessions: dict[str, Session] = {}  # every open connection, started or not
         self.admission = Admission(config.limits.max_sessions,
-                                   retry_after_s=config.limits.retry_after_s)
+                                   retry_after_s=config.limits.retry_after_s,
+                                   target_ms=config.limits.latency_target_ms)
         self._server: Server | None = None
         self._port: int | None = None
         self._loading: asyncio.Task[ConversationFactory] | None = None

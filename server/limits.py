@@ -15,6 +15,9 @@ class ServerLimits:
     max_connections: int = 32
     """Open connections, started or not; more are refused at once with server_busy. A bound on
     what idle or junk-sending sockets can hold (each also has the absolute `start_timeout_s`)."""
+    latency_target_ms: float | None = None
+    """Refuse new sessions while the p95 response latency of recent turns is above this. None:
+    twice the p95 measured while one session ran alone (server/admission.py)."""
     retry_after_s: float = 15.0
     """The retry hint sent with server_busy."""
     max_message_bytes: int = 64 * 1024

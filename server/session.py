@@ -229,8 +229,7 @@ class Session:
             await self._error(proto.ALREADY_STARTED, "this connection already has a session")
             return False
         if self._stopping() or not self._admission.try_admit(self.id):
-            why = ("shutting down" if self._stopping()
-                   else f"already {self._admission.in_use} sessions")
+            why = "shutting down" if self._stopping() else self._admission.why_busy()
             retry = self._admission.retry_after_s
             self.log.info("refused a session: %s", why)
             await self._send(proto.error_message(
@@ -287,6 +286,9 @@ class Session:
         try:
             async for event in conv.events():
                 await self._record(event)
+                if isinstance(event, ev.TurnMetrics) and event.stages.get("stt_ms") is not None:
+                    # A user's turn (an opening line has no STT): what admission watches.
+                    self._admission.record_turn(float(event.stages.get("response_ms") or 0.0))
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
                 await self._send(proto.event_message(event))

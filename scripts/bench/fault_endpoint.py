@@ -32,6 +32,7 @@ class FaultEndpoint:
     requests: int = 0
     _server: asyncio.Server | None = None
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
     port: int = 0
 
     @property
@@ -49,6 +50,7 @@ class FaultEndpoint:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._closing.set()  # stalled answers end, rather than being cancelled mid-wait
         if self._server is not None:
             self._server.close()
         for w in list(self._writers):
@@ -76,7 +78,8 @@ class FaultEndpoint:
         await reader.readexactly(length)
         self.requests += 1
         if self.mode == "stall":
-            await asyncio.Event().wait()
+            await self._closing.wait()
+            return
         if self.mode == "html":
             body = b"<html><body>Please log in to continue</body></html>"
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "

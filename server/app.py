@@ -15,7 +15,7 @@ from websockets.http11 import Request, Response
 
 from server import http
 from server.admission import Admission
-from server.limits import ServerLimits
+from server.limits import ErrorBudget, ServerLimits
 from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
@@ -98,6 +98,9 @@ class VoiceServer:
         self._port: int | None = None
         self._loading: asyncio.Task[ConversationFactory] | None = None
         self._stopping = False
+        # Refused handshakes come from anyone, on new connections each: one budget for all.
+        self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
+                                        rate=config.limits.error_rate)
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -177,8 +180,10 @@ class VoiceServer:
                                                       "conversations are served at /ws"}})
         rejection = self.config.access.check(request)
         if rejection is not None:
-            logger.warning("refused a connection from %s: %s", connection.remote_address,
-                           rejection.code)
+            if self._refusal_log.allow(self._clock.now()):
+                left_out = self._refusal_log.take_suppressed()
+                logger.warning("refused a connection from %s: %s%s", connection.remote_address,
+                               rejection.code, f" ({left_out} more not logged)" if left_out else "")
             return http.rejection_response(rejection)
         return None
 

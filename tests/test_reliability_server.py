@@ -349,3 +349,16 @@ async def test_the_client_explains_a_busy_server_without_a_traceback(tmp_path: P
         await first.close()
     finally:
         await server.stop()
+
+
+async def test_a_storm_of_refused_handshakes_fills_no_log(tmp_path: Path, caplog):
+    caplog.set_level(logging.INFO, logger="voice_rp.server")
+    server = await _start_server(tmp_path, access=AccessPolicy(token="s3cret"),
+                                 limits=ServerLimits(error_burst=5, error_rate=0.5))
+    try:
+        for _ in range(60):
+            with pytest.raises(InvalidStatus):
+                await connect(server.ws_url)
+    finally:
+        await server.stop()
+    assert 5 <= caplog.text.count("refused a connection") <= 10

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from server.admission import default_capacity
 from server.app import InsecureBind, ServerConfig, VoiceServer
 from server.http import AccessPolicy
 from server.limits import ServerLimits
@@ -37,8 +38,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="also accept this Host name on a server without a token, e.g. a name "
                         "in /etc/hosts for this machine (repeatable; '*' allows any). Without "
                         "it only localhost / loopback addresses work, which stops DNS rebinding")
-    p.add_argument("--max-sessions", type=int, default=ServerLimits.max_sessions,
-                   help=f"concurrent conversations (default {ServerLimits.max_sessions})")
+    p.add_argument("--max-sessions", type=int, default=None,
+                   help="concurrent conversations (default: what this machine serves at the "
+                        "latency target: one per CPU core with the embedded chat model, as "
+                        "measured in docs/reliability.md; 4 with a remote endpoint)")
     p.add_argument("--latency-target-ms", type=float, default=None, metavar="MS",
                    help="refuse new sessions (server_busy) while the p95 response latency of "
                         "recent turns is above MS (default: twice the p95 measured while one "
@@ -66,7 +69,8 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
         host=args.host, port=args.port,
         access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin),
                             allowed_hosts=frozenset(h.lower() for h in args.allow_host)),
-        limits=ServerLimits(max_sessions=args.max_sessions,
+        limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
+                                os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
                             latency_target_ms=args.latency_target_ms),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)

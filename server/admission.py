@@ -14,6 +14,21 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+SESSIONS_PER_CORE_EMBEDDED = 1.0
+"""Measured (scripts/bench_load.py, docs/reliability.md): on 2 cores with the embedded models,
+2 users kept their p95 response latency within twice the single-user p95 (1.16 s vs 0.82 s);
+4 users did not (3.0 s)."""
+SESSIONS_REMOTE_LLM = 4
+"""With a remote chat endpoint only speech recognition and synthesis run here (not measured
+under load yet): the earlier fixed limit."""
+
+
+def default_capacity(cores: int, *, embedded_llm: bool) -> int:
+    """Sessions this machine serves at the latency target, when `--max-sessions` is not given."""
+    if not embedded_llm:
+        return SESSIONS_REMOTE_LLM
+    return max(1, int(cores * SESSIONS_PER_CORE_EMBEDDED))
+
 
 def p95(values: list[float]) -> float:
     xs = sorted(values)

@@ -69,3 +69,11 @@ async def test_a_start_while_running_late_gets_server_busy_with_a_retry_hint(tmp
         await first.close()
     finally:
         await server.stop()
+
+
+def test_the_default_capacity_comes_from_the_measured_load():
+    from server.admission import default_capacity
+
+    assert default_capacity(2, embedded_llm=True) == 2  # measured: 2 users within 2x on 2 cores
+    assert default_capacity(1, embedded_llm=True) == 1
+    assert default_capacity(2, embedded_llm=False) == 4

@@ -286,9 +286,11 @@ class Session:
         try:
             async for event in conv.events():
                 await self._record(event)
-                if isinstance(event, ev.TurnMetrics) and event.stages.get("stt_ms") is not None:
-                    # A user's turn (an opening line has no STT): what admission watches.
-                    self._admission.record_turn(float(event.stages.get("response_ms") or 0.0))
+                if (isinstance(event, ev.TurnMetrics) and event.stages.get("stt_ms") is not None
+                        and event.stages.get("response_ms") is not None):
+                    # A user's turn that was answered (an opening line has no STT): what
+                    # admission watches.
+                    self._admission.record_turn(float(event.stages["response_ms"] or 0.0))
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
                 await self._send(proto.event_message(event))

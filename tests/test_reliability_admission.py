@@ -3,6 +3,7 @@ server refuses a start with server_busy and a retry hint when its replies run la
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -77,3 +78,37 @@ def test_the_default_capacity_comes_from_the_measured_load():
     assert default_capacity(2, embedded_llm=True) == 2  # measured: 2 users within 2x on 2 cores
     assert default_capacity(1, embedded_llm=True) == 1
     assert default_capacity(2, embedded_llm=False) == 4
+
+
+async def test_the_server_learns_response_times_from_its_sessions_turns(tmp_path: Path):
+    from typing import Any
+
+    from server_fakes import FRAMES_PER_TURN, FakeConversation, FakeFactory
+    from test_protocol_errors import FRAME
+
+    from server.session import Opened
+    from voice_rp import events as ev
+
+    class TimedConversation(FakeConversation):
+        def _reply(self, text: str) -> None:
+            super()._reply(text)
+            if self._turn:  # a user's turn: STT ran, first audio 1.5 s after their speech
+                self._queue.put_nowait(ev.TurnMetrics(self._turn, 0.0, {
+                    "stt_ms": 300.0, "response_ms": 1500.0}))
+
+    class TimedFactory(FakeFactory):
+        async def open(self, persona: str, options: dict[str, Any]) -> Opened:
+            return Opened(TimedConversation(persona), {"id": persona, "name": persona})
+
+    server = await _start_server(tmp_path, factory=TimedFactory())
+    try:
+        ws = await started(server)
+        for _ in range(FRAMES_PER_TURN * 5):
+            await ws.send(FRAME)
+        for _ in range(5):
+            await next_json(ws, "reply_done")
+        await asyncio.sleep(0.05)
+        assert server.admission.target() == 3000.0  # twice the lone session's p95
+        await ws.close()
+    finally:
+        await server.stop()

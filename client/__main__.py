@@ -111,6 +111,8 @@ async def converse(args: argparse.Namespace, token: str | None) -> int:
 
 
 async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
+    from websockets.exceptions import ConnectionClosed
+
     clock = MonotonicClock()
     recorder = Recorder() if args.output else None
     player: Player
@@ -139,6 +141,12 @@ async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
             code = 1
     except ClientError as exc:
         print(f"voice-rp: {exc}", file=sys.stderr)
+        code = 1
+    except ConnectionClosed as exc:
+        fatal = session.view.fatal
+        why = (f"{fatal.get('code')}: {fatal.get('message')}" if fatal
+               else f"close code {exc.rcvd.code if exc.rcvd else 'none'}")
+        print(f"voice-rp: the server closed the connection ({why})", file=sys.stderr)
         code = 1
     finally:
         reporter.cancel()

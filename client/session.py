@@ -8,6 +8,7 @@ what it has heard so far; the senders wait on it to know when the persona has fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -135,12 +136,20 @@ class ClientSession:
     async def start(self, persona: str, options: dict[str, Any] | None = None, *,
                     within_s: float = 300.0) -> dict[str, Any]:
         """Send start and wait for ready (models may still be loading on the server)."""
-        await self.ws.send(json.dumps(proto.client_start(persona, options)))
+        # A busy server says why, then closes: its error is read below.
+        with contextlib.suppress(ConnectionClosed):
+            await self.ws.send(json.dumps(proto.client_start(persona, options)))
         ok = await self.view.wait_for(lambda: self.view.ready is not None
                                       or bool(self.view.errors), within_s)
         if self.view.errors:
             err = self.view.errors[0]
-            raise ClientError(f"the server refused the session: {err['code']}: {err['message']}")
+            retry = err.get("retry_after_s")
+            hint = (f" (try again in {retry:g} s)"
+                    if isinstance(retry, int | float) and not isinstance(retry, bool) else "")
+            raise ClientError(f"the server refused the session: {err.get('code')}: "
+                              f"{err.get('message')}{hint}")
+        if self.view.closed and self.view.ready is None:
+            raise ClientError("the server closed the connection without starting a session")
         if not ok or self.view.ready is None:
             raise ClientError("the server did not answer the start message")
         return self.view.ready

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from server.admission import default_capacity
 from server.app import InsecureBind, ServerConfig, VoiceServer
 from server.http import AccessPolicy
 from server.limits import ServerLimits
@@ -33,8 +34,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                    help="also accept browser pages from ORIGIN, e.g. https://example.org "
                         "(repeatable; '*' allows any); same-origin and localhost pages always work")
-    p.add_argument("--max-sessions", type=int, default=ServerLimits.max_sessions,
-                   help=f"concurrent conversations (default {ServerLimits.max_sessions})")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also accept this Host name on a server without a token, e.g. a name "
+                        "in /etc/hosts for this machine (repeatable; '*' allows any). Without "
+                        "it only localhost / loopback addresses work, which stops DNS rebinding")
+    p.add_argument("--max-sessions", type=int, default=None,
+                   help="concurrent conversations (default: what this machine serves at the "
+                        "latency target: one per CPU core with the embedded chat model, as "
+                        "measured in docs/reliability.md; 4 with a remote endpoint)")
+    p.add_argument("--latency-target-ms", type=float, default=None, metavar="MS",
+                   help="refuse new sessions (server_busy) while the p95 response latency of "
+                        "recent turns is above MS (default: twice the p95 measured while one "
+                        "session ran alone)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where transcripts are saved (default: $VOICE_RP_DATA_DIR or "
                         "~/.local/share/voice-rp)")
@@ -56,8 +67,11 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     persona_dirs = [*builtin_dirs(user_persona_dir(environ)), *args.personas]
     config = ServerConfig(
         host=args.host, port=args.port,
-        access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin)),
-        limits=ServerLimits(max_sessions=args.max_sessions),
+        access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin),
+                            allowed_hosts=frozenset(h.lower() for h in args.allow_host)),
+        limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
+                                os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
+                            latency_target_ms=args.latency_target_ms),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)
     return VoiceServer(config, store=store,
@@ -86,6 +100,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.log_level != "DEBUG":
         # It logs every HTTP request (each /healthz poll); our own log says what matters.
         logging.getLogger("voice_rp.server.websockets").setLevel(logging.WARNING)
+    # Libraries below us (httpx, openai) log request lines and headers at DEBUG: an endpoint's
+    # API key or a URL with credentials. They stay at INFO whatever our level.
+    for name in ("httpx", "httpcore", "openai"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     try:
         server = build_server(args, environ)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from server import http
-from server.limits import ServerLimits
+from server.admission import Admission
+from server.limits import ErrorBudget, ServerLimits
 from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
@@ -29,6 +32,38 @@ class ServerConfig:
     access: http.AccessPolicy = field(default_factory=http.AccessPolicy)
     limits: ServerLimits = field(default_factory=ServerLimits)
     web_dir: Path = http.WEB_DIR
+
+
+_SECRET = re.compile(r"(?i)(token=|bearer\s+|authorization:\s*)[^\s&'\"]+")
+
+
+class QuietProtocolLogger(logging.LoggerAdapter[logging.Logger]):
+    """The websockets library's logger, without its frame dumps and without secrets.
+
+    At DEBUG the library logs every request line and header (the access token, in the
+    `Authorization` header or `?token=`) and every frame (what the user said and heard). Neither
+    belongs in a log file: its frame debugging stays off and anything token-shaped is masked.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger, {})
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):
+            text = f"{msg} {args!r}"
+        self.logger.log(level, "%s", redact(text), **kwargs)
+
+
+def redact(text: str) -> str:
+    """`text` with access tokens masked (query strings, Authorization headers)."""
+    return _SECRET.sub(lambda m: m.group(1) + "***", text)
 
 
 class InsecureBind(ValueError):
@@ -55,11 +90,17 @@ class VoiceServer:
         self.store = store
         self._load = load
         self._clock = clock or MonotonicClock()
-        self._sessions: dict[str, Session] = {}
+        self._sessions: dict[str, Session] = {}  # every open connection, started or not
+        self.admission = Admission(config.limits.max_sessions,
+                                   retry_after_s=config.limits.retry_after_s,
+                                   target_ms=config.limits.latency_target_ms)
         self._server: Server | None = None
         self._port: int | None = None
         self._loading: asyncio.Task[ConversationFactory] | None = None
         self._stopping = False
+        # Refused handshakes come from anyone, on new connections each: one budget for all.
+        self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
+                                        rate=config.limits.error_rate)
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -71,7 +112,7 @@ class VoiceServer:
             process_request=self._process_request,
             max_size=self.config.limits.hard_max_message_bytes,
             compression=None,  # PCM barely compresses; deflate would cost CPU the models need
-            logger=logging.getLogger("voice_rp.server.websockets"),
+            logger=QuietProtocolLogger(logging.getLogger("voice_rp.server.websockets")),
         )
         self._port = int(self._server.sockets[0].getsockname()[1])
         logger.info("listening on %s (websocket %s)", self.url, self.ws_url)
@@ -139,8 +180,10 @@ class VoiceServer:
                                                       "conversations are served at /ws"}})
         rejection = self.config.access.check(request)
         if rejection is not None:
-            logger.warning("refused a connection from %s: %s", connection.remote_address,
-                           rejection.code)
+            if self._refusal_log.allow(self._clock.now()):
+                left_out = self._refusal_log.take_suppressed()
+                logger.warning("refused a connection from %s: %s%s", connection.remote_address,
+                               rejection.code, f" ({left_out} more not logged)" if left_out else "")
             return http.rejection_response(rejection)
         return None
 
@@ -150,25 +193,29 @@ class VoiceServer:
             exc = self._loading.exception()
             error = None if exc is None else str(exc)
         return {"ready": self.ready, "loading": not self.ready and error is None,
-                "error": error, "protocol": proto.PROTOCOL, "sessions": len(self._sessions),
-                "max_sessions": self.config.limits.max_sessions}
+                "error": error, "protocol": proto.PROTOCOL, "sessions": self.admission.in_use,
+                "max_sessions": self.admission.capacity, "connections": len(self._sessions)}
 
     async def _handle(self, ws: ServerConnection) -> None:
         limits = self.config.limits
-        if self._stopping or len(self._sessions) >= limits.max_sessions:
-            why = "shutting down" if self._stopping else f"already {len(self._sessions)} sessions"
+        if self._stopping or len(self._sessions) >= limits.max_connections:
+            why = ("shutting down" if self._stopping
+                   else f"already {len(self._sessions)} open connections")
             await ws.send(proto.encode(proto.error_message(
-                proto.SERVER_BUSY, f"the server is busy ({why}); try again later", fatal=True)))
+                proto.SERVER_BUSY, f"the server is busy ({why}); try again later", fatal=True,
+                retry_after_s=limits.retry_after_s)))
             await ws.close(1013, "try again later")
             return
         session = Session(ws, self.store.new_id(), factory=self._factory, store=self.store,
-                          limits=limits, clock=self._clock, logger=logger)
+                          limits=limits, clock=self._clock, logger=logger,
+                          admission=self.admission, stopping=lambda: self._stopping)
         self._sessions[session.id] = session
         session.log.info("connected from %s", ws.remote_address)
         try:
             await session.serve()
         finally:
             del self._sessions[session.id]
+            self.admission.release(session.id)
 
     async def _factory(self) -> ConversationFactory:
         """The conversation factory, waiting for models still loading."""

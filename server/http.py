@@ -40,13 +40,30 @@ class Rejection:
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Who may open a conversation: token and browser Origin checks."""
+    """Who may open a conversation: Host, token and browser Origin checks."""
 
     token: str | None = None
     allowed_origins: frozenset[str] = frozenset()
     """Extra browser origins allowed besides same-origin and localhost pages ("*" allows any)."""
+    allowed_hosts: frozenset[str] = frozenset()
+    """Extra Host names (without port) accepted on a server without a token ("*" allows any)."""
 
     def check(self, request: Request) -> Rejection | None:
+        for name in ("Host", "Origin", "Authorization"):
+            if len(request.headers.get_all(name)) > 1:
+                # Two answers to one question: whichever we read, the other could be the lie.
+                return Rejection(400, proto.BAD_HOST if name == "Host" else
+                                 proto.BAD_ORIGIN if name == "Origin" else proto.UNAUTHORIZED,
+                                 f"the request has more than one {name} header")
+        host = request.headers.get("Host", "")
+        if not self._host_ok(host):
+            # DNS rebinding: a page on evil.example whose name resolves to 127.0.0.1 reaches a
+            # loopback server with Host and Origin both evil.example. Without a token, only a
+            # loopback name proves the request was meant for this machine.
+            return Rejection(403, proto.BAD_HOST,
+                             f"Host {_shown(host)} may not open conversations on this server; "
+                             "use localhost or 127.0.0.1, or start it with --allow-host or a "
+                             "token")
         origin = request.headers.get("Origin")
         if origin is not None and not self._origin_ok(origin, request.headers.get("Host", "")):
             return Rejection(403, proto.BAD_ORIGIN,
@@ -59,6 +76,14 @@ class AccessPolicy:
                              "TOKEN' or add ?token=TOKEN to the URL")
         return None
 
+    def _host_ok(self, host: str) -> bool:
+        if self.token is not None or "*" in self.allowed_hosts:
+            return True
+        name = (urlsplit("//" + host).hostname or "") if host else ""
+        if not name:
+            return False
+        return name.lower() in self.allowed_hosts or is_loopback(name)
+
     def _origin_ok(self, origin: str, host: str) -> bool:
         if "*" in self.allowed_origins or origin in self.allowed_origins:
             return True
@@ -69,6 +94,10 @@ class AccessPolicy:
         if parts.netloc.lower() == host.lower():
             return True
         return (parts.hostname or "").lower() in _LOCAL_HOSTS
+
+
+def _shown(text: str) -> str:
+    return repr(text[:80])
 
 
 def _request_token(request: Request) -> str:
@@ -116,6 +145,7 @@ def _response(status: int, body: bytes, content_type: str) -> Response:
     headers["Cache-Control"] = "no-store"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Connection"] = "close"
-    reason = {200: "OK", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-              405: "Method Not Allowed", 503: "Service Unavailable"}.get(status, "Error")
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+              404: "Not Found", 405: "Method Not Allowed",
+              503: "Service Unavailable"}.get(status, "Error")
     return Response(status, reason, headers, body)

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from server.limits import ServerLimits
+from server.admission import Admission
+from server.limits import ErrorBudget, ServerLimits
 from voice_rp import events as ev
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock
@@ -68,6 +69,8 @@ class Session:
         limits: ServerLimits,
         clock: Clock,
         logger: logging.Logger,
+        admission: Admission | None = None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.ws = ws
         self.id = session_id
@@ -83,6 +86,12 @@ class Session:
         self._transcript: SessionLog | None = None
         self._run_task: asyncio.Task[None] | None = None
         self._forward_task: asyncio.Task[None] | None = None
+        self._admission = admission or Admission(limits.max_sessions)
+        self._stopping = stopping
+        self._errors = ErrorBudget(burst=limits.error_burst, rate=limits.error_rate)
+        self._drop_report: asyncio.Task[None] | None = None
+        # Absolute: a connection that keeps sending junk must not keep itself alive.
+        self._start_deadline = asyncio.get_running_loop().time() + limits.start_timeout_s
         self._close_code = 1000
         self._ending = False
 
@@ -97,6 +106,7 @@ class Session:
             self.log.info("connection closed (%s)", exc.rcvd.code if exc.rcvd else "no close frame")
         except Exception as exc:  # one broken session must not take the server down
             self.log.exception("session failed")
+            self._close_code = 1011
             await self._send(proto.error_message(proto.INTERNAL_ERROR,
                                                  f"internal error: {type(exc).__name__}",
                                                  fatal=True))
@@ -122,7 +132,7 @@ class Session:
                 await asyncio.wait_for(self._forward_task, self._limits.close_timeout_s)
             except TimeoutError:
                 self.log.warning("conversation did not report its end in time")
-        for task in (self._run_task, self._forward_task):
+        for task in (self._run_task, self._forward_task, self._drop_report):
             if task is not None and not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -148,11 +158,12 @@ class Session:
         while True:
             if self._conv is None:
                 try:
-                    async with asyncio.timeout(self._limits.start_timeout_s):
+                    async with asyncio.timeout_at(self._start_deadline):
                         message = await self.ws.recv()
                 except TimeoutError:
-                    await self._error(proto.NOT_STARTED, "no start message within "
-                                      f"{self._limits.start_timeout_s:g} s", fatal=True)
+                    await self._error(proto.NOT_STARTED, "no session started within "
+                                      f"{self._limits.start_timeout_s:g} s of connecting",
+                                      fatal=True)
                     return "no_start"
             else:
                 message = await self.ws.recv()
@@ -175,7 +186,7 @@ class Session:
                 return "client_end"
             if isinstance(parsed, proto.Start):
                 if not await self._start(parsed) and self._close_code != 1000:
-                    return "error"
+                    return "busy" if self._close_code == 1013 else "error"
             elif self._conv is None:
                 await self._error(proto.NOT_STARTED, "send start before played")
             else:
@@ -196,23 +207,49 @@ class Session:
             return
         dropped = self._limiter.report_due(now)
         if dropped:
-            await self._error(proto.FRAME_RATE_EXCEEDED,
-                              f"audio arrives faster than {self._limits.audio_rate:g}x real time; "
-                              f"dropped {dropped} frame(s): send 20 ms frames at real-time pace")
+            await self._report_dropped(dropped)
+        if self._limiter.unreported and self._drop_report is None:
+            # A flood that stops within the report interval must still be counted in full.
+            self._drop_report = asyncio.create_task(self._report_dropped_later())
+
+    async def _report_dropped_later(self) -> None:
+        await asyncio.sleep(self._limits.error_interval_s)
+        self._drop_report = None
+        dropped = self._limiter.take_dropped(self._clock.now())
+        if dropped:
+            await self._report_dropped(dropped)
+
+    async def _report_dropped(self, dropped: int) -> None:
+        await self._error(proto.FRAME_RATE_EXCEEDED,
+                          f"audio arrives faster than {self._limits.audio_rate:g}x real time; "
+                          f"dropped {dropped} frame(s): send 20 ms frames at real-time pace")
 
     async def _start(self, start: proto.Start) -> bool:
         if self._conv is not None:
             await self._error(proto.ALREADY_STARTED, "this connection already has a session")
             return False
+        if self._stopping() or not self._admission.try_admit(self.id):
+            why = "shutting down" if self._stopping() else self._admission.why_busy()
+            retry = self._admission.retry_after_s
+            self.log.info("refused a session: %s", why)
+            await self._send(proto.error_message(
+                proto.SERVER_BUSY, f"the server is busy ({why}); try again in {retry:g} s",
+                fatal=True, retry_after_s=retry))
+            self._close_code = 1013
+            return False
         try:
             factory = await self._factory()
             opened = await factory.open(start.persona, start.options)
         except VoiceRPError as exc:
+            self._admission.release(self.id)
             fatal = exc.code in (proto.MODEL_UNAVAILABLE, proto.INTERNAL_ERROR)
             await self._error(exc.code, str(exc), fatal=fatal)
             if fatal:
                 self._close_code = 1011
             return False
+        except BaseException:
+            self._admission.release(self.id)
+            raise
         self._conv = opened.conversation
         persona_id = str(opened.persona.get("id", start.persona))
         self._transcript = await asyncio.to_thread(
@@ -249,6 +286,11 @@ class Session:
         try:
             async for event in conv.events():
                 await self._record(event)
+                if (isinstance(event, ev.TurnMetrics) and event.stages.get("stt_ms") is not None
+                        and event.stages.get("response_ms") is not None):
+                    # A user's turn that was answered (an opening line has no STT): what
+                    # admission watches.
+                    self._admission.record_turn(float(event.stages["response_ms"] or 0.0))
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
                 await self._send(proto.event_message(event))
@@ -277,6 +319,13 @@ class Session:
                 proto.INTERNAL_ERROR, f"the transcript cannot be saved any more: {exc}"))
 
     async def _error(self, code: str, message: str, *, fatal: bool = False) -> None:
+        if not fatal:
+            # A client sending junk in a loop gets a bounded number of answers and log lines.
+            if not self._errors.allow(asyncio.get_running_loop().time()):
+                return
+            left_out = self._errors.take_suppressed()
+            if left_out:
+                message += f" ({left_out} similar error(s) not reported)"
         self.log.info("error sent to client %s: %s", code, message)
         # Only fatal ones reach the transcript: the rest are about the client program, and a
         # buggy client could otherwise make us fsync once per frame.

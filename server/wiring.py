@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,20 +33,23 @@ class ModelConversations:
     """Opens conversations on models loaded once and shared by every session."""
 
     def __init__(self, models: Models, persona_dirs: Sequence[Path], *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, base: ConversationOptions | None = None) -> None:
+        """`base`: the server's own conversation settings (deadlines), under each client's."""
         self.models = models
         self.persona_dirs = list(persona_dirs)
         self.clock = clock or MonotonicClock()
+        self.base = base or ConversationOptions()
 
     @classmethod
     async def load(cls, settings: Settings, persona_dirs: Sequence[Path]) -> ModelConversations:
         """Load the models in a worker thread and warm them up, so no user waits on a cold one."""
         models = await asyncio.to_thread(load_models, settings)
         await models.warm_up()
-        return cls(models, persona_dirs)
+        return cls(models, persona_dirs, base=ConversationOptions(
+            hold_after_s=settings.hold_after_s, turn_limit_s=settings.turn_limit_s))
 
     async def open(self, persona: str, options: dict[str, Any]) -> Opened:
-        conv_options, difficulty = conversation_options(options)
+        conv_options, difficulty = conversation_options(options, self.base)
         if not _PERSONA_NAME.match(persona):
             raise UnknownPersona(f"persona must be a name such as 'interviewer', got {persona!r}; "
                                  "persona files cannot be loaded over the network")
@@ -58,7 +62,8 @@ class ModelConversations:
         return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first})
 
 
-def conversation_options(options: dict[str, Any]) -> tuple[ConversationOptions, str | None]:
+def conversation_options(options: dict[str, Any], base: ConversationOptions | None = None
+                         ) -> tuple[ConversationOptions, str | None]:
     """The client's start options as ConversationOptions (+ difficulty); unknown keys refused."""
     unknown = sorted(set(options) - set(OPTION_HELP))
     if unknown:
@@ -72,7 +77,8 @@ def conversation_options(options: dict[str, Any]) -> tuple[ConversationOptions, 
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise PersonaError(f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}",
                            field="difficulty")
-    return ConversationOptions(
+    return dataclasses.replace(
+        base or ConversationOptions(),
         speak_opening_line=options.get("opening_line", True),
         stt_prompt=_FILLER_PROMPT if options.get("keep_fillers") else None,
     ), difficulty

@@ -14,7 +14,7 @@ from voice_rp import events as ev
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16, frames, pcm16_to_float, resample
 from voice_rp.clock import MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions
-from voice_rp.llm import OpenAIChatModel
+from voice_rp.llm import Deadlines, OpenAIChatModel
 from voice_rp.models import Models
 from voice_rp.persona import builtin_dirs, find_persona
 
@@ -93,7 +93,7 @@ async def test_one_spoken_turn_gets_a_spoken_english_reply(models, transcriber):
 
 async def test_dead_llm_endpoint_is_reported_and_the_session_survives(models, embedded_llm):
     models.chat = OpenAIChatModel(f"http://127.0.0.1:{unused_port()}/v1", None, "any",
-                                  timeout_s=3.0)
+                                  deadlines=Deadlines(connect_s=3.0))
     conv = Conversation(models=models, persona=find_persona("english-partner", builtin_dirs()),
                         clock=MonotonicClock(),
                         options=ConversationOptions(speak_opening_line=False))

@@ -17,7 +17,7 @@ import pytest
 
 from voice_rp.config import Settings
 from voice_rp.errors import LLMError
-from voice_rp.llm import ChatMessage, GenerationOptions, OpenAIChatModel
+from voice_rp.llm import ChatMessage, Deadlines, GenerationOptions, OpenAIChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel, bundled_gguf_path
 
 INTERVIEW = [
@@ -360,8 +360,8 @@ async def test_a_server_error_is_reported_with_its_status() -> None:
 
 async def test_a_silent_endpoint_times_out_with_llm_error() -> None:
     async with serving(FakeOpenAI(stall=True)) as fake:
-        model = OpenAIChatModel(fake.base_url, None, "m", timeout_s=0.3)
-        with pytest.raises(LLMError, match=r"did not answer within 0\.3 s"):
+        model = OpenAIChatModel(fake.base_url, None, "m", deadlines=Deadlines(first_token_s=0.3))
+        with pytest.raises(LLMError, match=r"did not start answering within 0\.3 s"):
             await collect(model.stream(INTERVIEW, GenerationOptions()))
 
 

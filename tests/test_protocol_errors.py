@@ -273,7 +273,8 @@ async def test_busy_server_refuses_extra_sessions(tmp_path: Path):
     server = await _start_server(tmp_path, limits=ServerLimits(max_sessions=1))
     try:
         first = await started(server)
-        second = await connect(server.ws_url)
+        second = await connect(server.ws_url)  # a connection alone holds no session slot
+        await second.send(json.dumps(proto.client_start("bob")))
         err = await next_json(second)
         assert err["code"] == "server_busy" and err["fatal"] is True
         await second.wait_closed()

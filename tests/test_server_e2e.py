@@ -42,7 +42,8 @@ ANSWER_TIMEOUT_S = 180.0  # generous: the CPU is shared with other work
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[VoiceServer]:
     data = tmp_path_factory.mktemp("data")
     args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
-                              max_sessions=4, data_dir=data, personas=[])
+                              allow_host=[], max_sessions=4, latency_target_ms=None,
+                              data_dir=data, personas=[])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
     srv = build_server(args, env)
     await srv.start()

@@ -11,6 +11,15 @@ Environment variables (empty counts as unset):
 - `VOICE_RP_LLM_MODEL` (or `OPENAI_MODEL`): the model name at that endpoint. Defaults to
   `gpt-4o-mini` for api.openai.com; any other endpoint needs it, because only the user knows what
   their server has loaded.
+- `VOICE_RP_LLM_TIMEOUT_S`: the longest a whole reply from that endpoint may take (default 30);
+  `VOICE_RP_LLM_FIRST_TOKEN_S` (default 10), `VOICE_RP_LLM_IDLE_S` (longest pause mid-reply,
+  default 6) and `VOICE_RP_LLM_CONNECT_S` (default 5) bound its parts. See `llm.Deadlines`.
+- `VOICE_RP_LLM_ENGINES`: copies of the embedded model that answer at the same time (default 2:
+  one session's turn does not wait behind another's whole reply; each copy adds ~60 MB).
+- `VOICE_RP_HOLD_AFTER_S`: when no reply can start this long after the user stops speaking, the
+  persona says a short holding line ("Hmm, let me think.") first (default 2.5; `off`: never).
+- `VOICE_RP_TURN_LIMIT_S`: a reply still being made after this is cut short with an error, and
+  the conversation goes on (default 60).
 - `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
   path of a CTranslate2 Whisper model directory.
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
@@ -28,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import LLMError
-from .llm import DEFAULT_OPENAI_MODEL
+from .llm import DEFAULT_OPENAI_MODEL, Deadlines
 from .stt import BUNDLED_ENGLISH, WhisperOptions
 from .tts import BUNDLED_VOICE
 
@@ -62,7 +71,14 @@ class Settings:
     """None: the embedded SmolLM2 model. Otherwise an OpenAI-compatible endpoint."""
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str | None = None
-    llm_timeout_s: float = 20.0
+    llm_deadlines: Deadlines = field(default_factory=Deadlines)
+    """How long the endpoint may take to connect, to start answering, to pause and in all."""
+    llm_engines: int = 2
+    """Copies of the embedded model, so sessions share it token by token, not reply by reply."""
+    hold_after_s: float | None = 2.5
+    """No reply audio this long after the end of speech: a holding line first (None: never)."""
+    turn_limit_s: float = 60.0
+    """The hard limit of one reply."""
     voices_dirs: tuple[Path, ...] = field(default_factory=lambda: (_data_home({}) / "voices",))
     tts_voice: str = BUNDLED_VOICE
     """Voice for personas that name none."""
@@ -98,8 +114,44 @@ class Settings:
             llm_base_url=base_url,
             llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
             llm_model=model if base_url else None,
+            llm_deadlines=_deadlines(env),
+            llm_engines=_count("VOICE_RP_LLM_ENGINES", env.get("VOICE_RP_LLM_ENGINES", "2")),
+            hold_after_s=None if env.get("VOICE_RP_HOLD_AFTER_S", "").lower() == "off" else
+            positive_seconds("VOICE_RP_HOLD_AFTER_S", env.get("VOICE_RP_HOLD_AFTER_S", "2.5")),
+            turn_limit_s=positive_seconds("VOICE_RP_TURN_LIMIT_S",
+                                          env.get("VOICE_RP_TURN_LIMIT_S", "60")),
             voices_dirs=(*extra_voices, data_home / "voices"),
             data_dir=Path(env["VOICE_RP_DATA_DIR"]).expanduser()
             if "VOICE_RP_DATA_DIR" in env
             else data_home,
         )
+
+
+_DEADLINE_VARS = {"connect_s": "VOICE_RP_LLM_CONNECT_S",
+                  "first_token_s": "VOICE_RP_LLM_FIRST_TOKEN_S",
+                  "idle_s": "VOICE_RP_LLM_IDLE_S", "total_s": "VOICE_RP_LLM_TIMEOUT_S"}
+
+
+def _deadlines(env: Mapping[str, str]) -> Deadlines:
+    values: dict[str, float] = {}
+    for name, var in _DEADLINE_VARS.items():
+        if var in env:
+            values[name] = positive_seconds(var, env[var])
+    return Deadlines(**values)
+
+
+def positive_seconds(name: str, text: str) -> float:
+    """A duration setting; a clear error naming the variable when it is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 24 * 3600:  # NaN fails too
+        raise LLMError(f"{name} must be a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _count(name: str, text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise LLMError(f"{name} must be a whole number from 1 to 16, got {text!r}")
+    return int(text)

@@ -35,6 +35,7 @@ from voice_rp.reply import (
     Playback,
     ReplyTimes,
     ScriptedChat,
+    holding_line,
     read_prompt_ahead,
     speak_reply,
     turn_metrics,
@@ -64,6 +65,8 @@ class ConversationOptions:
     talk_tail_s: float = 8.0  # during a talk, speculative STT looks only at the last seconds
     user_name: str = "you"
     is_speech: Callable[[bytes], bool] | None = None  # None: webrtcvad
+    hold_after_s: float | None = None  # no reply piece this long after speech: a holding line
+    turn_limit_s: float = 60.0  # a reply still being made after this is cut short, with an error
 
 
 @dataclass
@@ -362,16 +365,22 @@ class Conversation:
                 if closing:
                     # Said just before the user's last words, so the prompt prefix stays reusable.
                     messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
-            await speak_reply(
-                chat, messages, self.persona.llm, synthesizer=synth, rate=speaker.voice.rate,
-                clock=self.clock, playback=attempt.playback, speak=speak,
-                chunk_policy=self.options.chunk_policy, max_ahead_s=self.options.max_ahead_s,
-                times=attempt.times,
-                labels=None if scripted is not None else
-                label_filter(self.persona, speaker, self.options.user_name),
-            )
-        except (LLMError, VoiceRPError) as exc:
-            self._emit_for(attempt, ev.ErrorEvent(exc.code, str(exc)))
+            hold = self.options.hold_after_s
+            async with asyncio.timeout(self.options.turn_limit_s):
+                await speak_reply(
+                    chat, messages, self.persona.llm, synthesizer=synth, rate=speaker.voice.rate,
+                    clock=self.clock, playback=attempt.playback, speak=speak,
+                    chunk_policy=self.options.chunk_policy, max_ahead_s=self.options.max_ahead_s,
+                    times=attempt.times,
+                    labels=None if scripted is not None else
+                    label_filter(self.persona, speaker, self.options.user_name),
+                    hold_at=None if scripted is not None or hold is None
+                    else attempt.speech_end + hold,
+                    holding_text=holding_line(self.persona.language))
+        except (LLMError, VoiceRPError, TimeoutError) as exc:
+            error = exc if isinstance(exc, VoiceRPError) else LLMError(  # the turn's hard limit
+                f"the reply took longer than {self.options.turn_limit_s:g} s and was cut short")
+            self._emit_for(attempt, ev.ErrorEvent(error.code, str(error)))
             await attempt.committed.wait()
             self._finish_attempt(attempt, interrupted=False)
             return

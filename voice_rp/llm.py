@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +35,65 @@ class ChatModel(Protocol):
         Cancelling the consuming task stops generation promptly.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """How long a remote chat model may take. One policy for every call to an endpoint.
+
+    A user waiting in silence notices after a second or two; the conversation covers the first
+    seconds (a holding line) but a stalled or crawling endpoint must end in a clear error, not
+    in a turn that never finishes.
+    """
+
+    connect_s: float = 5.0
+    """Connecting to the endpoint (a server that is down fails at once; a black hole here)."""
+    first_token_s: float = 10.0
+    """From the request to the first text of the reply."""
+    idle_s: float = 6.0
+    """Between two pieces of text once the reply flows."""
+    total_s: float = 30.0
+    """The whole reply."""
+
+
+async def within_deadlines(
+    stream: AsyncIterator[str], deadlines: Deadlines, *, describe: str,
+    now: Callable[[], float] | None = None,
+) -> AsyncGenerator[str, None]:
+    """`stream`'s deltas, raising LLMError naming `describe` when a deadline passes."""
+    loop = asyncio.get_running_loop()
+    clock = now or loop.time
+    end = clock() + deadlines.total_s
+    first = True
+    try:
+        while True:
+            step = deadlines.first_token_s if first else deadlines.idle_s
+            limit = min(step, end - clock())
+            try:
+                async with asyncio.timeout(max(0.0, limit)):
+                    delta = await anext(stream)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                if limit < step:
+                    why = f"did not finish its reply within {deadlines.total_s:g} s"
+                elif first:
+                    why = f"did not start answering within {deadlines.first_token_s:g} s"
+                else:
+                    why = f"stopped answering for {deadlines.idle_s:g} s mid-reply"
+                raise LLMError(f"the chat model at {describe} {why}") from None
+            first = False
+            yield delta
+    finally:
+        if isinstance(stream, AsyncGenerator):
+            with contextlib.suppress(Exception):
+                await stream.aclose()
+
+
+def _kind_of(exc: BaseException | None, names: tuple[str, ...]) -> bool:
+    """Whether `exc` is one of the HTTP library's errors named `names` (or a subclass). By name:
+    the openai package has shipped on more than one HTTP library (httpx, httpx2)."""
+    return exc is not None and any(c.__name__ in names for c in type(exc).__mro__)
 
 
 # --- any OpenAI-compatible endpoint ------------------------------------------------------------
@@ -66,32 +127,42 @@ class OpenAIChatModel:
         api_key: str | None,
         model: str,
         *,
-        timeout_s: float = 20.0,
+        deadlines: Deadlines | None = None,
         max_retries: int = 0,
     ) -> None:
-        """`timeout_s` bounds connecting and each wait for data; `max_retries` defaults to 0
+        """`deadlines` bound every request (see Deadlines); `max_retries` defaults to 0
         because in a live conversation a quick, clear failure beats a silent backoff."""
         import openai
 
         self.endpoint = display_endpoint(base_url)
         self.model = model
         self.name = f"{model} @ {self.endpoint}"
-        self.timeout_s = timeout_s
+        self.deadlines = deadlines or Deadlines()
         self._secret = api_key or ""
+        d = self.deadlines
         # Local servers need no key, but the client insists on one.
         self._client = openai.AsyncOpenAI(
             base_url=base_url,
             api_key=api_key or "not-needed",
-            timeout=timeout_s,
+            # The transport's own bounds are a backstop; `within_deadlines` is the policy.
+            timeout=openai.Timeout(d.total_s, connect=d.connect_s),
             max_retries=max_retries,
         )
 
-    async def stream(
+    def stream(
+        self, messages: list[ChatMessage], options: GenerationOptions
+    ) -> AsyncGenerator[str, None]:
+        return within_deadlines(self._stream(messages, options), self.deadlines,
+                                describe=self.endpoint)
+
+    async def _stream(
         self, messages: list[ChatMessage], options: GenerationOptions
     ) -> AsyncGenerator[str, None]:
         import openai
 
         wire: Any = to_wire(messages)  # the client's TypedDicts add nothing over our dataclass
+        words = 0
+        answered = False
         try:
             response = await self._client.chat.completions.create(
                 model=self.model,
@@ -100,27 +171,44 @@ class OpenAIChatModel:
                 max_tokens=options.max_tokens,
                 stream=True,
             )
+            answered = True
             try:
                 async for chunk in response:
                     if chunk.choices and chunk.choices[0].delta.content:
+                        words += 1
                         yield chunk.choices[0].delta.content
             finally:
                 await response.close()  # frees the connection when the consumer is cancelled
         except openai.APITimeoutError as exc:
             raise LLMError(
-                f"the chat model at {self.endpoint} did not answer within {self.timeout_s:g} s"
+                f"the chat model at {self.endpoint} did not answer in time"
             ) from exc
         except openai.APIConnectionError as exc:
-            raise LLMError(
-                f"cannot reach the chat model at {self.endpoint}: is the server running?"
-            ) from exc
+            if _kind_of(exc.__cause__, ("ConnectError", "ConnectTimeout")):
+                raise LLMError(
+                    f"cannot reach the chat model at {self.endpoint}: is the server running?"
+                ) from exc
+            raise LLMError(self._broken(exc.__cause__ or exc, answered, words)) from exc
         except openai.APIStatusError as exc:
             raise LLMError(self._status_message(exc)) from exc
-        except Exception as exc:  # a stream cut mid-reply surfaces as a raw transport error
-            raise LLMError(
-                f"the chat model at {self.endpoint} failed: {type(exc).__name__}: "
-                f"{self._scrub(str(exc))[:200]}"
-            ) from exc
+        except Exception as exc:
+            if not (isinstance(exc, OSError) or _kind_of(exc, ("TransportError",))):
+                raise LLMError(  # e.g. an event stream that is not JSON
+                    f"the chat model at {self.endpoint} sent something that is not a chat "
+                    f"reply: {type(exc).__name__}: {self._scrub(str(exc))[:200]}") from exc
+            raise LLMError(self._broken(exc, answered, words)) from exc  # cut mid-reply
+        if not words:
+            # HTTP 200 with nothing in it: an empty stream, or an HTML page from a proxy.
+            kind = getattr(getattr(response, "response", None), "headers", {}).get(
+                "content-type", "?")
+            raise LLMError(f"the chat model at {self.endpoint} answered with no text "
+                           f"(content type {kind}): check the base URL and the model name")
+
+    def _broken(self, exc: BaseException, answered: bool, words: int) -> str:
+        when = (f"after {words} piece(s) of its reply" if words else
+                "before any text" if answered else "before it answered")
+        return (f"the connection to the chat model at {self.endpoint} broke {when} "
+                f"({type(exc).__name__})")
 
     def _status_message(self, exc: Any) -> str:
         status = exc.status_code

@@ -129,13 +129,13 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
     start = clock.now()
     chat: ChatModel
     if settings.llm_base_url is None:
-        chat = EmbeddedChatModel.load()
+        chat = EmbeddedChatModel.load(engines=settings.llm_engines)
     else:
         chat = OpenAIChatModel(
             settings.llm_base_url,
             settings.llm_api_key,
             settings.llm_model or "",
-            timeout_s=settings.llm_timeout_s,
+            deadlines=settings.llm_deadlines,
         )
     logger.info("chat model %s ready in %.2f s", chat.name, clock.now() - start)
     return Models(

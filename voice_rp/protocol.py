@@ -8,7 +8,6 @@ conversation events into messages with `event_message`; both ends parse client m
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +38,15 @@ VOICE_MISSING = "voice_missing"
 SERVER_BUSY = "server_busy"
 UNAUTHORIZED = "unauthorized"
 BAD_ORIGIN = "bad_origin"
+BAD_HOST = "bad_host"
 PROTOCOL_VERSION = "protocol_version"
 INTERNAL_ERROR = "internal_error"
 
 ERROR_CODES = frozenset({
     BAD_JSON, UNKNOWN_TYPE, BAD_MESSAGE, NOT_STARTED, ALREADY_STARTED, BAD_AUDIO,
     FRAME_RATE_EXCEEDED, MESSAGE_TOO_LARGE, PERSONA_UNKNOWN, PERSONA_INVALID, LLM_UNAVAILABLE,
-    MODEL_UNAVAILABLE, VOICE_MISSING, SERVER_BUSY, UNAUTHORIZED, BAD_ORIGIN, PROTOCOL_VERSION,
-    INTERNAL_ERROR,
+    MODEL_UNAVAILABLE, VOICE_MISSING, SERVER_BUSY, UNAUTHORIZED, BAD_ORIGIN, BAD_HOST,
+    PROTOCOL_VERSION, INTERNAL_ERROR,
 })
 
 
@@ -80,10 +80,38 @@ class End:
 ClientMessage = Start | Played | End
 
 
+MAX_PERSONA_CHARS = 200
+"""Longer persona names are refused: real ones are short ids."""
+MAX_TURN = 1_000_000
+MAX_PLAYED_MS = 24 * 3600 * 1000.0
+"""A reply longer than a day cannot have been played: such a report is a broken client."""
+MAX_OPTION_DEPTH = 4
+MAX_OPTION_STRING = 2_000
+
+
 def parse_client_message(text: str | bytes) -> ClientMessage:
-    """Parse one client text message. Raises ProtocolError with the code a client is sent."""
+    """Parse one client text message. Raises ProtocolError, with the code a client is sent, and
+    nothing else: whatever a client sends, the server answers it with an error, not a crash."""
     try:
-        data = json.loads(text)
+        return _parse(text)
+    except ProtocolError:
+        raise
+    except RecursionError:
+        raise ProtocolError(BAD_JSON, "text messages must be JSON objects; this one is nested "
+                            "too deeply to read") from None
+    except Exception as exc:  # a case the checks below missed must still be the client's error
+        raise ProtocolError(BAD_MESSAGE, f"the message could not be read: {type(exc).__name__}"
+                            ) from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse(text: str | bytes) -> ClientMessage:
+    try:
+        # NaN and Infinity are not JSON; Python's parser accepts them unless told not to.
+        data = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(BAD_JSON, f"text messages must be JSON objects: {exc}") from exc
     if not isinstance(data, dict):
@@ -93,38 +121,77 @@ def parse_client_message(text: str | bytes) -> ClientMessage:
     if kind == "start":
         return _parse_start(data)
     if kind == "played":
-        turn, ms = data.get("turn"), data.get("ms")
-        if (not isinstance(turn, int) or isinstance(turn, bool) or not isinstance(ms, int | float)
-                or isinstance(ms, bool) or not math.isfinite(ms) or ms < 0):
-            raise ProtocolError(BAD_MESSAGE,
-                                "played needs an integer 'turn' and a number 'ms' >= 0")
-        return Played(turn=turn, ms=float(ms))
+        return _parse_played(data)
     if kind == "end":
         return End()
-    raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {kind!r}; expected start, played "
+    shown = repr(kind)[:40] if isinstance(kind, str | int | float | bool | None) else \
+        type(kind).__name__
+    raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {shown}; expected start, played "
                         "or end")
+
+
+def _parse_played(data: dict[str, Any]) -> Played:
+    turn: Any = data.get("turn")
+    ms: Any = data.get("ms")
+    usage = (f"played needs an integer 'turn' (0 to {MAX_TURN}) and a number 'ms' "
+             f"(0 to {MAX_PLAYED_MS:.0f})")
+    if not _is_int(turn) or not 0 <= turn <= MAX_TURN:
+        raise ProtocolError(BAD_MESSAGE, usage)
+    # Compared before any conversion: a 400-digit integer overflows a float.
+    if not (_is_int(ms) or isinstance(ms, float)) or not 0 <= ms <= MAX_PLAYED_MS:
+        raise ProtocolError(BAD_MESSAGE, usage)  # NaN fails the comparison too
+    return Played(turn=turn, ms=float(ms))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _parse_start(data: dict[str, Any]) -> Start:
     version = data.get("protocol", PROTOCOL)
     if version != PROTOCOL:
-        raise ProtocolError(PROTOCOL_VERSION, f"this server speaks {PROTOCOL}, not {version!r}",
+        shown = repr(version)[:40] if isinstance(version, str) else type(version).__name__
+        raise ProtocolError(PROTOCOL_VERSION, f"this server speaks {PROTOCOL}, not {shown}",
                             fatal=True)
     persona = data.get("persona")
     if not isinstance(persona, str) or not persona.strip():
         raise ProtocolError(BAD_MESSAGE, "start needs a 'persona' name (a non-empty string)")
+    if len(persona) > MAX_PERSONA_CHARS:
+        raise ProtocolError(BAD_MESSAGE, f"start 'persona' is {len(persona)} characters long; "
+                            f"persona names have at most {MAX_PERSONA_CHARS}")
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise ProtocolError(BAD_MESSAGE, "start 'options' must be a JSON object")
+    _check_option_value("options", options, 0)
     audio = data.get("audio", {})
     if not isinstance(audio, dict):
         raise ProtocolError(BAD_MESSAGE, "start 'audio' must be a JSON object")
     expected = {"format": "pcm16", "sample_rate": SAMPLE_RATE, "channels": 1, "frame_ms": FRAME_MS}
     for key, want in expected.items():
         if key in audio and audio[key] != want:
-            raise ProtocolError(BAD_AUDIO, f"audio {key} must be {want!r}, got {audio[key]!r}: "
+            got = audio[key]
+            shown = repr(got)[:40] if isinstance(got, str | int | float | bool | None) else \
+                type(got).__name__
+            raise ProtocolError(BAD_AUDIO, f"audio {key} must be {want!r}, got {shown}: "
                                 "send 20 ms frames of 16 kHz mono PCM16 (resample first)")
     return Start(persona=persona.strip(), protocol=version, options=options)
+
+
+def _check_option_value(where: str, value: Any, depth: int) -> None:
+    """Options reach persona code and the saved transcript: keep them small and plain."""
+    if depth > MAX_OPTION_DEPTH:
+        raise ProtocolError(BAD_MESSAGE, f"start {where} is nested too deeply")
+    if isinstance(value, str) and len(value) > MAX_OPTION_STRING:
+        raise ProtocolError(BAD_MESSAGE, f"start {where} is longer than {MAX_OPTION_STRING} "
+                            "characters")
+    if _is_int(value) and abs(value) > 2**53:
+        raise ProtocolError(BAD_MESSAGE, f"start {where} is out of range")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_option_value(f"{where}.{str(key)[:40]}", item, depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_option_value(f"{where}[{i}]", item, depth + 1)
 
 
 def check_frame(frame: bytes) -> None:
@@ -187,6 +254,16 @@ class FrameRateLimiter:
             tokens = min(self.burst_ms, tokens + max(0.0, now - self._last) * 1000.0 * self.rate)
         return max(0.0, (self.frame_ms - tokens) / self.rate / 1000.0)
 
+    def take_dropped(self, now: float) -> int:
+        """Frames dropped since the last report, reported now whatever the interval."""
+        self._last_report = now
+        n, self._dropped_since_report = self._dropped_since_report, 0
+        return n
+
+    @property
+    def unreported(self) -> int:
+        return self._dropped_since_report
+
     def report_due(self, now: float) -> int:
         """Frames dropped since the last report if it is time to tell the client, else 0."""
         if not self._dropped_since_report:
@@ -204,8 +281,12 @@ def client_start(persona: str, options: dict[str, Any] | None = None) -> dict[st
                       "frame_ms": FRAME_MS}}
 
 
-def error_message(code: str, message: str, *, fatal: bool = False) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "fatal": fatal}
+def error_message(code: str, message: str, *, fatal: bool = False,
+                  retry_after_s: float | None = None) -> dict[str, Any]:
+    message_ = {"type": "error", "code": code, "message": message, "fatal": fatal}
+    if retry_after_s is not None:
+        message_["retry_after_s"] = retry_after_s
+    return message_
 
 
 def event_message(event: ev.Event) -> dict[str, Any] | bytes:

@@ -61,6 +61,19 @@ class ReplyTimes:
     first_piece: float | None = None
     first_audio: float | None = None  # first piece's audio synthesised
     tts_first_s: float | None = None  # how long TTS took for the first piece
+    holding_line: float | None = None  # a holding line was released: the reply was late
+
+
+HOLDING_LINES = {
+    "en": "Hmm, let me think.", "es": "Mmm, déjame pensar.", "fr": "Hmm, laisse-moi réfléchir.",
+    "de": "Hmm, lass mich überlegen.", "it": "Mmm, fammi pensare.", "pt": "Hmm, deixa-me pensar.",
+    "nl": "Hmm, even denken.",
+}
+
+
+def holding_line(language: str) -> str:
+    """What the persona says when its reply is late, so the user never waits in silence."""
+    return HOLDING_LINES.get(language.split("-")[0].lower(), "Hmm...")
 
 
 SpeakPiece = Callable[[Piece, bytes, int], Awaitable[None]]
@@ -81,12 +94,15 @@ async def speak_reply(
     max_ahead_s: float = 4.0,
     times: ReplyTimes | None = None,
     labels: LabelFilter | None = None,
+    hold_at: float | None = None,
+    holding_text: str = "",
 ) -> str:
     """Stream, chunk, synthesise and hand over one reply. Returns the full text spoken.
 
     With no `synthesizer` the reply is text only: each piece is handed over with no audio.
     `labels` drops speaker labels from the text and ends the reply where the model starts
-    writing the user's turn.
+    writing the user's turn. If no piece is ready by clock time `hold_at`, `holding_text` is
+    said first (the reply's later pieces are numbered after it).
 
     Raises LLMError if the chat model fails before or while answering.
     """
@@ -116,15 +132,28 @@ async def speak_reply(
             finally:
                 deltas.put_nowait(None)
 
+        shift = [0]  # 1 once a holding line took piece 0
+        released = [False]
+
         def release(new: list[Piece]) -> None:
             for piece in new:
+                released[0] = True
                 if piece.index == 0 and synthesizer is not None:
                     reading.clear()
-                pieces.put_nowait(piece)
+                pieces.put_nowait(dataclasses.replace(piece, index=piece.index + shift[0]))
+
+        def hold_if_late() -> None:
+            if (hold_at is not None and holding_text and not released[0]
+                    and clock.now() >= hold_at):
+                released[0] = True
+                times.holding_line = clock.now()
+                shift[0] = 1
+                pieces.put_nowait(Piece(0, holding_text, "timeout"))
 
         pump_task = asyncio.create_task(pump(chat.stream(messages, options)))
         try:
             while True:
+                hold_if_late()
                 try:
                     delta = await asyncio.wait_for(deltas.get(), timeout=_POLL_S)
                 except TimeoutError:
@@ -221,6 +250,8 @@ def turn_metrics(turn: int, speech_end: float, marks: dict[str, float], times: R
         "speculative_lead_ms": (round((m["committed"] - m["start"]) * 1000.0, 1)
                                 if "start" in m and "committed" in m else None),
     }
+    if times.holding_line is not None:
+        stages["holding_line_ms"] = since_end(times.holding_line)
     if interrupted:
         stages["interrupted"] = 1.0
     return TurnMetrics(turn, speech_end, stages)

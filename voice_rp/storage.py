@@ -47,7 +47,9 @@ class SessionLog:
         self.id = session_id
         self._now = now
         # O_APPEND: each record lands at the end even if something else opened the file.
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        # 0600: what a user said in practice is theirs alone, not every account's on the machine.
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file = open(fd, "a", encoding="utf-8")  # noqa: SIM115
         self.closed = False
 
     def write(self, kind: str, **data: Any) -> None:
@@ -99,7 +101,7 @@ class TranscriptStore:
     def open_session(self, *, persona: str, session_id: str | None = None,
                      **meta: Any) -> SessionLog:
         """Create a new session file and write its session_start record."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
         sid = session_id or self.new_id()
         path = self._path(sid)
         if path.exists():
@@ -156,6 +158,16 @@ class TranscriptStore:
         if not _ID.match(session_id):
             raise SessionNotFound(f"{session_id!r} is not a session id")
         return self.dir / f"{session_id}.jsonl"
+
+
+def private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by this user only; tighten it if it exists."""
+    for parent in reversed(path.parents):
+        if not parent.exists():
+            parent.mkdir(mode=0o700, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
 
 
 def _fsync_dir(path: Path) -> None:

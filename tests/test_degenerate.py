@@ -10,6 +10,7 @@ from voice_rp.degenerate import (
     check,
     compression_ratio,
     cut_restart,
+    cut_second_reading,
     repeated_ngram,
     stutter,
     voiced_seconds,
@@ -61,6 +62,17 @@ def test_a_second_reading_is_cut_off() -> None:
         "I liked it. Then we moved."
     assert cut_restart("I think so. I think that we should go.") is None
     assert cut_restart("No. No. No.") is None  # too short to tell a second reading
+
+
+def test_a_trailing_second_reading_is_cut_and_nothing_else() -> None:
+    assert cut_second_reading("Could you tell me more about the team? Could you tell me") == \
+        "Could you tell me more about the team?"
+    assert cut_second_reading("After the tone, say your busy message and then press the pound "
+                              "key. After the tone, say yo") == \
+        "After the tone, say your busy message and then press the pound key."
+    assert cut_second_reading("I would like to start. I would like a coffee.") is None
+    assert cut_second_reading("No. No. No.") is None
+    assert cut_second_reading(SPEECH[-1]) is None
 
 
 def test_repetitive_text_compresses_too_well() -> None:

@@ -69,6 +69,28 @@ def cut_restart(text: str, *, n: int = 3) -> str | None:
     return None
 
 
+def cut_second_reading(text: str, *, n: int = 3) -> str | None:
+    """The text without a trailing second reading of the clip, or None if there is none.
+
+    A second reading repeats the clip from an earlier sentence's start until the window runs
+    out, so it is a *prefix* of what was read before: "Could you tell me more? Could you tell".
+    A person starting two sentences alike ("I would like to start. I would like a coffee.")
+    says something new after the shared words, and is left alone.
+    """
+    sentences = _SENTENCE_END.split(text.strip())
+    for i in range(1, len(sentences)):
+        rest = words(" ".join(sentences[i:]))
+        if len(rest) < n:
+            continue
+        for j in range(i):
+            earlier = words(" ".join(sentences[j:i]))
+            # The window may end inside a word: "say yo" for "say your".
+            if (len(rest) <= len(earlier) and rest[:-1] == earlier[: len(rest) - 1]
+                    and earlier[len(rest) - 1].startswith(rest[-1])):
+                return " ".join(sentences[:i])
+    return None
+
+
 def stutter(text: str, *, times: int = 3) -> bool:
     """One or two words said `times` times in a row ("the the the", "I was I was I was")."""
     said = words(text)

@@ -361,12 +361,14 @@ class WhisperTranscriber:
         if result.no_speech_prob > _NO_SPEECH_MIN and avg_logprob < _LOG_PROB_MIN:
             return Transcript("", language, seconds)  # silence or noise: Whisper would skip it
         text = tokenizer.decode(tokens).strip()
+        # A short window sometimes reads the clip twice, the second time until the window runs
+        # out ("After the tone, say ... key. After the tone, say"): that tail is cut off. Any
+        # other sentence that starts like an earlier one may be a person starting two sentences
+        # alike, or a loop: the standard decode settles it.
+        text = degenerate.cut_second_reading(text) or text
         verdict = degenerate.check(text, voiced_s=voiced_s)
         if verdict.ok and degenerate.cut_restart(text) is not None:
-            # A short window sometimes reads the clip twice ("After the tone, say ... After the
-            # tone, say"). A person may also start two sentences alike, so the standard decode,
-            # not a guess at where the second reading starts, settles it.
-            verdict = degenerate.Verdict("a second reading of the clip")
+            verdict = degenerate.Verdict("a sentence starts over")
         if not text or len(tokens) >= budget or avg_logprob < _LOG_PROB_MIN or not verdict.ok:
             logger.debug("fitted-window decode redone the standard way (%s)",
                          verdict.reason or "unsure")

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from voice_rp.audio import read_wav
+from voice_rp.wer import words
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def asterisk_clips(language: str = "en", *, limit: int | None = None, sounds: Pa
     chosen = []
     for name, text in sorted(_prompt_texts(language, docs).items()):
         path = sounds / voice / f"{name}.wav"
-        if len(text.split()) < _MIN_WORDS or _UNSPEAKABLE.search(text) or not path.is_file():
+        if len(words(text)) < _MIN_WORDS or _UNSPEAKABLE.search(text) or not path.is_file():
             continue
         audio = read_wav(str(path))
         if audio.samples.size and audio.samples.size / 16_000 <= _MAX_SECONDS:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_feedback_content import teacher  # noqa: F401 - the fake capable model
 
 from client.report import main as report_main
 from voice_rp.clock import FakeClock
+from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report import PersonaFacts, build_report
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
@@ -197,3 +199,29 @@ def test_talk_report_has_structure_and_pitch(tmp_path: Path):
     assert report["practice"] == "talk"
     assert report["content"]["talk"]["time_limit_s"] == 180.0
     assert any("pitch moved within 2.0 semitones" in n for n in report["notes"])
+
+
+def test_corrections_from_a_capable_model_are_kept_and_recur_in_history(
+        tmp_path: Path, teacher):  # noqa: F811 - the fixture imported above
+    url, handler = teacher
+    store, clock = store_with_clock(tmp_path)
+    settings = FeedbackSettings(base_url=url, model="tutor", capable_models=("tutor",))
+    reports = Reports(store, builtin_dirs(), settings)
+    ids = []
+    for _ in range(2):
+        log = store.open_session(persona="english-partner")
+        log.write("user", turn=1, text="Yesterday I have went to the market with my sister",
+                  audio={"speech": [[0.0, 3.0]]})
+        log.end("client_end", {})
+        ids.append(log.id)
+        clock.advance(600)
+    first = reports.report(ids[0])
+    [correction] = first["content"]["language"]["corrections"]
+    assert (correction["said"], correction["better"]) == ("I have went", "I went")
+    assert "You said “I have went” → better “I went”" in render_html(first)
+    reports.report(ids[0])
+    assert len(handler.requests) == 1  # made once, then read back
+    reports.report(ids[1])
+    history = reports.history()
+    assert history["recurring_corrections"] == [("i went", 2)]
+    assert len(handler.requests) == 2  # history never asks the model

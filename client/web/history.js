@@ -78,7 +78,9 @@ function render(history) {
     const when = new Date(p.started * 1000).toLocaleString();
     const met = p.goals.filter((g) => g.met === true).length;
     const measured = p.goals.filter((g) => g.met !== null).length;
-    const link = el("a", { href: `/api/sessions/${encodeURIComponent(p.session)}/report` }, "report");
+    const token = new URLSearchParams(location.search).get("token");
+    const suffix = token ? `?token=${encodeURIComponent(token)}` : "";
+    const link = el("a", { href: `/api/sessions/${encodeURIComponent(p.session)}/report${suffix}` }, "report");
     const cells = [when, p.persona, fmt(p.wpm), fmt(p.fillers_per_min, 1),
       measured ? `${met}/${measured} met` : "–"];
     for (const c of cells) tr.append(el("td", {}, c));

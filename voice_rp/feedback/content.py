@@ -106,8 +106,8 @@ def star_answer(turn: int, question: str, text: str) -> StarAnswer:
     """STAR parts of one interview answer, the cue words that show them, and one suggestion."""
     said = " ".join(words_of(text))
     tokens = said.split()
-    measurable = [m.group(0).strip() for m in _MEASURABLE.finditer(
-        text.lower().replace(",", ""))]
+    measurable = list(dict.fromkeys(m.group(0).strip() for m in _MEASURABLE.finditer(
+        text.lower().replace(",", ""))))
     answer = StarAnswer(
         turn=turn, question=question,
         situation=_cues(text, _SITUATION), task=_cues(text, _TASK),
@@ -172,8 +172,8 @@ def talk_structure(talk_text: str, length_s: float | None, time_limit_s: float |
             notes.append(f"The talk ran {length_s:.0f} s, over the {time_limit_s:.0f} s limit: "
                          "cut a point or shorten the examples.")
         elif length_s < 0.6 * time_limit_s:
-            notes.append(f"The talk took {length_s:.0f} s of {time_limit_s:.0f} s: there was "
-                         "room to develop a point with an example.")
+            notes.append(f"The talk took {length_s:.0f} s of the {time_limit_s:.0f} s the "
+                         "session allows: there was room to develop a point with an example.")
         else:
             notes.append(f"The talk took {length_s:.0f} s of the {time_limit_s:.0f} s allowed.")
     if not opening:

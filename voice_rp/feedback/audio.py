@@ -118,11 +118,24 @@ def _runs(flags: np.ndarray) -> tuple[tuple[float, float], ...]:
     return tuple((a, b) for a, b in merged if b - a >= _MIN_RUN_S)
 
 
+_PITCH_BLOCK = 1000
+"""Frames analysed at once (10 s): a 10-minute talk in one go would take ~300 MB."""
+
+
 def pitch_track(audio: np.ndarray) -> np.ndarray:
     """F0 in Hz every 10 ms (NaN where unvoiced), by normalised autocorrelation."""
     if len(audio) < _PITCH_WIN:
         return np.array([], dtype=np.float64)
     idx = np.arange(0, len(audio) - _PITCH_WIN + 1, _PITCH_HOP)
+    # The loudness gate is relative to the whole answer, not to each block.
+    energy = np.array([float(np.sum(audio[i:i + _PITCH_WIN].astype(np.float64) ** 2))
+                       for i in idx[:: max(1, len(idx) // 2000)]])
+    gate = max(1e-7 * _PITCH_WIN, float(np.percentile(energy, 90)) * 1e-3)
+    return np.concatenate([_pitch_block(audio, idx[i:i + _PITCH_BLOCK], gate)
+                           for i in range(0, len(idx), _PITCH_BLOCK)])
+
+
+def _pitch_block(audio: np.ndarray, idx: np.ndarray, gate: float) -> np.ndarray:
     frames = audio[idx[:, None] + np.arange(_PITCH_WIN)].astype(np.float64)
     frames -= frames.mean(axis=1, keepdims=True)
     energy = np.sum(frames ** 2, axis=1)
@@ -144,7 +157,7 @@ def pitch_track(audio: np.ndarray) -> np.ndarray:
     local = band[rows[:, None], span]
     lag = span[rows, np.argmax(local, axis=1)] + lo
     peak = band[rows, lag - lo]
-    loud = energy > max(1e-7 * _PITCH_WIN, float(np.percentile(energy, 90)) * 1e-3)
+    loud = energy > gate
     f0 = np.where((peak > _VOICING) & loud, SAMPLE_RATE / _refine(norm, lag), np.nan)
     return np.asarray(f0, dtype=np.float64)
 

@@ -7,7 +7,13 @@ import pytest
 
 from voice_rp.audio import SAMPLE_RATE
 from voice_rp.feedback.audio import answer_audio, pitch_track
-from voice_rp.feedback.delivery import answer_delivery, pace_label, repetition, session_delivery
+from voice_rp.feedback.delivery import (
+    answer_delivery,
+    delivery_notes,
+    pace_label,
+    repetition,
+    session_delivery,
+)
 
 
 def voiced(seconds: float, f0: float | tuple[float, float] = 140.0, *, seed: int = 0
@@ -86,3 +92,4 @@ def test_session_totals_weight_answers_by_their_speaking_time():
     assert s["wpm_spread"] == pytest.approx(180 - 120)
     assert s["talk_share"] == pytest.approx(40 / 60, abs=0.01)
     assert s["onset_median_s"] == 2.0
+    assert any("from 120 to 180 words a minute" in n for n in delivery_notes(s, talk=False))

@@ -206,6 +206,10 @@ def delivery_notes(session: dict[str, Any], *, talk: bool) -> list[str]:
         else:
             notes.append(f"Your pace, {wpm:.0f} words a minute, is faster than 130-160: "
                          "pause at the end of each point.")
+    spread = session.get("wpm_spread")
+    if spread is not None and spread >= 40:
+        notes.append(f"Your pace went from {session['wpm_min']:.0f} to {session['wpm_max']:.0f} "
+                     "words a minute between answers: steady it so no answer feels rushed.")
     per_min = session.get("fillers_per_min")
     if per_min is not None and session.get("words", 0) >= 20 and per_min > FILLERS_OK_PER_MIN:
         top = ", ".join(f'"{k}" ×{v}' for k, v in list(session["fillers"].items())[:3])

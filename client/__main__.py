@@ -4,6 +4,7 @@
     python -m client --persona behavioural-interviewer --input me.wav --output them.wav
     python -m client sessions list | sessions show ID                   # saved transcripts
     python -m client personas list | show NAME | validate FILE          # personas
+    python -m client report SESSION [--html FILE] [--json] | history    # feedback and progress
 
 Exit codes: 0 the conversation ran and ended, 1 it failed (server refused, error, no answer),
 2 bad command line or no audio device.
@@ -191,6 +192,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from client.sessions_cli import main as sessions_main
 
         return sessions_main(argv[1:], environ=environ)
+    if argv and argv[0] in ("report", "history"):
+        from client.report import main as report_main
+
+        return report_main(argv, environ=environ)
     if argv and argv[0] == "personas":
         from client.personas_cli import main as personas_main
 

@@ -1,4 +1,4 @@
-"""`python -m client sessions list|show ID|progress`: saved transcripts and progress over time.
+"""`python -m client sessions list|show ID|progress|delete ID|export`: saved sessions.
 
 Exit codes: 0 success, 1 no such session, 2 bad command line.
 """
@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from voice_rp.progress import progress_points, trend
 from voice_rp.storage import SessionNotFound, TranscriptStore
 
 
@@ -29,6 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="one line per saved session, oldest first")
     progress = sub.add_parser("progress", help="pace and fillers across your sessions")
     progress.add_argument("--persona", default=None, help="only sessions with this persona")
+    delete = sub.add_parser("delete", help="delete one session, or all of them")
+    delete.add_argument("session", metavar="ID", nargs="?")
+    delete.add_argument("--all", action="store_true", help="delete every saved session")
+    export = sub.add_parser("export", help="all sessions (or the ones named) and goals as JSON")
+    export.add_argument("sessions", metavar="ID", nargs="*")
+    export.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     show = sub.add_parser("show", help="print one session's transcript")
     show.add_argument("session", metavar="ID")
     show.add_argument("--json", action="store_true", help="print the raw JSONL records")
@@ -42,11 +47,12 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    store = TranscriptStore(args.data_dir or _default_data_dir(environ or os.environ))
+    environ = os.environ if environ is None else environ
+    store = TranscriptStore(args.data_dir or _default_data_dir(environ))
     if args.command == "list":
         sessions = store.list_sessions()
         if not sessions:
-            print(f"no saved sessions in {store.dir}", file=out)
+            print(f"no saved sessions in {store.data_dir}", file=out)
         for s in sessions:
             state = f"ended: {s.end_reason}" if s.ended else "not ended (dropped or in progress)"
             print(f"{s.id}  {_when(s.started)}  {s.persona}  {s.user_turns} turn(s), "
@@ -54,14 +60,27 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
                   f"{_pace(s.feedback)}", file=out)
         return 0
     if args.command == "progress":
-        points = progress_points(store.list_sessions(), args.persona)
-        for p in points:
-            wpm = "-" if p.words_per_minute is None else f"{p.words_per_minute:.0f}"
-            fil = "-" if p.fillers_per_100_words is None else f"{p.fillers_per_100_words:.1f}"
-            print(f"{_when(p.started)}  {p.persona:<24} {wpm:>4} wpm  {fil:>5} fillers/100 "
-                  f"words  ({p.user_words} words)", file=out)
-        for line in trend(points):
-            print(line, file=out)
+        from client.report import main as report_main
+
+        data_dir = ["--data-dir", str(store.data_dir)]
+        persona = ["--persona", args.persona] if args.persona else []
+        return report_main([*data_dir, "history", *persona], environ=environ, out=out)
+    if args.command == "delete":
+        return _delete(store, args, out)
+    if args.command == "export":
+        try:
+            data = store.export(args.sessions or None)
+        except SessionNotFound as exc:
+            print(f"voice-rp: {exc}", file=sys.stderr)
+            return 1
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        if args.output:
+            from client.report import write_private
+
+            write_private(args.output, text)
+            print(f"{len(data['sessions'])} session(s) written to {args.output}", file=out)
+        else:
+            print(text, file=out)
         return 0
     try:
         records = store.read_session(args.session)
@@ -75,6 +94,22 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
             line = render(record)
             if line:
                 print(line, file=out)
+    return 0
+
+
+def _delete(store: TranscriptStore, args: argparse.Namespace, out: TextIO) -> int:
+    if args.all == bool(args.session):
+        print("voice-rp: name one session ID to delete, or --all", file=sys.stderr)
+        return 2
+    if args.all:
+        print(f"deleted {store.delete_all()} session(s)", file=out)
+        return 0
+    try:
+        store.delete_session(args.session)
+    except SessionNotFound as exc:
+        print(f"voice-rp: {exc}", file=sys.stderr)
+        return 1
+    print(f"deleted session {args.session}", file=out)
     return 0
 
 

@@ -57,8 +57,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceServer:
     """The server the command line and environment describe (models load on start())."""
+    from server.reports_http import ReportsAPI
     from server.wiring import ModelConversations
     from voice_rp.config import Settings
+    from voice_rp.feedback.language import FeedbackSettings
     from voice_rp.persona import builtin_dirs, user_persona_dir
     from voice_rp.storage import TranscriptStore
 
@@ -74,7 +76,9 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                             latency_target_ms=args.latency_target_ms),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)
-    return VoiceServer(config, store=store,
+    reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
+                                   settings=FeedbackSettings.from_env(environ))
+    return VoiceServer(config, store=store, reports=reports,
                        load=lambda: ModelConversations.load(settings, persona_dirs))
 
 

@@ -16,6 +16,7 @@ from websockets.http11 import Request, Response
 from server import http
 from server.admission import Admission
 from server.limits import ErrorBudget, ServerLimits
+from server.reports_http import ReportsAPI
 from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
@@ -80,6 +81,7 @@ class VoiceServer:
         load: Callable[[], Awaitable[ConversationFactory]],
         store: TranscriptStore,
         clock: Clock | None = None,
+        reports: ReportsAPI | None = None,
     ) -> None:
         if not http.is_loopback(config.host) and not config.access.token:
             raise InsecureBind(
@@ -88,6 +90,7 @@ class VoiceServer:
                 "(or bind to 127.0.0.1)")
         self.config = config
         self.store = store
+        self.reports = reports or ReportsAPI.for_store(store, config.access)
         self._load = load
         self._clock = clock or MonotonicClock()
         self._sessions: dict[str, Session] = {}  # every open connection, started or not
@@ -169,11 +172,14 @@ class VoiceServer:
 
     # -- connections ------------------------------------------------------------------------------
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def _process_request(self, connection: ServerConnection, request: Request
+                         ) -> Response | Awaitable[Response] | None:
         path = http.request_path(request)
         if not http.is_websocket(request):
             if path == "/healthz":
                 return http.json_response(200 if self.ready else 503, self.health())
+            if self.reports.handles(path):
+                return self.reports.respond(request)  # websockets awaits it
             return http.static_response(path, self.config.web_dir)
         if path not in http.WEBSOCKET_PATHS:
             return http.json_response(404, {"error": {"code": "not_found", "message":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from client.sessions_cli import main as sessions_main
 from voice_rp import events as ev
 from voice_rp.clock import FakeClock
-from voice_rp.storage import SessionNotFound, TranscriptStore
+from voice_rp.storage import DB_NAME, MIGRATIONS, SCHEMA_VERSION, SessionNotFound, TranscriptStore
 
 
 def store_at(tmp_path: Path, start: float = 1_700_000_000.0) -> tuple[TranscriptStore, FakeClock]:
@@ -25,12 +26,81 @@ def test_every_record_is_on_disk_before_the_call_returns(tmp_path: Path):
     store, clock = store_at(tmp_path)
     log = store.open_session(persona="behavioural-interviewer")
     clock.advance(3)
-    log.record_event(ev.UserTranscript(1, "I led a team of five."))
-    # Read through a separate handle, as another process after a crash would.
-    lines = log.path.read_text().splitlines()
-    assert [json.loads(x)["kind"] for x in lines] == ["session_start", "user"]
-    assert json.loads(lines[1]) == {"t": 1_700_000_003.0, "kind": "user", "turn": 1,
-                                    "text": "I led a team of five."}
+    log.record_event(ev.UserTranscript(1, "I led a team of five.", audio={"speech": [[0, 1]]}))
+    # Read through a separate connection, as another process after a crash would.
+    with sqlite3.connect(store.db_path) as other:
+        rows = other.execute("SELECT t, kind, data FROM records ORDER BY seq").fetchall()
+    assert [r[1] for r in rows] == ["session_start", "user"]
+    assert rows[1][0] == 1_700_000_003.0
+    assert json.loads(rows[1][2]) == {"turn": 1, "text": "I led a team of five.",
+                                      "audio": {"speech": [[0, 1]]}}
+    assert store.read_session(log.id)[1]["audio"] == {"speech": [[0, 1]]}
+
+
+def test_the_database_is_private_and_in_wal_mode(tmp_path: Path):
+    store, _ = store_at(tmp_path / "data")
+    log = store.open_session(persona="p")
+    log.write("user", turn=1, text="secret")
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    for path in (tmp_path / "data").iterdir():  # the database and its -wal/-shm files
+        assert path.stat().st_mode & 0o777 == 0o600, path
+    with sqlite3.connect(store.db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_an_old_schema_is_migrated_and_keeps_its_sessions(tmp_path: Path):
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    conn.execute("INSERT INTO sessions (id, started, persona) VALUES ('old', 5, 'p')")
+    conn.execute("INSERT INTO records VALUES ('old', 1, 5, 'user', ?)",
+                 (json.dumps({"turn": 1, "text": "hi"}),))
+    conn.commit()
+    conn.close()
+    store, _ = store_at(tmp_path)
+    assert store.read_session("old")[0]["text"] == "hi"
+    store.add_goal("pace 130-160")  # a table version 2 added
+    assert [g.text for g in store.goals()] == ["pace 130-160"]
+
+
+def test_jsonl_transcripts_are_imported_once_and_a_torn_line_is_skipped(tmp_path: Path):
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    (sessions / "20240101-000000-aaaaaa.jsonl").write_text(
+        '{"t": 1, "kind": "session_start", "session": "20240101-000000-aaaaaa", '
+        '"persona": "interviewer"}\n{"t": 2, "kind": "user", "turn": 1, "text": "hello"}\n'
+        '{"t": 3, "kind": "reply", "te')  # the server died mid-write
+    store, _ = store_at(tmp_path)
+    [summary] = store.list_sessions()
+    assert (summary.id, summary.persona, summary.user_turns, summary.replies, summary.ended) == (
+        "20240101-000000-aaaaaa", "interviewer", 1, 0, False)
+    store.delete_session(summary.id)
+    # A new store (the next run) does not bring the deleted session back.
+    assert TranscriptStore(tmp_path).list_sessions() == []
+
+
+def test_delete_one_or_all_and_export(tmp_path: Path):
+    store, clock = store_at(tmp_path)
+    ids = []
+    for i in range(3):
+        log = store.open_session(persona="p")
+        log.write("user", turn=1, text=f"answer {i}")
+        log.end("client_end", {})
+        ids.append(log.id)
+        clock.advance(10)
+    store.add_goal("fillers under 3")
+    exported = store.export()
+    assert [s["id"] for s in exported["sessions"]] == ids
+    assert exported["sessions"][0]["records"][1]["text"] == "answer 0"
+    assert exported["goals"][0]["text"] == "fillers under 3"
+    store.delete_session(ids[0])
+    assert [s.id for s in store.list_sessions()] == ids[1:]
+    with pytest.raises(SessionNotFound):
+        store.delete_session(ids[0])
+    assert store.delete_all() == 2 and store.list_sessions() == []
+    assert b"answer 1" not in store.db_path.read_bytes()  # not left in free pages
+    out = io.StringIO()
+    assert sessions_main(["--data-dir", str(tmp_path), "delete"], out=out) == 2
 
 
 def test_the_reply_is_stored_as_heard_and_audio_is_not_stored(tmp_path: Path):
@@ -50,17 +120,6 @@ def test_the_reply_is_stored_as_heard_and_audio_is_not_stored(tmp_path: Path):
     assert log.closed
     log.write("user", turn=2, text="too late")  # after the end nothing more is written
     assert len(store.read_session(log.id)) == 5
-
-
-def test_a_torn_last_line_from_a_crash_is_skipped(tmp_path: Path):
-    store, _ = store_at(tmp_path)
-    log = store.open_session(persona="p")
-    log.record_event(ev.UserTranscript(1, "hello"))
-    with open(log.path, "a") as f:
-        f.write('{"t": 1, "kind": "reply", "te')  # the server died mid-write
-    [summary] = store.list_sessions()
-    assert summary.user_turns == 1 and summary.replies == 0 and not summary.ended
-    assert [r["kind"] for r in store.read_session(log.id)] == ["session_start", "user"]
 
 
 def test_list_is_oldest_first_with_counts(tmp_path: Path):
@@ -92,6 +151,8 @@ def test_an_existing_session_is_never_overwritten(tmp_path: Path):
     store.open_session(persona="p", session_id="fixed")
     with pytest.raises(FileExistsError):
         store.open_session(persona="q", session_id="fixed")
+    with pytest.raises(ValueError):
+        store.open_session(persona="q", session_id="../escape")
     assert store.read_session("fixed")[0]["persona"] == "p"
 
 

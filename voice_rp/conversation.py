@@ -25,6 +25,7 @@ from voice_rp.chunker import ChunkPolicy, Piece, speakable
 from voice_rp.clock import Clock
 from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
+from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.labels import label_filter
 from voice_rp.llm import ChatMessage, ChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel
@@ -317,7 +318,10 @@ class Conversation:
             self._finish_attempt(attempt, interrupted=False)
             return
         attempt.user_text = text
-        self._emit_for(attempt, ev.UserTranscript(turn=attempt.turn, text=text))
+        # Pauses and pitch come from the audio, measured off the event loop; a failure there
+        # costs the feedback, never the conversation.
+        audio = await asyncio.to_thread(answer_audio_or_none, samples)
+        self._emit_for(attempt, ev.UserTranscript(turn=attempt.turn, text=text, audio=audio))
         closing = (self.ending.user_wants_to_end(text)
                    or self.ending.out_of_time(self.clock.now() - self.stats.started_at)
                    or self.ending.enough_questions(self.stats))
@@ -406,7 +410,11 @@ class Conversation:
         if reply is not None and (reply.pieces or interrupted):
             self._assistant_turns += 1
             self.stats.assistant_turn(heard, interrupted=interrupted)
-            self._emit(ev.ReplyDone(attempt.turn, heard, interrupted, reply.speaker))
+            audio_ms = None
+            if attempt.playback is not None:
+                audio_ms = round(min(attempt.playback.sent_ms, played_ms)
+                                 if played_ms is not None else attempt.playback.sent_ms)
+            self._emit(ev.ReplyDone(attempt.turn, heard, interrupted, reply.speaker, audio_ms))
             self._emit(turn_metrics(
                 attempt.turn, attempt.speech_end, attempt.marks, attempt.times,
                 user_turn=bool(attempt.audio), interrupted=interrupted))

@@ -20,6 +20,8 @@ class SpeechStarted:
 class UserTranscript:
     turn: int
     text: str
+    audio: dict | None = None
+    """What the turn's audio showed for feedback (voice_rp.feedback.audio.AnswerAudio.to_dict)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ReplyDone:
     text: str  # what the user heard (truncated on barge-in)
     interrupted: bool
     speaker: str
+    audio_ms: float | None = None  # how long the heard reply played, for talk-time share
 
 
 @dataclass(frozen=True)

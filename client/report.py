@@ -1,0 +1,168 @@
+"""`python -m client report SESSION [--html FILE] [--json]` and `python -m client history`.
+
+    python -m client report latest                    # the newest session's feedback, as text
+    python -m client report ID --html report.html     # the full report with charts
+    python -m client report ID --json                 # the same data as JSON
+    python -m client history [--persona NAME] [--json]
+    python -m client history --add-goal "fillers under 3" | --remove-goal ID
+
+Language corrections use the chat endpoint in OPENAI_BASE_URL / VOICE_RP_LLM_MODEL when that model
+is listed in VOICE_RP_FEEDBACK_MODELS (see voice_rp.feedback.language).
+
+Exit codes: 0 success, 1 no such session, 2 bad command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from client.sessions_cli import _default_data_dir, _when
+from voice_rp.feedback.language import FeedbackSettings
+from voice_rp.feedback.report_html import render_html
+from voice_rp.feedback.service import Reports
+from voice_rp.persona import builtin_dirs, user_persona_dir
+from voice_rp.progress import parse_goal
+from voice_rp.storage import SessionNotFound, TranscriptStore
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m client",
+                                     description="Feedback on your practice sessions.")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="the server's data directory (default: $VOICE_RP_DATA_DIR or "
+                             "~/.local/share/voice-rp)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    report = sub.add_parser("report", help="feedback on one session")
+    report.add_argument("session", metavar="SESSION", help="a session id, or 'latest'")
+    report.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    history = sub.add_parser("history", help="your progress across sessions")
+    history.add_argument("--persona", default=None, help="only sessions with this persona")
+    history.add_argument("--json", action="store_true", help="print the history as JSON")
+    history.add_argument("--add-goal", metavar="GOAL",
+                         help="e.g. 'pace 130-160', 'fillers under 3', 'pauses at most 2'")
+    history.add_argument("--remove-goal", type=int, metavar="ID")
+    return parser
+
+
+def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
+         out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    environ = os.environ if environ is None else environ
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    store = TranscriptStore(args.data_dir or _default_data_dir(environ))
+    reports = Reports(store, builtin_dirs(user_persona_dir(environ)),
+                      FeedbackSettings.from_env(environ))
+    if args.command == "history":
+        return _history(reports, args, out)
+    session = args.session
+    if session == "latest":
+        sessions = store.list_sessions()
+        if not sessions:
+            print(f"voice-rp: no saved sessions in {store.data_dir}", file=sys.stderr)
+            return 1
+        session = sessions[-1].id
+    try:
+        report = reports.report(session)
+    except SessionNotFound as exc:
+        print(f"voice-rp: {exc}", file=sys.stderr)
+        return 1
+    if args.html:
+        write_private(args.html, render_html(report))
+        print(f"report written to {args.html}", file=out)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1), file=out)
+    elif not args.html:
+        print(report_text(report), file=out)
+    return 0
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only the user can read: a report holds everything they said."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def report_text(report: dict[str, Any]) -> str:
+    d = report["delivery"]
+    lines = [f"Session {report['session']} with {report['persona']['name']} "
+             f"({report['practice']}, {report['duration_s']:.0f} s)"]
+    if report["unfinished"]:
+        lines.append(f"  This session did not finish normally ({report['end_reason'] or 'no end'}"
+                     "); the report covers what was saved.")
+    lines.append(f"  pace {_f(d['wpm'], ' wpm')}, fillers {_f(d['fillers_per_min'], '/min')}, "
+                 f"{d['long_pauses']} pause(s) over 1 s, median onset "
+                 f"{_f(d['onset_median_s'], ' s')}")
+    lines += [f"  - {n}" for n in report["notes"]]
+    for a in report["answers"]:
+        star = a.get("star")
+        if star:
+            parts = " ".join(k[0].upper() if v else "·" for k, v in star["parts"].items())
+            lines.append(f"  turn {a['turn']}: STAR [{parts}]  {star['suggestion']}")
+    lang = report["content"].get("language")
+    if lang is not None:
+        if not lang.get("available"):
+            lines.append(f"  language: {lang.get('reason')}")
+        for c in lang.get("corrections") or []:
+            lines.append(f"  you said \"{c['said']}\" → better \"{c['better']}\" ({c['why']})")
+    for g in report.get("goals") or []:
+        mark = {True: "met", False: "not met", None: "not measured"}[g["met"]]
+        lines.append(f"  goal '{g['goal']}': {mark}")
+    return "\n".join(lines)
+
+
+def _history(reports: Reports, args: argparse.Namespace, out: TextIO) -> int:
+    store = reports.store
+    if args.add_goal:
+        try:
+            parse_goal(args.add_goal)
+        except ValueError as exc:
+            print(f"voice-rp: {exc}", file=sys.stderr)
+            return 2
+        goal = store.add_goal(args.add_goal)
+        print(f"goal {goal.id} added: {goal.text}", file=out)
+        return 0
+    if args.remove_goal is not None:
+        if not store.remove_goal(args.remove_goal):
+            print(f"voice-rp: no goal {args.remove_goal}", file=sys.stderr)
+            return 1
+        print(f"goal {args.remove_goal} removed", file=out)
+        return 0
+    history = reports.history(args.persona)
+    if args.json:
+        print(json.dumps(history, ensure_ascii=False, indent=1), file=out)
+        return 0
+    if not history["sessions"]:
+        print(f"no saved sessions in {store.data_dir}", file=out)
+        return 0
+    for p in history["sessions"]:
+        goals = "".join(" ✓" if g["met"] else " ✗" if g["met"] is False else ""
+                        for g in p["goals"])
+        print(f"{_when(p['started'])}  {p['persona']:<24} {_f(p['wpm'], ' wpm'):>8}  "
+              f"{_f(p['fillers_per_min'], ' fillers/min'):>16}  {p['words']} words{goals}",
+              file=out)
+    for line in history["trends"]:
+        print(line, file=out)
+    if len(history["personas"]) > 1:
+        for persona, lines in history["personas"].items():
+            print(f"{persona}: " + " ".join(lines), file=out)
+    for better, n in history["recurring_corrections"]:
+        print(f"Recurring: \"{better}\" was the correction in {n} sessions.", file=out)
+    for g in history["goals"]:
+        print(f"goal {g['id']}: {g['text']}", file=out)
+    return 0
+
+
+def _f(v: float | None, unit: str) -> str:
+    return "-" if v is None else f"{v:.0f}{unit}" if abs(v) >= 10 else f"{v:.1f}{unit}"

@@ -1,0 +1,125 @@
+"""The feedback API for the browser: saved sessions, reports and history, over plain GET.
+
+    GET /api/sessions                  saved sessions, oldest first (JSON)
+    GET /api/sessions/ID/report        the session's report: a self-contained HTML page
+    GET /api/sessions/ID/report.json   the same report as JSON
+    GET /api/history[?persona=NAME]    figures per session, trends and goals (JSON)
+    GET /api/export                    every session and goal as a JSON download
+
+Transcripts are private, so these answer only what may open a conversation (the server's token
+and Origin checks), and without a token only to a loopback Host name: a page on another site
+cannot rebind its own name to 127.0.0.1 and read them. Reports are built in a worker thread (a
+language model may be asked for corrections), never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from websockets.http11 import Request, Response
+
+from server import http
+from voice_rp.feedback.language import FeedbackSettings
+from voice_rp.feedback.report_html import render_html
+from voice_rp.feedback.service import Reports
+from voice_rp.storage import SessionNotFound, TranscriptStore
+
+log = logging.getLogger("voice_rp.server.reports")
+
+PREFIX = "/api/"
+_REPORT = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})/report"
+                     r"(?P<json>\.json)?$")
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass
+class ReportsAPI:
+    reports: Reports
+    access: http.AccessPolicy
+
+    @classmethod
+    def for_store(cls, store: TranscriptStore, access: http.AccessPolicy, *,
+                  persona_dirs: Sequence[Path] | None = None,
+                  settings: FeedbackSettings | None = None) -> ReportsAPI:
+        from voice_rp.persona import builtin_dirs
+
+        dirs = list(persona_dirs) if persona_dirs is not None else builtin_dirs()
+        return cls(Reports(store, dirs, settings or FeedbackSettings()), access)
+
+    @staticmethod
+    def handles(path: str) -> bool:
+        return path.startswith(PREFIX)
+
+    async def respond(self, request: Request) -> Response:
+        rejection = self._refuse(request)
+        if rejection is not None:
+            return http.rejection_response(rejection)
+        parts = urlsplit(request.path)
+        path, query = parts.path, parse_qs(parts.query)
+        try:
+            if path == "/api/sessions":
+                return http.json_response(200, {"sessions": await asyncio.to_thread(
+                    self._sessions)})
+            if path == "/api/history":
+                persona = query["persona"][0] if query.get("persona") else None
+                return http.json_response(200, await asyncio.to_thread(
+                    self.reports.history, persona))
+            if path == "/api/export":
+                body = json.dumps(await asyncio.to_thread(self.reports.store.export),
+                                  ensure_ascii=False).encode()
+                response = _bytes(200, body, "application/json")
+                response.headers["Content-Disposition"] = (
+                    "attachment; filename=voice-rp-export.json")
+                return response
+            match = _REPORT.match(path)
+            if match:
+                report = await asyncio.to_thread(self.reports.report, match["id"])
+                if match["json"]:
+                    return _bytes(200, json.dumps(report, ensure_ascii=False).encode(),
+                                  "application/json")
+                return _bytes(200, render_html(report).encode(), "text/html; charset=utf-8")
+        except SessionNotFound as exc:
+            return _error(404, "not_found", str(exc))
+        except Exception as exc:  # one bad session's data must not take the API down
+            log.exception("building %s failed", path)
+            return _error(500, "internal_error", f"the report could not be built: {exc}")
+        return _error(404, "not_found", f"no API at {path}")
+
+    def _sessions(self) -> list[dict[str, Any]]:
+        return [{"id": s.id, "started": s.started, "persona": s.persona,
+                 "user_turns": s.user_turns, "replies": s.replies, "ended": s.ended,
+                 "end_reason": s.end_reason,
+                 "report": f"/api/sessions/{s.id}/report"}
+                for s in self.reports.store.list_sessions()]
+
+    def _refuse(self, request: Request) -> http.Rejection | None:
+        rejection = self.access.check(request)
+        if rejection is not None:
+            return rejection
+        if self.access.token is None:
+            host = urlsplit("//" + request.headers.get("Host", "")).hostname or ""
+            if host.lower() not in _LOOPBACK_NAMES:
+                return http.Rejection(403, "bad_host", "saved sessions are only served to "
+                                      "localhost unless the server has an access token")
+        return None
+
+
+def _bytes(status: int, body: bytes, content_type: str) -> Response:
+    response = http._response(status, body, content_type)
+    if content_type.startswith("text/html"):
+        # The report is self-contained: it needs no script and may load nothing.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+    return response
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    return http.json_response(status, {"error": {"code": code, "message": message}})

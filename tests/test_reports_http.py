@@ -1,0 +1,145 @@
+"""The feedback API the browser uses, on a real server: sessions, reports, history; and a server
+killed mid-session still leaves a session its report can be built from."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from server_fakes import FRAMES_PER_TURN, FakeFactory
+from websockets.asyncio.client import connect
+
+from server.app import ServerConfig, VoiceServer
+from voice_rp import protocol as proto
+from voice_rp.audio import FRAME_BYTES
+from voice_rp.feedback.service import Reports
+from voice_rp.persona import builtin_dirs
+from voice_rp.storage import TranscriptStore
+
+FRAME = b"\x00\x01" * (FRAME_BYTES // 2)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+async def _one_turn(server: VoiceServer) -> str:
+    async with connect(server.ws_url) as ws:
+        await ws.send(json.dumps(proto.client_start("behavioural-interviewer")))
+        session = ""
+        for _ in range(FRAMES_PER_TURN):
+            await ws.send(FRAME)
+        while True:
+            data: Any = await asyncio.wait_for(ws.recv(), 5)
+            if isinstance(data, bytes):
+                continue
+            msg = json.loads(data)
+            session = msg.get("session", session)
+            if msg["type"] == "reply_done":
+                break
+        await ws.send(json.dumps({"type": "end"}))
+        return session
+
+
+async def test_sessions_report_and_history_over_http(tmp_path: Path):
+    async def load() -> FakeFactory:
+        return FakeFactory()
+
+    server = VoiceServer(ServerConfig(port=0), load=load, store=TranscriptStore(tmp_path))
+    await server.start()
+    try:
+        sid = await _one_turn(server)
+        base = server.url
+        status, kind, body = await asyncio.to_thread(get, f"{base}/api/sessions")
+        assert status == 200 and kind.startswith("application/json")
+        [listed] = json.loads(body)["sessions"]
+        assert listed["id"] == sid and listed["report"] == f"/api/sessions/{sid}/report"
+        status, kind, body = await asyncio.to_thread(get, f"{base}/api/sessions/{sid}/report")
+        assert status == 200 and kind.startswith("text/html")
+        assert b"<svg" in body and b"25 frames" in body
+        status, _, body = await asyncio.to_thread(get, f"{base}/api/sessions/{sid}/report.json")
+        assert status == 200 and json.loads(body)["answers"][0]["text"] == "25 frames"
+        status, _, body = await asyncio.to_thread(get, f"{base}/api/history")
+        assert status == 200 and len(json.loads(body)["sessions"]) == 1
+        status, _, body = await asyncio.to_thread(get, f"{base}/history.html")
+        assert status == 200 and b"history.js" in body
+        status, _, _ = await asyncio.to_thread(get, f"{base}/api/sessions/nope-1/report")
+        assert status == 404
+        status, _, _ = await asyncio.to_thread(get, f"{base}/api/sessions/../x/report")
+        assert status == 404
+        # A page on another site that rebound its name to 127.0.0.1 reads nothing.
+        status, _, body = await asyncio.to_thread(
+            get, f"{base}/api/history", {"Host": f"evil.example:{server.port}"})
+        assert status == 403 and b"localhost" in body
+        status, _, _ = await asyncio.to_thread(
+            get, f"{base}/api/history", {"Origin": "https://evil.example"})
+        assert status == 403
+    finally:
+        await server.stop()
+
+
+_SERVER = textwrap.dedent("""
+    import asyncio, sys
+    sys.path.insert(0, sys.argv[2])
+    from server.app import ServerConfig, VoiceServer
+    from server_fakes import FakeFactory
+    from voice_rp.storage import TranscriptStore
+
+    async def main():
+        async def load():
+            return FakeFactory()
+        server = VoiceServer(ServerConfig(port=0), load=load, store=TranscriptStore(sys.argv[1]))
+        await server.start()
+        print(server.port, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+""")
+
+
+async def test_a_killed_server_leaves_a_session_its_report_is_built_from(tmp_path: Path):
+    data = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A real process, so it can really be killed; started once, read from a thread.
+    proc = subprocess.Popen(  # noqa: ASYNC220
+        [sys.executable, "-c", _SERVER, str(data), str(ROOT / "tests")],
+        stdout=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        port = int((await asyncio.to_thread(proc.stdout.readline)).strip())
+        async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.send(json.dumps(proto.client_start("behavioural-interviewer")))
+            for _ in range(FRAMES_PER_TURN):
+                await ws.send(FRAME)
+            while True:
+                msg = await asyncio.wait_for(ws.recv(), 5)
+                if isinstance(msg, str) and json.loads(msg)["type"] == "reply_done":
+                    break
+            proc.send_signal(signal.SIGKILL)  # no shutdown, no session_end
+            proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    store = TranscriptStore(data)
+    [summary] = store.list_sessions()
+    assert not summary.ended
+    report = Reports(store, builtin_dirs()).report(summary.id)
+    assert report["unfinished"] and report["end_reason"] is None
+    assert report["answers"][0]["text"] == "25 frames"
+    assert [line["who"] for line in report["transcript"]] == ["you", "behavioural-interviewer"]

@@ -1,0 +1,169 @@
+"""A session's report as data: per-answer delivery and content, session totals, notes, transcript.
+
+Built from the saved records alone (see voice_rp.storage), so it can be rebuilt at any time, and a
+session cut short by a crash gets one too (marked unfinished). HTML is rendered from this data by
+report_html; `python -m client report --json` prints it as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voice_rp.feedback.content import star_answer, talk_structure, vocabulary
+from voice_rp.feedback.delivery import (
+    AnswerDelivery,
+    answer_delivery,
+    delivery_notes,
+    session_delivery,
+)
+
+REPORT_VERSION = 1
+_STAR_MIN_WORDS = 15
+
+
+@dataclass(frozen=True)
+class PersonaFacts:
+    """What the report needs to know about the persona a session was held with."""
+
+    id: str
+    name: str
+    kind: str = "character"
+    turn_taking: str = "conversational"
+    language: str = "en"
+    time_limit_s: float | None = None
+
+    @property
+    def practice(self) -> str:
+        if self.turn_taking == "monologue" or self.kind == "audience":
+            return "talk"
+        if self.kind == "interviewer":
+            return "interview"
+        if self.kind == "language_partner":
+            return "language"
+        return "conversation"
+
+
+def persona_facts(persona_id: str, name: str | None, dirs: Iterable[Path]) -> PersonaFacts:
+    """Facts from the persona's file if it can still be found; a plain conversation if not."""
+    from voice_rp.errors import VoiceRPError
+    from voice_rp.persona import find_persona
+
+    try:
+        p = find_persona(persona_id, list(dirs))
+    except (VoiceRPError, OSError, ValueError):
+        return PersonaFacts(persona_id, name or persona_id)
+    return PersonaFacts(p.id, p.name, p.kind, p.turn_taking, p.language,
+                        p.scenario.ending.time_limit_s)
+
+
+LanguageFeedback = Callable[[Sequence[tuple[int, str]], str], dict[str, Any]]
+
+
+def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: PersonaFacts, *,
+                 language: LanguageFeedback | None = None) -> dict[str, Any]:
+    """The report of one session. `language` asks a capable model for corrections (language
+    practice only); without it the report says corrections were not asked for."""
+    start = next((r for r in records if r.get("kind") == "session_start"), {})
+    end = next((r for r in records if r.get("kind") == "session_end"), None)
+    t0 = float(start.get("t", records[0]["t"] if records else 0.0))
+    answers = _answers(records, t0)
+    deliveries = [a["_delivery"] for a in answers]
+    assistant_s = sum(float(r.get("audio_ms") or 0.0) for r in records
+                      if r.get("kind") == "reply") / 1000.0
+    delivery = session_delivery(deliveries, assistant_s=assistant_s)
+    practice = facts.practice
+    notes = delivery_notes(delivery, talk=practice == "talk")
+    content: dict[str, Any] = {"practice": practice}
+    if practice == "interview":
+        for a in answers:
+            if a["question"] and len(a["text"].split()) >= _STAR_MIN_WORDS:
+                a["star"] = star_answer(a["turn"], a["question"], a["text"]).to_dict()
+        content["star_answers"] = sum(a.get("star") is not None for a in answers)
+    elif practice == "talk" and answers:
+        talk, rest = answers[0], answers[1:]
+        structure = talk_structure(talk["text"], talk["_delivery"].length_s, facts.time_limit_s,
+                                   [a["text"] for a in rest])
+        content["talk"] = structure.to_dict()
+        notes.extend(structure.notes)
+    if practice == "language":
+        if language is None:
+            content["language"] = {"available": False, "corrections": [], "level": None,
+                                   "reason": "Language corrections were not asked for."}
+        else:
+            content["language"] = language([(a["turn"], a["text"]) for a in answers],
+                                           facts.language)
+    content["vocabulary"] = vocabulary([a["text"] for a in answers])
+    for a in answers:
+        a["delivery"] = a.pop("_delivery").to_dict()
+    return {
+        "version": REPORT_VERSION,
+        "session": session_id,
+        "persona": {"id": facts.id, "name": facts.name, "kind": facts.kind,
+                    "language": facts.language},
+        "practice": practice,
+        "started": t0,
+        "duration_s": round(float(records[-1]["t"]) - t0, 1) if records else 0.0,
+        "ended": end is not None,
+        "end_reason": None if end is None else end.get("reason"),
+        "unfinished": end is None or end.get("reason") in ("error", "server_shutdown"),
+        "delivery": delivery,
+        "content": content,
+        "notes": notes if deliveries else ["Nothing you said was saved in this session."],
+        "answers": answers,
+        "latency": _latency(records),
+        "transcript": _transcript(records, t0),
+    }
+
+
+def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
+    answers = []
+    question = ""
+    reply_t: float | None = None
+    onset: float | None = None
+    for r in records:
+        kind = r.get("kind")
+        if kind == "reply":
+            question = str(r.get("text") or "")
+            # Onset counts from a reply the user let finish; after a barge-in there is none.
+            reply_t = None if r.get("interrupted") else float(r["t"])
+            onset = None
+        elif kind == "speech_start" and reply_t is not None and onset is None:
+            onset = max(0.0, float(r["t"]) - reply_t)
+        elif kind == "user":
+            text = str(r.get("text") or "")
+            audio = r.get("audio") if isinstance(r.get("audio"), dict) else None
+            delivery: AnswerDelivery = answer_delivery(int(r.get("turn", 0)), text, audio, onset)
+            answers.append({"turn": int(r.get("turn", 0)), "at_s": round(float(r["t"]) - t0, 1),
+                            "question": question if "?" in question else "",
+                            "text": text, "star": None, "_delivery": delivery})
+            reply_t, onset = None, None
+    return answers
+
+
+def _latency(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for r in records:
+        if r.get("kind") == "metrics":
+            ms = (r.get("stages") or {}).get("response_ms")
+            if isinstance(ms, (int, float)):
+                out.append({"turn": r.get("turn"), "response_ms": round(float(ms))})
+    return out
+
+
+def _transcript(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
+    lines = []
+    for r in records:
+        kind = r.get("kind")
+        if kind == "user":
+            lines.append({"at_s": round(float(r["t"]) - t0, 1), "who": "you",
+                          "text": r.get("text", "")})
+        elif kind == "reply":
+            lines.append({"at_s": round(float(r["t"]) - t0, 1), "who": r.get("speaker") or "",
+                          "text": r.get("text", ""), "interrupted": bool(r.get("interrupted"))})
+        elif kind == "error" and r.get("fatal"):
+            lines.append({"at_s": round(float(r["t"]) - t0, 1), "who": "error",
+                          "text": r.get("message", "")})
+    return lines

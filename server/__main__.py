@@ -58,6 +58,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
         host=args.host, port=args.port,
         access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin)),
         limits=ServerLimits(max_sessions=args.max_sessions),
+        persona_dirs=tuple(persona_dirs),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)
     return VoiceServer(config, store=store,

@@ -11,7 +11,7 @@ from pathlib import Path
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from server import http
+from server import http, personas_http
 from server.limits import ServerLimits
 from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
@@ -29,6 +29,7 @@ class ServerConfig:
     access: http.AccessPolicy = field(default_factory=http.AccessPolicy)
     limits: ServerLimits = field(default_factory=ServerLimits)
     web_dir: Path = http.WEB_DIR
+    persona_dirs: tuple[Path, ...] = ()  # listed by GET /api/personas
 
 
 class InsecureBind(ValueError):
@@ -133,6 +134,11 @@ class VoiceServer:
         if not http.is_websocket(request):
             if path == "/healthz":
                 return http.json_response(200 if self.ready else 503, self.health())
+            page = personas_http.handle(path, self.config.persona_dirs,
+                                        token_required=bool(self.config.access.token),
+                                        web_dir=self.config.web_dir)
+            if page is not None:
+                return page
             return http.static_response(path, self.config.web_dir)
         if path not in http.WEBSOCKET_PATHS:
             return http.json_response(404, {"error": {"code": "not_found", "message":

@@ -113,7 +113,7 @@ async def test_favicon_and_client_files_are_served(server: VoiceServer) -> None:
         assert status == 200 and kind_wanted in kind, path
 
 
-async def test_the_page_loads_nothing_from_another_site() -> None:
+def test_the_page_loads_nothing_from_another_site() -> None:
     """Works offline: no CDN, every script, style and icon is one of the client's own files."""
     web = Path(__file__).resolve().parents[1] / "client" / "web"
     html = (web / "index.html").read_text()

@@ -21,15 +21,20 @@ from typing import Any
 import numpy as np
 import pytest
 import pytest_asyncio
-from server_fakes import FakeFactory
 from speech import say, wer, with_silence
-from web_browser import CHROMIUM, PAGE_STATE, chromium_args, float32_b64, room_microphone
+from web_browser import (
+    CHROMIUM,
+    PAGE_STATE,
+    chromium_args,
+    float32_b64,
+    room_microphone,
+    scripted_server,
+)
 
 from server.__main__ import build_server
-from server.app import ServerConfig, VoiceServer
+from server.app import VoiceServer
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
 from voice_rp.persona import builtin_dirs
-from voice_rp.storage import TranscriptStore
 
 playwright_api = pytest.importorskip("playwright.async_api")
 if not Path(CHROMIUM).exists():
@@ -75,17 +80,6 @@ async def model_server(tmp_path_factory: pytest.TempPathFactory, extra_personas:
     await srv.wait_ready()
     yield srv
     await srv.stop()
-
-
-async def scripted_server(tmp_path: Path, port: int = 0) -> VoiceServer:
-    """The real server with a scripted conversation, for tests about the page and faults."""
-    async def load() -> FakeFactory:
-        return FakeFactory(opening=True)
-
-    srv = VoiceServer(ServerConfig(port=port, persona_dirs=(SHIPPED,)), load=load,  # type: ignore[arg-type]
-                      store=TranscriptStore(tmp_path / "data"))
-    await srv.start()
-    return srv
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

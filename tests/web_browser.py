@@ -14,6 +14,11 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+from server_fakes import FakeFactory
+
+from server.app import ServerConfig, VoiceServer
+from voice_rp.persona import builtin_dirs
+from voice_rp.storage import TranscriptStore
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -49,3 +54,15 @@ def room_microphone(*, echo_gain: float, delay_s: float = 0.04, rt60_s: float = 
 # What the page shows and has measured, as one object.
 PAGE_STATE = "\n".join(line for line in (WEB / "page_state.js").read_text().splitlines()
                        if not line.startswith("//"))  # Playwright wants the bare function
+
+
+async def scripted_server(tmp_path: Path, port: int = 0) -> VoiceServer:
+    """The real server with a scripted conversation, for tests about the page and faults."""
+    async def load() -> FakeFactory:
+        return FakeFactory(opening=True)
+
+    config = ServerConfig(port=port, persona_dirs=tuple(builtin_dirs()[:1]))
+    srv = VoiceServer(config, load=load,  # type: ignore[arg-type]
+                      store=TranscriptStore(tmp_path / "data"))
+    await srv.start()
+    return srv

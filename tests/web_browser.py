@@ -33,7 +33,7 @@ def chromium_args(fake_mic_wav: Path | None = None, *, grant_mic: bool = True) -
     else:
         args.append("--deny-permission-prompts")
     if fake_mic_wav is not None:
-        args.append(f"--use-file-for-fake-audio-capture={fake_mic_wav}")
+        args.append(f"--use-file-for-fake-audio-capture={fake_mic_wav}%noloop")
     return args
 
 

@@ -11,10 +11,10 @@ const FRAME = 320; // 20 ms at 16 kHz
 const WINDOW = 25; // reference frames remembered: 500 ms of echo delay and room tail
 const REF_ACTIVE = 1e-5; // reference energy (RMS ~0.003) below which nothing is playing
 const MARGIN = 4; // user speech must carry 4x (6 dB) the energy of the predicted echo
-const GAIN_START = 1; // before any echo is measured, assume it is as loud as the playback
-const GAIN_MIN = 1e-3;
-const GAIN_FALL = 0.97; // per frame: the echo estimate halves in ~0.5 s without echo to back it
-const GAIN_RISE = 1.1; // per frame: the most a louder echo may raise the estimate
+const GAIN_START = 1; // until enough echo is measured, assume it is as loud as the playback
+const GAIN_MIN = 0.03; // never assume the echo is weaker than -15 dB of the playback
+const LEARN_FRAMES = 150; // the echo gain is the loudest echo of the last 3 s of playback
+const SETTLE_FRAMES = 50; // playback frames measured before the learned gain is trusted
 const OPEN_FRAMES = 3; // 60 ms above the echo before the gate opens (clicks do not)
 const HOLD_FRAMES = 15; // 300 ms: the gate stays open through the gaps between words
 
@@ -33,6 +33,8 @@ class PcmCapture extends AudioWorkletProcessor {
     this.refHistory = new Float32Array(WINDOW);
     this.refAt = 0;
     this.gain = GAIN_START;
+    this.ratios = new Float32Array(LEARN_FRAMES); // echo / reference energy, playing frames only
+    this.learned = 0;
     this.above = 0; // consecutive frames louder than the echo
     this.hold = 0; // frames the gate stays open
     this.stats = { frames: 0, gated: 0, passedDuringPlayback: 0 };
@@ -73,6 +75,19 @@ class PcmCapture extends AudioWorkletProcessor {
     return true;
   }
 
+  // How loud this room's echo is: the loudest echo-to-playback ratio of recent playback. A
+  // maximum over seconds, not a running average, so pauses between words cannot lower it and
+  // let the next word's echo through. Frames where the user was heard are not learned from.
+  learn(ratio) {
+    this.ratios[this.learned % LEARN_FRAMES] = ratio;
+    this.learned++;
+    if (this.learned < SETTLE_FRAMES) return;
+    let loudest = 0;
+    const n = Math.min(this.learned, LEARN_FRAMES);
+    for (let i = 0; i < n; i++) if (this.ratios[i] > loudest) loudest = this.ratios[i];
+    this.gain = Math.max(GAIN_MIN, loudest);
+  }
+
   emit() {
     const micE = this.micSum / FRAME;
     const refE = this.refCount ? this.refSum / this.refCount : 0;
@@ -91,12 +106,7 @@ class PcmCapture extends AudioWorkletProcessor {
       if (this.above >= OPEN_FRAMES) this.hold = HOLD_FRAMES;
       else if (this.hold > 0) this.hold--;
       gated = this.hold === 0;
-      if (!loud) {
-        // Learn how loud this room's echo is: follow its peaks, forget slowly.
-        const ratio = micE / refMax;
-        this.gain = Math.max(GAIN_MIN, Math.min(Math.max(this.gain * GAIN_FALL, ratio),
-          this.gain * GAIN_RISE));
-      }
+      if (gated && !loud) this.learn(micE / refMax); // echo, not the user
       if (gated) this.stats.gated++; else this.stats.passedDuringPlayback++;
     } else {
       this.above = 0; this.hold = 0;

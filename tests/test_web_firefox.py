@@ -47,7 +47,9 @@ def drive(url: str, shots: Path, log: Path) -> dict[str, Any]:
         client.navigate(url)
 
         def page() -> dict[str, Any]:
-            result: dict[str, Any] = client.execute_script(f"return ({PAGE_STATE})();")
+            # Marionette sees the page through Xray wrappers: page globals via wrappedJSObject.
+            script = PAGE_STATE.replace("window.voiceRp", "window.wrappedJSObject.voiceRp")
+            result: dict[str, Any] = client.execute_script(f"return ({script})();")
             return result
 
         def wait(check: Any, what: str, within_s: float = 20) -> dict[str, Any]:

@@ -367,7 +367,8 @@ function onMetrics(msg) {
   const stages = msg.stages || {};
   const line = app.lines.get(msg.turn);
   // Latency means something only where the user ended a turn and heard the reply start.
-  if (msg.turn === 0 || stages.stt_ms == null || stages.interrupted || stages.response_ms == null) return;
+  // (The opening line has no STT stage; turn 0 is a user's turn when the persona did not open.)
+  if (stages.stt_ms == null || stages.interrupted || stages.response_ms == null) return;
   if (!line || line.interrupted) return;
   const s = (stages.response_ms / 1000).toFixed(1);
   line.el.append(span("meta", ` (answered ${s} s after you stopped)`));

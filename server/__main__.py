@@ -74,6 +74,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
         limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
                                 os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
                             latency_target_ms=args.latency_target_ms),
+        persona_dirs=tuple(persona_dirs),
     )
     store = TranscriptStore(args.data_dir or settings.data_dir)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,

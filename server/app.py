@@ -13,7 +13,7 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
-from server import http
+from server import http, personas_http
 from server.admission import Admission
 from server.limits import ErrorBudget, ServerLimits
 from server.reports_http import ReportsAPI
@@ -33,6 +33,7 @@ class ServerConfig:
     access: http.AccessPolicy = field(default_factory=http.AccessPolicy)
     limits: ServerLimits = field(default_factory=ServerLimits)
     web_dir: Path = http.WEB_DIR
+    persona_dirs: tuple[Path, ...] = ()  # listed by GET /api/personas
 
 
 _SECRET = re.compile(r"(?i)(token=|bearer\s+|authorization:\s*)[^\s&'\"]+")
@@ -178,7 +179,12 @@ class VoiceServer:
         if not http.is_websocket(request):
             if path == "/healthz":
                 return http.json_response(200 if self.ready else 503, self.health())
-            if self.reports.handles(path):
+            page = personas_http.handle(path, self.config.persona_dirs,
+                                        token_required=bool(self.config.access.token),
+                                        web_dir=self.config.web_dir)
+            if page is not None:
+                return page
+            if self.reports.handles(path):  # the rest of /api/
                 return self.reports.respond(request)  # websockets awaits it
             return http.static_response(path, self.config.web_dir)
         if path not in http.WEBSOCKET_PATHS:

@@ -1,0 +1,82 @@
+"""`GET /api/personas`: the practice gallery the browser client shows, and the client's favicon.
+
+The gallery is read from the same persona directories the conversations use, on each request,
+so a persona file added while the server runs shows up on the next page load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from websockets.http11 import Response
+
+from server import http
+from voice_rp.persona import DIFFICULTIES, Persona, list_personas
+
+PERSONAS_PATH = "/api/personas"
+FAVICON_PATHS = ("/favicon.ico", "/favicon.svg")
+
+# What each turn-taking policy means for the user, in their words.
+TURN_TAKING_TEXT = {
+    "conversational": "answers each time you finish speaking",
+    "monologue": "listens to your whole talk, then asks questions",
+    "patient": "waits longer for you and speaks slowly",
+}
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German",
+                  "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese",
+                  "zh": "Chinese"}
+# Personas whose challenge is set by the CEFR level rather than by difficulty.
+_LEVELLED_KINDS = ("language_partner",)
+
+
+def gallery_entry(persona: Persona) -> dict[str, Any]:
+    """What the gallery says about one persona: who, what you practise, how it listens."""
+    ending = persona.scenario.ending
+    base_language = persona.language.split("-")[0]
+    return {
+        "id": persona.id,
+        "title": persona.title,
+        "name": persona.name,
+        "who": persona.character.background,
+        "kind": persona.kind,
+        "practise": persona.scenario.objective,
+        "setting": persona.scenario.setting,
+        "language": persona.language,
+        "language_name": LANGUAGE_NAMES.get(base_language, persona.language),
+        "level": persona.level,
+        "turn_taking": persona.turn_taking,
+        "turn_taking_text": TURN_TAKING_TEXT.get(persona.turn_taking, persona.turn_taking),
+        "difficulty": None if persona.kind in _LEVELLED_KINDS else persona.difficulty,
+        "speakers": [s.name for s in persona.speakers()],
+        "speaks_first": bool(persona.scenario.opening_line),
+        "time_limit_s": ending.time_limit_s,
+        "after_questions": ending.after_questions,
+        "end_phrases": list(persona.end_phrases),
+    }
+
+
+def gallery(persona_dirs: Sequence[Path], *, token_required: bool) -> dict[str, Any]:
+    """The whole `/api/personas` body (broken persona files are skipped and logged)."""
+    return {
+        "personas": [gallery_entry(p) for p in list_personas(persona_dirs)],
+        "options": {
+            "difficulty": list(DIFFICULTIES),
+            "keep_fillers": "keep 'um' and 'uh' in your transcript, for feedback on them",
+            "opening_line": "the persona speaks first",
+        },
+        # The page shows its token field only when the websocket will ask for one.
+        "token_required": token_required,
+    }
+
+
+def handle(path: str, persona_dirs: Sequence[Path], *, token_required: bool,
+           web_dir: Path = http.WEB_DIR) -> Response | None:
+    """The response for the paths this module serves, None for any other path."""
+    if path == PERSONAS_PATH:
+        return http.json_response(200, gallery(persona_dirs, token_required=token_required))
+    if path in FAVICON_PATHS:
+        # Browsers ask for /favicon.ico whatever the page says; an SVG answers both names.
+        return http.static_response("/favicon.svg", web_dir)
+    return None

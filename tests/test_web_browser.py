@@ -1,0 +1,415 @@
+"""The browser client in real headless Chromium, against the real server.
+
+The conversation tests use the bundled models and a fake microphone (Chromium plays a WAV file
+as the microphone, or the room microphone of web_browser.py). The fault tests (server down or
+stopped, keyboard, narrow screen) use a scripted conversation: they are about the page.
+Screenshots of every step go to the pytest base temp dir, `web-screenshots/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import time
+import wave
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from speech import say, wer, with_silence
+from web_browser import (
+    CHROMIUM,
+    PAGE_STATE,
+    chromium_args,
+    float32_b64,
+    room_microphone,
+    scripted_server,
+)
+
+from server.__main__ import build_server
+from server.app import VoiceServer
+from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
+from voice_rp.persona import builtin_dirs
+
+playwright_api = pytest.importorskip("playwright.async_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed (scripts/setup installs it)", allow_module_level=True)
+
+pytestmark = [pytest.mark.models, pytest.mark.asyncio(loop_scope="module"),
+              pytest.mark.timeout(600)]
+
+SHIPPED = builtin_dirs()[0]
+REPLY_TIMEOUT_S = 120.0  # generous: the CPU is shared with other work
+Page = Any  # playwright.async_api.Page
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "web-screenshots"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def extra_personas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user persona directory whose one persona a test removes while the page is open."""
+    path = tmp_path_factory.mktemp("personas")
+    shutil.copy(SHIPPED / "behavioural-interviewer.yaml", path / "retired-practice.yaml")
+    return path
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def model_server(tmp_path_factory: pytest.TempPathFactory, extra_personas: Path
+                       ) -> AsyncIterator[VoiceServer]:
+    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
+                              max_sessions=4, data_dir=tmp_path_factory.mktemp("data"),
+                              personas=[extra_personas])
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OPENAI_", "VOICE_RP_")) and k not in ("HOME", "XDG_CONFIG_HOME")}
+    env["HOME"] = str(tmp_path_factory.mktemp("home"))  # no user personas of this machine
+    srv = build_server(args, env)
+    await srv.start()
+    await srv.wait_ready()
+    yield srv
+    await srv.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def pw() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as p:
+        yield p
+
+
+async def launch(pw: Any, args: list[str]) -> Any:
+    return await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+
+async def new_page(browser: Any, url: str, *, width: int = 1000, height: int = 900,
+                   init_script: str | None = None) -> Page:
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    if init_script:
+        await page.add_init_script(init_script)
+    await page.goto(url)
+    return page
+
+
+async def state(page: Page) -> dict[str, Any]:
+    result: dict[str, Any] = await page.evaluate(PAGE_STATE)
+    return result
+
+
+async def until(page: Page, check: Callable[[dict[str, Any]], bool], what: str,
+                within_s: float = REPLY_TIMEOUT_S, every_s: float = 0.1,
+                on_poll: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+                ) -> dict[str, Any]:
+    deadline = time.monotonic() + within_s
+    while True:
+        s = await state(page)
+        if on_poll is not None:
+            await on_poll(s)
+        if check(s):
+            return s
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {s}")
+        await asyncio.sleep(every_s)
+
+
+def count(s: dict[str, Any], kind: str, turn: int | None = None) -> int:
+    return sum(1 for e in s["events"] if e[0] == kind and (turn is None or e[1] == turn))
+
+
+def write_wav(path: Path, samples: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(float_to_pcm16(samples))
+    return path
+
+
+async def choose(page: Page, persona: str) -> None:
+    await page.wait_for_selector(f'label.card[data-persona="{persona}"]')
+    await page.click(f'label.card[data-persona="{persona}"]')
+
+
+# ---------------------------------------------------------------------------- a whole practice
+
+USER_TEXT = "I led a team of five engineers to move our billing system to a new database."
+
+
+async def test_a_practice_from_the_gallery_end_to_end(
+        pw: Any, model_server: VoiceServer, shots: Path, tmp_path: Path) -> None:
+    # The microphone: 3 s of quiet (the session opens), the answer, then a long silence.
+    mic = write_wav(tmp_path / "answer.wav", with_silence(say(USER_TEXT), 3.0, 40.0))
+    browser = await launch(pw, chromium_args(mic))
+    try:
+        page = await new_page(browser, model_server.url)
+        await choose(page, "behavioural-interviewer")
+        await page.uncheck("#speaks-first")
+        await page.screenshot(path=shots / "01-gallery.png", full_page=True)
+        await page.click("#start")
+        await until(page, lambda s: count(s, "ready") == 1, "ready", 30)
+        await page.screenshot(path=shots / "02-listening.png")
+
+        partial: list[dict[str, Any]] = []
+
+        async def watch(s: dict[str, Any]) -> None:
+            persona_lines = [ln for ln in s["lines"] if "persona" in ln["cls"]]
+            if persona_lines and count(s, "reply_done") == 0 and s["busy"]:
+                text = persona_lines[-1]["text"].split(":", 1)[1].strip()
+                if text:
+                    if not partial:
+                        await page.screenshot(path=shots / "03-speaking.png")
+                    partial.append({"text": text, "audible_ms": s["stats"]["audibleMs"]})
+
+        s = await until(page, lambda s: count(s, "metrics") == 1, "the reply to the answer",
+                        on_poll=watch)
+        you = [ln["text"] for ln in s["lines"] if "you" in ln["cls"].split()]
+        assert len(you) == 1
+        assert wer(USER_TEXT, you[0].removeprefix("You:")) <= 0.35, you
+        persona_line = [ln["text"] for ln in s["lines"] if "persona" in ln["cls"]][-1]
+        final = persona_line.split(":", 1)[1]
+        # The persona's words appeared while its audio played, before the reply was over.
+        assert partial, "no words were shown while the reply played"
+        first = partial[0]["text"]
+        assert len(first.split()) < len(final.split()) and final.strip().startswith(first[:10])
+        assert "answered" in final and "s after you stopped" in final
+        # Audio really came out of the page's output: over half a second above -50 dBFS.
+        stats = s["stats"]
+        assert stats["audibleMs"] >= 500 and stats["peak"] > 0.05, stats
+        assert stats["framesSent"] > 100
+        print(f"\nplayback route {stats['route']}, audible {stats['audibleMs']} ms, "
+              f"peak {stats['peak']:.2f}, scheduling gaps {stats['gaps']}, "
+              f"{len(partial)} partial views, first: {first!r}")
+        await page.screenshot(path=shots / "04-reply.png")
+
+        await page.click("#stop")
+        s = await until(page, lambda s: s["endShown"], "the end of the session", 30)
+        assert "Your words" in s["summary"] and "{" not in s["summary"], s["summary"]
+        assert await page.evaluate("document.activeElement.id") == "end-title"
+        # Everything is released: microphone, audio context, socket.
+        assert await page.evaluate("window.voiceRp.audio === null && window.voiceRp.ws === null")
+        await page.screenshot(path=shots / "05-end.png", full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 1000
+    finally:
+        await browser.close()
+
+
+# ---------------------------------------------------------------------------- refusals and faults
+
+
+async def test_a_refused_start_is_explained_and_start_works_again_at_once(
+        pw: Any, model_server: VoiceServer, extra_personas: Path, shots: Path,
+        tmp_path: Path) -> None:
+    mic = write_wav(tmp_path / "quiet.wav", np.zeros(SAMPLE_RATE * 5, dtype=np.float32))
+    browser = await launch(pw, chromium_args(mic))
+    try:
+        page = await new_page(browser, model_server.url)
+        await choose(page, "retired-practice")
+        (extra_personas / "retired-practice.yaml").unlink()  # removed while the page is open
+        await page.click("#start")
+        s = await until(page, lambda s: s["problem"] is not None, "the refusal", 30)
+        assert "could not start" in s["problem"] and "unknown persona" in s["problem"]
+        assert "behavioural-interviewer" in s["problem"]  # the server's list of what exists
+        assert await page.is_enabled("#start")
+        assert await page.evaluate("document.activeElement.id") == "start"
+        assert await page.evaluate("window.voiceRp.audio === null")  # the microphone is closed
+        await page.screenshot(path=shots / "10-refused.png", full_page=True)
+        await choose(page, "behavioural-interviewer")
+        await page.uncheck("#speaks-first")
+        await page.click("#start")
+        await until(page, lambda s: count(s, "ready") == 1, "a session after the refusal", 30)
+        await page.click("#stop")
+        await until(page, lambda s: s["endShown"], "the end", 30)
+    finally:
+        await browser.close()
+
+
+async def test_a_refused_microphone_is_explained(
+        pw: Any, model_server: VoiceServer, shots: Path) -> None:
+    browser = await launch(pw, chromium_args(grant_mic=False))
+    try:
+        page = await new_page(browser, model_server.url)
+        await choose(page, "behavioural-interviewer")
+        await page.click("#start")
+        s = await until(page, lambda s: s["problem"] is not None, "the microphone message", 20)
+        assert "Microphone access was refused" in s["problem"], s["problem"]
+        assert s["events"] == []  # no conversation was opened
+        assert await page.is_enabled("#start")
+        await page.screenshot(path=shots / "11-mic-denied.png", full_page=True)
+    finally:
+        await browser.close()
+
+
+async def test_server_down_and_stopped_mid_session(
+        pw: Any, shots: Path, tmp_path: Path) -> None:
+    mic = write_wav(tmp_path / "quiet.wav", np.zeros(SAMPLE_RATE * 5, dtype=np.float32))
+    browser = await launch(pw, chromium_args(mic))
+    srv = await scripted_server(tmp_path)
+    try:
+        page = await new_page(browser, srv.url)
+        await choose(page, "customer-caller")
+        await page.click("#start")
+        await until(page, lambda s: count(s, "reply_done") >= 1, "the opening line", 20)
+        await srv.stop()  # e.g. the operator restarts the server
+        s = await until(page, lambda s: s["endShown"], "the end after the server stopped", 20)
+        assert any("The server shut down" in ln["text"] for ln in s["lines"]), s["lines"]
+        assert "Frames" in s["summary"] and "{" not in s["summary"]
+        assert await page.is_enabled("#start")
+        await page.screenshot(path=shots / "12-server-stopped.png", full_page=True)
+
+        # Now nothing listens on that port: Start says so in words.
+        await page.click("#start")
+        s = await until(page, lambda s: s["problem"] is not None, "the server-down message", 20)
+        assert "Could not reach the voice-rp server" in s["problem"], s["problem"]
+        await page.screenshot(path=shots / "13-server-down.png", full_page=True)
+        assert await page.is_enabled("#start")
+
+        # The server is back: the same page starts a session again.
+        port = srv.port
+        srv = await scripted_server(tmp_path, port=port)
+        await page.click("#start")
+        await until(page, lambda s: count(s, "ready") >= 1, "a session on the restarted server", 20)
+    finally:
+        await srv.stop()
+        await browser.close()
+
+
+# ---------------------------------------------------------------------------- basics
+
+
+async def test_keyboard_only_and_a_375_px_screen(pw: Any, shots: Path, tmp_path: Path) -> None:
+    mic = write_wav(tmp_path / "quiet.wav", np.zeros(SAMPLE_RATE * 5, dtype=np.float32))
+    browser = await launch(pw, chromium_args(mic))
+    srv = await scripted_server(tmp_path)
+    try:
+        page = await new_page(browser, srv.url, width=375, height=812)
+        await page.wait_for_selector("label.card")
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+        await page.screenshot(path=shots / "20-narrow-gallery.png", full_page=True)
+        focused = "document.activeElement.id || document.activeElement.value"
+        await page.keyboard.press("Tab")
+        assert await page.evaluate(focused) == "behavioural-interviewer"
+        await page.keyboard.press("ArrowDown")  # the next practice in the gallery
+        assert await page.evaluate(
+            "document.querySelector('input[name=persona]:checked').value") == "customer-caller"
+        for expected in ("difficulty", "speaks-first", "keep-fillers", "start"):
+            await page.keyboard.press("Tab")
+            assert await page.evaluate(focused) == expected
+        await page.keyboard.press("Enter")
+        await until(page, lambda s: count(s, "reply_done") >= 2, "a few scripted replies", 20)
+        assert await page.evaluate(focused) == "stop"  # focus moved to what comes next
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+        await page.screenshot(path=shots / "21-narrow-live.png", full_page=True)
+        await page.keyboard.press("Enter")
+        s = await until(page, lambda s: s["endShown"], "the end", 20)
+        assert await page.evaluate(focused) == "end-title"
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert "{" not in s["summary"]
+        await page.screenshot(path=shots / "22-narrow-end.png", full_page=True)
+        live = await page.evaluate("""[document.getElementById('state').getAttribute('aria-live'),
+            document.getElementById('transcript').getAttribute('aria-live')]""")
+        assert live == ["polite", "polite"]
+        unlabelled = await page.evaluate("""[...document.querySelectorAll('input, select')]
+            .filter((e) => e.type !== 'hidden' && !e.labels.length).map((e) => e.id)""")
+        assert unlabelled == []
+    finally:
+        await srv.stop()
+        await browser.close()
+
+
+# ---------------------------------------------------------------------------- echo
+
+ANSWERS = [
+    "I already restarted the router and checked every cable.",
+    "Can you tell me your account number please?",
+    "Thank you. I can see an outage in your area.",
+    "Our engineers expect it to be fixed by this evening.",
+    "I understand that you work from home, that is frustrating.",
+    "I can add a credit to your next bill for the lost day.",
+    "Would you like a text message when the service is back?",
+    "Your phone number ends in four two, is that right?",
+    "Great, the message is set up.",
+    "Let me check one more setting on your line.",
+]
+INTERRUPTION = "Sorry to cut in, but I need to put you on hold for a moment."
+ECHO_GAIN = 0.5  # the persona's voice comes back at -6 dB, plus a 0.3 s room tail
+
+
+async def converse_in_a_room(page: Page, replies: int, label: str) -> dict[str, Any]:
+    """Answer each reply once the persona is quiet, until `replies` replies (the opening line
+    first) are done. The user never speaks over the persona, so every `clear` is false."""
+    answers = [float32_b64(with_silence(say(t), 0.2, 0.0)) for t in ANSWERS]
+    for i in range(replies):
+        s = await until(page, lambda s, i=i: count(s, "reply_done") > i and not s["busy"]
+                        and s["state"].startswith("Listening"), f"{label}: reply {i + 1}")
+        if i == replies - 1:
+            return s
+        await page.evaluate("(a) => window.__room.say(a, 16000)", answers[i % len(answers)])
+        await until(page, lambda s, i=i: count(s, "transcript") > i,
+                    f"{label}: transcript {i + 1}")
+    return await state(page)
+
+
+async def test_the_persona_does_not_interrupt_itself_through_a_speaker(
+        pw: Any, model_server: VoiceServer, shots: Path) -> None:
+    """Reply audio leaks into the microphone: no false barge-in, yet a real one still works."""
+    browser = await launch(pw, chromium_args())
+    try:
+        page = await new_page(browser, model_server.url,
+                              init_script=room_microphone(echo_gain=ECHO_GAIN))
+        await choose(page, "customer-caller")
+        await page.click("#start")
+        s = await converse_in_a_room(page, 11, "guarded")  # the opening line and 10 answers
+        false_barge_ins = count(s, "clear")
+        stats = s["stats"]
+        print(f"\nechoed replies: {count(s, 'reply_done')}, false barge-ins: {false_barge_ins}, "
+              f"frames gated {stats['framesGated']}/{stats['framesSent']}, "
+              f"echo gain estimate {stats.get('guardGain')}")
+        assert false_barge_ins == 0, s["lines"]
+        await page.screenshot(path=shots / "30-echo-guarded.png", full_page=True)
+
+        # A real interruption still stops the reply.
+        interruption = float32_b64(with_silence(say(INTERRUPTION), 0.1, 0.0))
+        done = count(s, "reply_done")
+        await page.evaluate("(a) => window.__room.say(a, 16000)",
+                            float32_b64(with_silence(say(ANSWERS[0]), 0.2, 0.0)))
+        s = await until(page, lambda s: s["busy"] and count(s, "reply_done") == done,
+                        "the next reply to start")
+        await asyncio.sleep(0.8)  # well into the reply
+        t0 = await page.evaluate("(a) => { window.__room.say(a, 16000); "
+                                 "return window.__room.said.at(-1); }", interruption)
+        s = await until(page, lambda s: count(s, "clear") == 1, "the barge-in", 20)
+        cleared_at = next(e[2] for e in s["events"] if e[0] == "clear")
+        print(f"barge-in: reply cleared {cleared_at - t0:.0f} ms after the user began speaking")
+        assert cleared_at - t0 < 2000
+        s = await until(page, lambda s: count(s, "reply_done") > done, "the cut reply", 30)
+        assert "interrupted" in [ln for ln in s["lines"] if "persona" in ln["cls"]][-1]["text"]
+        await page.screenshot(path=shots / "31-echo-interrupted.png", full_page=True)
+    finally:
+        await browser.close()
+
+
+async def test_without_the_guard_the_same_echo_interrupts_the_persona(
+        pw: Any, model_server: VoiceServer) -> None:
+    """The control: the leak above is loud enough to matter."""
+    browser = await launch(pw, chromium_args())
+    try:
+        page = await new_page(browser, model_server.url + "/?echo_guard=off",
+                              init_script=room_microphone(echo_gain=ECHO_GAIN))
+        await choose(page, "customer-caller")
+        await page.click("#start")
+        s = await until(page, lambda s: count(s, "clear") > 0 or count(s, "reply_done") >= 1,
+                        "the opening line or its self-interruption")
+        print(f"\nwithout the guard: {count(s, 'clear')} false barge-in(s) in the opening line")
+        assert count(s, "clear") >= 1
+    finally:
+        await browser.close()

@@ -1,0 +1,17 @@
+// What the page shows and has measured, in one call (tests/web_browser.py).
+(() => {
+  const app = window.voiceRp, audio = app.audio;
+  const lines = [...document.querySelectorAll('#transcript .line')].map((p) => ({
+    cls: p.className, text: p.textContent }));
+  return {
+    state: document.getElementById('state').textContent,
+    lines,
+    events: app.events.map((e) => [e.type, e.turn === undefined ? null : e.turn, e.at]),
+    busy: audio ? audio.busy() : false,
+    stats: audio ? Object.assign({}, audio.stats) : null,
+    problem: document.getElementById('problem').hidden ? null : document.getElementById('problem').textContent,
+    endShown: !document.getElementById('end').hidden,
+    summary: document.getElementById('summary').textContent,
+    now: performance.now(),
+  };
+})

@@ -11,6 +11,10 @@ Environment variables (empty counts as unset):
 - `VOICE_RP_LLM_MODEL` (or `OPENAI_MODEL`): the model name at that endpoint. Defaults to
   `gpt-4o-mini` for api.openai.com; any other endpoint needs it, because only the user knows what
   their server has loaded.
+- `VOICE_RP_LLM_CAPABLE`: `1` or `0`. A capable model phrases a scenario's questions in its own
+  words and reacts freely; a small one only adds a short acknowledgement to the question the
+  scenario asks (see docs/personas.md, "Scenario flows"). Default: `0` for the embedded SmolLM2,
+  `1` for an endpoint.
 - `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
   path of a CTranslate2 Whisper model directory.
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
@@ -63,6 +67,8 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     llm_model: str | None = None
     llm_timeout_s: float = 20.0
+    llm_capable: bool = False
+    """The chat model may phrase a scenario's questions itself (False: scripted questions)."""
     voices_dirs: tuple[Path, ...] = field(default_factory=lambda: (_data_home({}) / "voices",))
     tts_voice: str = BUNDLED_VOICE
     """Voice for personas that name none."""
@@ -90,6 +96,9 @@ class Settings:
                 )
             model = DEFAULT_OPENAI_MODEL
         data_home = _data_home(env)
+        capable = env.get("VOICE_RP_LLM_CAPABLE", "1" if base_url else "0").lower()
+        if capable not in ("1", "0", "true", "false", "yes", "no"):
+            raise LLMError(f"VOICE_RP_LLM_CAPABLE must be 1 or 0, got {capable!r}")
         extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
             os.pathsep) if p]
         return cls(
@@ -98,6 +107,7 @@ class Settings:
             llm_base_url=base_url,
             llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
             llm_model=model if base_url else None,
+            llm_capable=capable in ("1", "true", "yes"),
             voices_dirs=(*extra_voices, data_home / "voices"),
             data_dir=Path(env["VOICE_RP_DATA_DIR"]).expanduser()
             if "VOICE_RP_DATA_DIR" in env

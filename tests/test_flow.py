@@ -249,7 +249,7 @@ def test_the_language_partner_closes_after_its_topics() -> None:
     flow, _ = engine("english-partner")
     steps = run(flow, ["um"] * 10)
     assert steps[-1].closing
-    assert len(steps) == 4  # three more topics after the opening's, then goodbye
+    assert len(steps) == 3  # two more topics after the opening's, then goodbye
 
 
 def test_a_transition_on_time_moves_on(tmp_path: Path) -> None:

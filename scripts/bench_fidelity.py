@@ -34,15 +34,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from websockets.asyncio.client import connect  # noqa: E402
-from websockets.exceptions import ConnectionClosed  # noqa: E402
-
 from bench.fidelity_score import ScoredSession, score_session, summarize, table  # noqa: E402
 from bench.fidelity_scripts import Turn, script_for  # noqa: E402
 from bench.runner import Inbox, Microphone  # noqa: E402
 from bench.stats import playback_gaps  # noqa: E402
 from bench.utterances import Line, Utterance, assemble, espeak, synthesize  # noqa: E402
 from bench_latency import free_port, stop, wait_ready  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed  # noqa: E402
+
 from voice_rp import protocol as proto  # noqa: E402
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16, pcm16_to_float  # noqa: E402
 from voice_rp.persona import Persona, list_personas  # noqa: E402

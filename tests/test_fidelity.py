@@ -4,6 +4,7 @@ from a fake model; the memory that keeps the prompt within budget."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,7 +17,6 @@ from voice_rp.llm import ChatMessage, GenerationOptions
 from voice_rp.memory import HistoryWindow, SessionMemory
 from voice_rp.persona import builtin_dirs, find_persona
 from voice_rp.stage_reply import StageReplies, acceptable_ack
-
 
 # --------------------------------------------------------------------------- the user's answers
 
@@ -129,7 +129,8 @@ QUESTION = Step("question", say="Tell me about a mistake you made.",
 def test_small_model_acknowledges_and_the_engine_asks_the_question() -> None:
     chat = FakeChat("Thank you, that is a clear example. Now, what else")
     _, result = plan("behavioural-interviewer", QUESTION, chat)
-    assert result.scripted == "Thank you, that is a clear example. Tell me about a mistake you made."
+    assert result.scripted == ("Thank you, that is a clear example. "
+                               "Tell me about a mistake you made.")
     messages, options = chat.requests[0]
     assert options.max_tokens <= 16
     assert messages[-1].role == "user" and "acknowledgement" in messages[-2].content
@@ -227,7 +228,7 @@ def test_history_stays_within_budget_and_drops_in_jumps() -> None:
         kept = window.select(history)
         assert sum(len(m.content) // 4 + 5 for m in kept) <= 200 + 20
         starts.append(window.dropped)
-    changes = sum(1 for a, b in zip(starts, starts[1:], strict=False) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(starts) if a != b)
     assert 0 < changes < 20  # the prompt's beginning stays put for several turns at a time
 
 

@@ -134,8 +134,8 @@ class Conversation:
             capable = getattr(models, "capable_chat", False)
         self._stage_replies = StageReplies(persona, capable=capable, rng=rng)
         self._window = HistoryWindow(budget_tokens=self.options.history_budget_tokens)
-        self.memory = SessionMemory(user_label=self._stage_replies.user_label,
-                                    role=persona.scenario.setting)
+        # The role is in the system prompt already; the memory holds what the user says.
+        self.memory = SessionMemory(user_label=self._stage_replies.user_label)
         self._last_question = ""
         line = opening_line(persona, user_name=self.options.user_name)
         self._opening = self.flow.opening(line) if self.flow is not None else line

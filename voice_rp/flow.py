@@ -17,13 +17,14 @@ from voice_rp.fidelity import stalled, vague_reason, words
 from voice_rp.scenario import Flow, Question, Stage
 
 # Words a talk question may not be built around: they say nothing about the talk.
-_STOP = set("""a an the and or but so if then than that this these those there here it its
+_STOP_WORDS = """a an the and or but so if then than that this these those there here it its
 is are was were be been being am i you he she we they me my your our their them us him her
 to of in on at by for with from about as into over under up down out not no yes do does did
 done have has had will would can could should may might must just very really also too more
 most some any all each every much many such what which who whom whose when where why how
-thank thanks talk today going get got make made like one two well okay um uh so really
-because been let let's lets now know think want way thing things lot something really""".split())
+thank thanks talk today going get got make made like one two well okay um uh because let
+let's lets now know think want way thing things lot something"""
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,10 @@ class FlowEngine:
     def _transition(self, text: str, now: float) -> str | None:
         state = self._state
         for t in state.stage.transitions:
-            if (t.on_phrase and any(says(text, p) for p in t.on_phrase)
-                    or t.after_answers is not None and state.answers >= t.after_answers
-                    or t.after_follow_ups is not None and state.follow_ups >= t.after_follow_ups
-                    or t.after_s is not None and now - state.started_at >= t.after_s):
+            if ((t.on_phrase and any(says(text, p) for p in t.on_phrase))
+                    or (t.after_answers is not None and state.answers >= t.after_answers)
+                    or (t.after_follow_ups is not None and state.follow_ups >= t.after_follow_ups)
+                    or (t.after_s is not None and now - state.started_at >= t.after_s)):
                 return t.to
         return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 from voice_rp.persona import Persona, Speaker
 
@@ -113,7 +114,7 @@ class AsideFilter:
     inside an aside that never closes is dropped to the end of the reply.
     """
 
-    _CLOSE = {"(": ")", "[": "]", "*": "*"}
+    _CLOSE: ClassVar[dict[str, str]] = {"(": ")", "[": "]", "*": "*"}
 
     def __init__(self) -> None:
         self._closer: str | None = None

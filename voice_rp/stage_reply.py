@@ -92,7 +92,7 @@ class StageReplies:
         parts: list[str] = []
         try:
             stream = chat.stream(_with_instruction(messages, instruction), options)
-            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            async with contextlib.aclosing(stream):
                 async for delta in stream:
                     parts.append(delta)
         except VoiceRPError:

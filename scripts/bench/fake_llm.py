@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from voice_rp.fidelity import language_guess  # noqa: E402
+from voice_rp.fidelity import language_guess
 
 _REACT = {"en": "Thank you, that is helpful.", "es": "¡Qué interesante, gracias!",
           "fr": "C'est intéressant, merci !"}

@@ -79,6 +79,8 @@ def test_language_and_length() -> None:
     assert fid.speakable_length("Thanks. What happened next?")
     assert not fid.speakable_length(" ".join(["word"] * 80))
     assert fid.asks_question("¿Cómo estás?")
+    assert fid.asks_question("Okay. Tell me about feedback that changed how you work.")
+    assert not fid.asks_question("Thanks, I will tell my manager about it.")
 
 
 def test_check_reply_scores_every_property() -> None:
@@ -140,6 +142,9 @@ def test_small_model_acknowledges_and_the_engine_asks_the_question() -> None:
     "Maya: Great answer.",
     "What a great answer, what did you learn?",
     "(smiling)",
+    "I'm sorry, but I'm unable to provide a response immediately.",  # said by SmolLM2
+    "Sure, I can help.",
+    "The person here has a lot to share.",
     "I led the project and it shipped on time.",
     "Muy bien, gracias por tu respuesta y tu tiempo.",
 ])

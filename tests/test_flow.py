@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from voice_rp.errors import PersonaError
+from voice_rp.fidelity import words
 from voice_rp.flow import FlowEngine, Step
 from voice_rp.persona import Persona, builtin_dirs, find_persona, load_persona, persona_files
 
@@ -211,7 +212,7 @@ def test_the_audience_listens_then_asks_about_the_talks_own_words_then_closes() 
     assert [s.kind for s in steps] == ["question", "question", "question", "closing"]
     assert "remote teams" in steps[0].say
     for step in steps[1:3]:
-        phrase_words = set(step.say.lower().replace("?", "").split())
+        phrase_words = set(words(step.say))
         assert phrase_words & {"written", "communication", "daily", "standups", "decisions"}
     assert len({s.say for s in steps}) == 4
 

@@ -127,8 +127,15 @@ def speakable_length(reply: str, *, max_words: int = 60) -> bool:
     return 0 < len(words(reply)) <= max_words
 
 
+# Spoken prompts that ask as much as a question mark does: "Tell me about a time you...".
+_PROMPT = re.compile(r"(^|[.!?]\s+)(tell me|tell us|describe|walk me through|walk us through|"
+                     r"give me an example|explain|cuéntame|háblame|describe|raconte-moi|"
+                     r"parle-moi|décris)\b", re.IGNORECASE)
+
+
 def asks_question(reply: str) -> bool:
-    return "?" in reply or "¿" in reply
+    """A question mark, or a prompt that asks for an answer ("Tell me about...")."""
+    return "?" in reply or "¿" in reply or bool(_PROMPT.search(reply))
 
 
 def language_guess(text: str) -> str | None:

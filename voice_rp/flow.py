@@ -23,7 +23,8 @@ to of in on at by for with from about as into over under up down out not no yes 
 done have has had will would can could should may might must just very really also too more
 most some any all each every much many such what which who whom whose when where why how
 thank thanks talk today going get got make made like one two well okay um uh because let
-let's lets now know think want way thing things lot something"""
+let's lets now know think want way thing things lot something need needs help helps stay
+stop start come coming back every week day use keep keeps try makes takes gives goes says"""
 _STOP = frozenset(_STOP_WORDS.split())
 
 
@@ -241,6 +242,7 @@ class FlowEngine:
     def _phrase(self) -> str | None:
         """A phrase the speaker said (two or three content words in a row) not asked about yet."""
         counts: dict[str, int] = {}
+        said: dict[str, int] = {}
         for n, text in enumerate(self._heard):
             weight = 3 if n == 0 else 1  # the talk itself counts more than the answers after it
             for run in _content_runs(text):
@@ -248,9 +250,10 @@ class FlowEngine:
                     for i in range(len(run) - size + 1):
                         phrase = " ".join(run[i:i + size])
                         counts[phrase] = counts.get(phrase, 0) + weight
+                        said[phrase] = said.get(phrase, 0) + 1
         # Two words make a topic ("remote teams"); three only when the speaker repeats them.
         candidates = {p: c * len(p.split()) for p, c in counts.items()
-                      if len(p.split()) == 2 or c >= 2}
+                      if len(p.split()) == 2 or said[p] >= 2}
         fresh = [p for p in candidates
                  if not any(w in used.split() for used in self._used_phrases for w in p.split())]
         if not fresh:

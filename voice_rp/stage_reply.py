@@ -29,6 +29,19 @@ _DEFAULT_ACKS = {
     "es": ("Muy bien.", "Vale, gracias.", "Entiendo.", "¡Qué bien!", "Ah, claro."),
     "fr": ("Très bien.", "D'accord, merci.", "Je vois.", "Ah, super.", "Ah, d'accord."),
 }
+# An acknowledgement must sound like one: SmolLM2 also writes "I'm sorry, but I'm unable to
+# provide a response" or "Sure, I can help", which pass every other check.
+_ACK_WORDS = {
+    "en": {"thank", "thanks", "great", "good", "nice", "interesting", "see", "understand",
+           "understood", "right", "okay", "ok", "clear", "appreciate", "helpful", "glad", "got",
+           "wonderful", "excellent", "sounds", "cool", "fair", "makes", "sense", "alright"},
+    "es": {"gracias", "bien", "claro", "interesante", "vale", "entiendo", "genial", "bueno",
+           "perfecto", "qué", "ah", "estupendo"},
+    "fr": {"merci", "bien", "super", "intéressant", "d'accord", "vois", "compris", "génial",
+           "parfait", "ah", "top", "chouette"},
+}
+_NOT_ACK = re.compile(r"\b(sorry|unable|cannot|can't|not sure|confus\w*|misunderstand\w*|help|"
+                      r"lo siento|perdón|désolé\w*|pardon)\b", re.IGNORECASE)
 _USER_LABEL = {"interviewer": "the candidate", "audience": "the speaker",
                "language_partner": "the learner", "caller": "the agent"}
 
@@ -124,7 +137,9 @@ def acceptable_ack(ack: str, *, user_text: str, earlier: list[str], language: st
             and not fidelity.is_echo(ack, user_text, run=4)              # sign-off
             and not fidelity.near_duplicate(ack, earlier, ratio=0.75)
             and fidelity.language_guess(ack) in (None, language.split("-")[0].lower())
-            and any(c.isalpha() for c in ack))
+            and not _NOT_ACK.search(ack)
+            and any(w in _ACK_WORDS.get(language.split("-")[0].lower(), _ACK_WORDS["en"])
+                    for w in said))
 
 
 def first_sentence(text: str) -> str:

@@ -67,8 +67,10 @@ def vague_reason(answer: str, *, min_words: int = 25) -> str | None:
 def stalled(answer: str, *, min_words: int = 4) -> bool:
     """The learner is stuck: almost nothing said, only fillers, or "I don't know"."""
     said = [w for w in words(answer) if w not in _FILLERS]
-    lowered = " ".join(words(answer))
-    return len(said) < min_words or any(lowered.startswith(p) or lowered == p for p in _STALL)
+    lowered = f" {' '.join(said)} "
+    # "I'm... I don't know": a stall phrase in a short answer (not "I don't know why, but...").
+    return len(said) < min_words or (len(said) <= 8 and any(
+        f" {' '.join(words(p))} " in lowered for p in _STALL))
 
 
 # --------------------------------------------------------------------------- a persona's reply

@@ -42,6 +42,7 @@ _ACK_WORDS = {
 }
 _NOT_ACK = re.compile(r"\b(sorry|unable|cannot|can't|not sure|confus\w*|misunderstand\w*|help|"
                       r"lo siento|perdón|désolé\w*|pardon)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\w[^.!?]*[.!?](\s|$)")
 _USER_LABEL = {"interviewer": "the candidate", "audience": "the speaker",
                "language_partner": "the learner", "caller": "the agent"}
 
@@ -108,6 +109,8 @@ class StageReplies:
             async with contextlib.aclosing(stream):
                 async for delta in stream:
                     parts.append(delta)
+                    if _SENTENCE_END.search("".join(parts)):
+                        break  # only the first sentence is used: the user is waiting
         except VoiceRPError:
             parts = []
         return self.choose(" ".join("".join(parts).split()), user_text)

@@ -7,6 +7,7 @@ models go through the same engine in test_conversation_models.py.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -124,8 +125,11 @@ class Session:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def persona(name: str = "behavioural-interviewer"):
-    return find_persona(name, builtin_dirs())
+def persona(name: str = "behavioural-interviewer", *, flow: bool = False):
+    """A built-in; without its scenario flow unless asked, so the model's reply is spoken as
+    written (the pipeline is what these tests are about; flows: test_conversation_flow.py)."""
+    found = find_persona(name, builtin_dirs())
+    return found if flow else dataclasses.replace(found, flow=None)
 
 
 async def start(chat: FakeChat, *, name: str = "behavioural-interviewer", ms_per_word=30.0,

@@ -20,6 +20,10 @@ Environment variables (empty counts as unset):
   persona says a short holding line ("Hmm, let me think.") first (default 2.5; `off`: never).
 - `VOICE_RP_TURN_LIMIT_S`: a reply still being made after this is cut short with an error, and
   the conversation goes on (default 60).
+- `VOICE_RP_LLM_CAPABLE`: `1` or `0`. A capable model phrases a scenario's questions in its own
+  words and reacts freely; a small one only adds a short acknowledgement to the question the
+  scenario asks (see docs/personas.md, "Scenario flows"). Default: `0` for the embedded SmolLM2,
+  `1` for an endpoint.
 - `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
   path of a CTranslate2 Whisper model directory.
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
@@ -79,6 +83,8 @@ class Settings:
     """No reply audio this long after the end of speech: a holding line first (None: never)."""
     turn_limit_s: float = 60.0
     """The hard limit of one reply."""
+    llm_capable: bool = False
+    """The chat model may phrase a scenario's questions itself (False: scripted questions)."""
     voices_dirs: tuple[Path, ...] = field(default_factory=lambda: (_data_home({}) / "voices",))
     tts_voice: str = BUNDLED_VOICE
     """Voice for personas that name none."""
@@ -106,6 +112,9 @@ class Settings:
                 )
             model = DEFAULT_OPENAI_MODEL
         data_home = _data_home(env)
+        capable = env.get("VOICE_RP_LLM_CAPABLE", "1" if base_url else "0").lower()
+        if capable not in ("1", "0", "true", "false", "yes", "no"):
+            raise LLMError(f"VOICE_RP_LLM_CAPABLE must be 1 or 0, got {capable!r}")
         extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
             os.pathsep) if p]
         return cls(
@@ -120,6 +129,7 @@ class Settings:
             positive_seconds("VOICE_RP_HOLD_AFTER_S", env.get("VOICE_RP_HOLD_AFTER_S", "2.5")),
             turn_limit_s=positive_seconds("VOICE_RP_TURN_LIMIT_S",
                                           env.get("VOICE_RP_TURN_LIMIT_S", "60")),
+            llm_capable=capable in ("1", "true", "yes"),
             voices_dirs=(*extra_voices, data_home / "voices"),
             data_dir=Path(env["VOICE_RP_DATA_DIR"]).expanduser()
             if "VOICE_RP_DATA_DIR" in env

@@ -12,7 +12,9 @@ confirms the end of the turn, then released; if the user goes on, the attempt is
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,9 +28,11 @@ from voice_rp.clock import Clock
 from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.feedback.audio import answer_audio_or_none
+from voice_rp.flow import FlowEngine, Step
 from voice_rp.labels import label_filter
-from voice_rp.llm import ChatMessage, ChatModel
+from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.llm_embedded import EmbeddedChatModel
+from voice_rp.memory import HistoryWindow, SessionMemory
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
 from voice_rp.prompt import build_messages, closing_line, opening_line
@@ -42,6 +46,7 @@ from voice_rp.reply import (
     turn_metrics,
 )
 from voice_rp.session_end import EndingRules
+from voice_rp.stage_reply import StageReplies
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
 from voice_rp.voice_choice import SessionVoices
@@ -68,6 +73,9 @@ class ConversationOptions:
     is_speech: Callable[[bytes], bool] | None = None  # None: webrtcvad
     hold_after_s: float | None = None  # no reply piece this long after speech: a holding line
     turn_limit_s: float = 60.0  # a reply still being made after this is cut short, with an error
+    flow_seed: int | None = None  # draws the scenario's questions; None: differ every session
+    capable_model: bool | None = None  # phrase questions freely; None: Models.capable_chat
+    history_budget_tokens: int = 700  # older turns leave the prompt; SessionMemory keeps facts
 
 
 @dataclass
@@ -88,6 +96,8 @@ class _Attempt:
     times: ReplyTimes = field(default_factory=ReplyTimes)
     playback: Playback | None = None
     piece_text: str = ""
+    flow_after: FlowEngine | None = None  # the scenario's state once this reply is heard
+    step: Step | None = None
 
 
 class Conversation:
@@ -119,6 +129,20 @@ class Conversation:
         self._assistant_turns = 0
         self._closed = asyncio.Event()
         self._ended = False
+        # The scenario: the flow engine decides each step; replies are sized to the model.
+        rng = random.Random(self.options.flow_seed)
+        self.flow = (FlowEngine(persona.flow, difficulty=persona.difficulty, rng=rng,
+                                now=clock.now()) if persona.flow is not None else None)
+        capable = self.options.capable_model
+        if capable is None:
+            capable = getattr(models, "capable_chat", False)
+        self._stage_replies = StageReplies(persona, capable=capable, rng=rng)
+        self._window = HistoryWindow(budget_tokens=self.options.history_budget_tokens)
+        # The role is in the system prompt already; the memory holds what the user says.
+        self.memory = SessionMemory(user_label=self._stage_replies.user_label)
+        self._last_question = ""
+        line = opening_line(persona, user_name=self.options.user_name)
+        self._opening = self.flow.opening(line) if self.flow is not None else line
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -131,7 +155,7 @@ class Conversation:
             await self._voices.for_speaker(speaker)
         self._spawn(self._prepare_transcriber())
         self._spawn(self._read_persona_prompt())
-        line = opening_line(self.persona, user_name=self.options.user_name)
+        line = self._opening
         if self.options.speak_opening_line and line:
             self._start_scripted_line(line)
         await self._closed.wait()
@@ -325,7 +349,14 @@ class Conversation:
         closing = (self.ending.user_wants_to_end(text)
                    or self.ending.out_of_time(self.clock.now() - self.stats.started_at)
                    or self.ending.enough_questions(self.stats))
-        await self._reply(attempt, text, closing=closing)
+        if self.flow is not None:
+            # Decided on a copy: a speculative attempt may be dropped; the copy becomes the
+            # scenario's state only once its reply is heard (_finish_attempt).
+            engine = copy.deepcopy(self.flow)
+            step = engine.finish() if closing else engine.on_user_turn(text, self.clock.now())
+            attempt.flow_after, attempt.step = engine, step
+            closing = step.closing
+        await self._reply(attempt, text, closing=closing, step=attempt.step)
 
     def _speculative_restart(self, attempt: _Attempt) -> None:
         """Re-run a talk-tail attempt on the whole talk, committed."""
@@ -337,7 +368,8 @@ class Conversation:
         await self._reply(attempt, None, scripted=text, closing=attempt.closing)
 
     async def _reply(self, attempt: _Attempt, user_text: str | None, *,
-                     scripted: str | None = None, closing: bool = False) -> None:
+                     scripted: str | None = None, closing: bool = False,
+                     step: Step | None = None) -> None:
         speaker = self._speaker()
         attempt.closing = closing
         attempt.playback = Playback(self.clock)
@@ -357,28 +389,19 @@ class Conversation:
 
         try:
             synth = await self._voices.for_speaker(speaker)
-            if scripted is None and closing:
-                scripted = closing_line(self.persona, user_name=self.options.user_name) or None
-            if scripted is not None:
-                chat: ChatModel = ScriptedChat(scripted)
-                messages = []
-            else:
-                chat = self.models.chat
-                messages = build_messages(self.persona, self.tracker.history, user_text or "",
-                                          speaker=speaker)
-                if closing:
-                    # Said just before the user's last words, so the prompt prefix stays reusable.
-                    messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
             hold = self.options.hold_after_s
             async with asyncio.timeout(self.options.turn_limit_s):
+                chat, messages, generation = await self._reply_source(
+                    user_text or "", speaker, scripted=scripted, closing=closing, step=step)
+                scripted_reply = isinstance(chat, ScriptedChat)
                 await speak_reply(
-                    chat, messages, self.persona.llm, synthesizer=synth, rate=speaker.voice.rate,
+                    chat, messages, generation, synthesizer=synth, rate=speaker.voice.rate,
                     clock=self.clock, playback=attempt.playback, speak=speak,
                     chunk_policy=self.options.chunk_policy, max_ahead_s=self.options.max_ahead_s,
                     times=attempt.times,
-                    labels=None if scripted is not None else
+                    labels=None if scripted_reply else
                     label_filter(self.persona, speaker, self.options.user_name),
-                    hold_at=None if scripted is not None or hold is None
+                    hold_at=None if scripted_reply or hold is None
                     else attempt.speech_end + hold,
                     holding_text=holding_line(self.persona.language))
         except (LLMError, VoiceRPError, TimeoutError) as exc:
@@ -403,6 +426,8 @@ class Conversation:
         if self._active is not attempt:
             return
         self._active = None
+        if attempt.flow_after is not None and (attempt.delivered_audio or not interrupted):
+            self._adopt(attempt)
         if self._attempt is attempt:
             self._attempt = None
         reply = self.tracker.reply
@@ -474,7 +499,7 @@ class Conversation:
         """Let the embedded model read the persona's prompt while the opening line plays."""
         if isinstance(self.models.chat, EmbeddedChatModel):  # a remote endpoint caches its own way
             # The first turn's history holds the opening line as heard: read that too.
-            line = speakable(opening_line(self.persona, user_name=self.options.user_name))
+            line = speakable(self._opening)
             history = [ChatMessage("assistant", line)] if (
                 self.options.speak_opening_line and line) else []
             await read_prompt_ahead(
@@ -483,6 +508,40 @@ class Conversation:
                 self.persona.llm)
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _messages(self, user_text: str, speaker: Speaker) -> list[ChatMessage]:
+        """The prompt for a reply: the history that fits the budget, plus the session's memory."""
+        return build_messages(self.persona, self._window.select(self.tracker.history), user_text,
+                              speaker=speaker, memory=self.memory.render())
+
+    async def _reply_source(self, user_text: str, speaker: Speaker, *, scripted: str | None,
+                            closing: bool, step: Step | None
+                            ) -> tuple[ChatModel, list[ChatMessage], GenerationOptions]:
+        """Who writes the reply: a scripted line, the scenario's step, or the model freely."""
+        if scripted is None and closing:
+            scripted = (step.say if step is not None else "") or closing_line(
+                self.persona, user_name=self.options.user_name) or None
+        if scripted is None and step is not None:
+            plan = await self._stage_replies.plan(
+                step, self.models.chat, self._messages(user_text, speaker), user_text)
+            if plan.scripted is None:
+                return self.models.chat, plan.messages or [], plan.options or self.persona.llm
+            scripted = plan.scripted
+        if scripted is not None:
+            return ScriptedChat(scripted), [], self.persona.llm
+        messages = self._messages(user_text, speaker)
+        if closing:
+            # Said just before the user's last words, so the prompt prefix stays reusable.
+            messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
+        return self.models.chat, messages, self.persona.llm
+
+    def _adopt(self, attempt: _Attempt) -> None:
+        """The user heard this reply: its step is now where the scenario stands."""
+        self.flow = attempt.flow_after
+        if attempt.user_text:
+            self.memory.note(attempt.user_text, question=self._last_question)
+        if attempt.step is not None and attempt.step.question:
+            self._last_question = attempt.step.question
 
     def _speaker(self) -> Speaker:
         return self.persona.speaker_for_turn(self._assistant_turns)

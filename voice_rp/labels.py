@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 from voice_rp.persona import Persona, Speaker
 
-__all__ = ["OWN_LABELS", "USER_LABELS", "LabelFilter", "label_filter"]
+__all__ = ["OWN_LABELS", "USER_LABELS", "AsideFilter", "LabelFilter", "label_filter"]
 
 OWN_LABELS = frozenset({"assistant", "ai", "bot", "character", "persona", "interviewer",
                         "audience", "partner", "caller", "customer", "panel"})
@@ -43,9 +44,13 @@ class LabelFilter:
         self._line = ""  # the start of the current line, held while it may still be a label
         self._holding = True  # at a line start, until the line is known not to be a label
         self._after_label = False  # a label was just dropped: so is the space after it
+        self._asides = AsideFilter()
         self.ended = False
 
     def push(self, delta: str) -> str:
+        return self._asides.push(self._push(delta))
+
+    def _push(self, delta: str) -> str:
         if self.ended:
             return ""
         out: list[str] = []
@@ -75,7 +80,7 @@ class LabelFilter:
         """The end of the reply: what is still held goes out; ready for the next reply."""
         text = "" if self.ended else self._release()
         self._line, self._holding, self.ended, self._after_label = "", True, False, False
-        return text
+        return self._asides.push(text) + self._asides.flush()
 
     def _decide(self) -> str:
         """With `_line` grown: drop it as a label, end the reply, release it, or hold on."""
@@ -100,6 +105,40 @@ class LabelFilter:
     def _release(self) -> str:
         text, self._line, self._holding = self._line, "", False
         return text
+
+
+class AsideFilter:
+    """Drops stage directions from streamed text: "(smiling)", "[laughs]", "*nods*".
+
+    Small models write them when asked to play a part; a voice must not read them out. Text
+    inside an aside that never closes is dropped to the end of the reply.
+    """
+
+    _CLOSE: ClassVar[dict[str, str]] = {"(": ")", "[": "]", "*": "*"}
+
+    def __init__(self) -> None:
+        self._closer: str | None = None
+        self._prev = ""  # the last character let through ("" at the start of a reply)
+
+    def push(self, text: str) -> str:
+        out: list[str] = []
+        for char in text:
+            if self._closer is not None:
+                if char == self._closer:
+                    self._closer = None
+                continue
+            if char in self._CLOSE:
+                self._closer = self._CLOSE[char]
+                continue
+            if char == " " and self._prev in ("", " "):
+                continue  # the space on each side of a dropped aside
+            out.append(char)
+            self._prev = char
+        return "".join(out)
+
+    def flush(self) -> str:
+        self._closer, self._prev = None, ""
+        return ""
 
 
 def label_filter(persona: Persona, speaker: Speaker, user_name: str) -> LabelFilter:

@@ -34,6 +34,8 @@ class Models:
     """Loads the multilingual transcriber; called at most once, on first need."""
     multilingual: bool = False
     """True if `transcriber` already understands every language."""
+    capable_chat: bool = False
+    """True if `chat` can phrase a scenario's questions itself (Settings.llm_capable)."""
     _multilingual: Transcriber | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -145,4 +147,5 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         default_voice=settings.tts_voice,
         load_multilingual=load_multilingual,
         multilingual=transcriber.multilingual,
+        capable_chat=settings.llm_capable,
     )

@@ -22,6 +22,7 @@ import yaml
 from voice_rp.errors import PersonaError, UnknownPersona
 from voice_rp.llm import GenerationOptions
 from voice_rp.lorebook import Lorebook, type_name
+from voice_rp.scenario import Flow, parse_flow
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class Persona:
     card_system_prompt: str = ""  # a card's system_prompt: replaces the default framing
     post_history_instructions: str = ""
     lorebook: Lorebook | None = None
+    flow: Flow | None = None  # scenario stages run by voice_rp.flow; None: free conversation
     card_extra: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""
 
@@ -218,7 +220,7 @@ class _Fields:
 
 
 _TOP = ("title", "kind", "character", "scenario", "voice", "language", "level", "difficulty",
-        "llm", "turn_taking", "panel")
+        "llm", "turn_taking", "panel", "flow")
 _CHARACTER = ("name", "background", "personality", "goals", "knowledge", "speech_style",
               "example_dialogue")
 _SCENARIO = ("setting", "objective", "opening_line", "rules", "ending")
@@ -270,6 +272,7 @@ def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
         turn_silence_ms=silence_ms,
         talk_end_pause_s=end_pause_s,
         panel=_panel(top, voice),
+        flow=parse_flow(top),
         source=source,
     )
 

@@ -73,13 +73,19 @@ def build_messages(
     speaker: Speaker | None = None,
     lore_budget_chars: int = 600,
     user_name: str = "you",
+    memory: str = "",
 ) -> list[ChatMessage]:
-    """System prompt, history, triggered lorebook facts, post-history instructions, user turn.
+    """System prompt, history, memory, lorebook facts, post-history instructions, user turn.
+
+    `history` is what fits the prompt's budget (voice_rp.memory.HistoryWindow); `memory` is
+    what the persona must keep from earlier turns (voice_rp.memory.SessionMemory.render).
 
     For a panel the system prompt describes the whole panel and stays the same every turn;
     who answers now is said just before the user's message.
     """
     messages = [ChatMessage("system", system_prompt(persona, user_name=user_name)), *history]
+    if memory:
+        messages.append(ChatMessage("system", f"Remember: {memory}"))
     if persona.lorebook is not None:
         recent = [m.content for m in history if m.role in ("user", "assistant")]
         entries = persona.lorebook.select(user_text, recent, budget_chars=lore_budget_chars)

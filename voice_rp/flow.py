@@ -1,0 +1,297 @@
+"""The flow engine: which stage a scenario is in, and what the persona does next.
+
+A plain object: feed it what the user said and the time, and it returns a `Step` (speak this
+scripted question, follow up on a vague answer, let the model answer freely, close). It never
+calls a model or reads a clock, so its decisions are tested without an event loop. The
+conversation asks it once per user turn and turns the step into a spoken reply
+(voice_rp.stage_reply).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from voice_rp.fidelity import stalled, vague_reason, words
+from voice_rp.scenario import Flow, Question, Stage
+
+# Words a talk question may not be built around: they say nothing about the talk.
+_STOP_WORDS = """a an the and or but so if then than that this these those there here it its
+is are was were be been being am i you he she we they me my your our their them us him her
+to of in on at by for with from about as into over under up down out not no yes do does did
+done have has had will would can could should may might must just very really also too more
+most some any all each every much many such what which who whom whose when where why how
+thank thanks talk today going get got make made like one two well okay um uh because let
+let's lets now know think want way thing things lot something need needs help helps stay
+stop start come coming back every week day use keep keeps try makes takes gives goes says"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the persona does in reply to one user turn."""
+
+    kind: str  # "question", "follow_up", "topic", "line", "fact", "free", "closing"
+    say: str = ""  # the scripted words, spoken as they are (with a small model)
+    question: str = ""  # the question inside `say`, for a capable model to phrase itself
+    acknowledge: bool = False  # put a short acknowledgement of the user's words first
+    instruction: str = ""  # the stage's instruction, for the model
+    stage: str = ""
+    closing: bool = False  # the session ends once this is said
+
+    @property
+    def expects_question(self) -> bool:
+        return self.kind in ("question", "follow_up", "topic")
+
+
+@dataclass
+class _StageState:
+    stage: Stage
+    started_at: float
+    answers: int = 0
+    follow_ups: int = 0  # in the stage
+    question_follow_ups: int = 0  # for the current question
+    asked: int = 0  # questions or topics asked in the stage
+    lines_said: int = 0
+    current: Question | None = None
+    topic_follow_ups: list[str] = field(default_factory=list)
+
+
+class FlowEngine:
+    """Runs one session of a `Flow`. `rng` draws the questions: seed it to repeat a session."""
+
+    def __init__(self, flow: Flow, *, difficulty: str = "neutral",
+                 rng: random.Random | None = None, now: float = 0.0) -> None:
+        self.flow = flow
+        self._rng = rng or random.Random()
+        bank = list(flow.questions_for(difficulty)) or list(flow.bank)
+        self._rng.shuffle(bank)
+        self._bank = bank
+        topics = list(flow.topics)
+        self._rng.shuffle(topics)
+        self._topics = topics
+        self._heard: list[str] = []
+        self._used_phrases: set[str] = set()
+        self._used_follow_ups: set[str] = set()
+        self.asked: list[str] = []  # every question put to the user, in order
+        self.closed = False
+        self._state = _StageState(flow.stages[0], now)
+
+    @property
+    def stage(self) -> Stage:
+        return self._state.stage
+
+    # -- the session's edges ---------------------------------------------------------------
+
+    def opening(self, opening_line: str) -> str:
+        """The opening line, followed by the first stage's first question if it asks one."""
+        step = self._begin(self.flow.stages[0], self._state.started_at, line=opening_line)
+        return step.say
+
+    def finish(self) -> Step:
+        """Close now (the user asked to, or time is up): the end stage's line."""
+        end = next(s for s in self.flow.stages if s.end)
+        return self._begin(end, self._state.started_at)
+
+    # -- one user turn -----------------------------------------------------------------------
+
+    def on_user_turn(self, text: str, now: float) -> Step:
+        if self.closed:
+            return Step("closing", closing=True, stage=self.stage.id)
+        state = self._state
+        state.answers += 1
+        self._heard.append(text)
+        target = self._transition(text, now)
+        if target is not None:
+            return self._begin(self.flow.stage(target), now)
+        fact = self._fact(text)
+        if fact is not None:
+            return Step("fact", say=fact, acknowledge=False, instruction=self.stage.instruction,
+                        stage=self.stage.id)
+        stage = self.stage
+        if stage.ask == "bank":
+            return self._interview(text, now)
+        if stage.ask == "topics":
+            return self._topic(text, now)
+        if stage.ask == "talk":
+            return self._talk_question(now)
+        if state.lines_said < len(stage.lines):
+            line = stage.lines[state.lines_said]
+            state.lines_said += 1
+            return Step("line", say=line, acknowledge=False, instruction=stage.instruction,
+                        stage=stage.id)
+        if stage.lines and stage.next:
+            return self._begin(self.flow.stage(stage.next), now)
+        return Step("free", instruction=stage.instruction, stage=stage.id)
+
+    def _transition(self, text: str, now: float) -> str | None:
+        state = self._state
+        for t in state.stage.transitions:
+            if ((t.on_phrase and any(says(text, p) for p in t.on_phrase))
+                    or (t.after_answers is not None and state.answers >= t.after_answers)
+                    or (t.after_follow_ups is not None and state.follow_ups >= t.after_follow_ups)
+                    or (t.after_s is not None and now - state.started_at >= t.after_s)):
+                return t.to
+        return None
+
+    def _fact(self, text: str) -> str | None:
+        for fact in self.flow.facts:
+            if any(says(text, phrase) for phrase in fact.when):
+                return fact.say
+        return None
+
+    # -- stages ----------------------------------------------------------------------------
+
+    def _begin(self, stage: Stage, now: float, *, line: str | None = None) -> Step:
+        """Enter `stage`: its line, then its first question when it asks any."""
+        self._state = _StageState(stage, now)
+        said = stage.line if line is None else line
+        if stage.end:
+            self.closed = True
+            return Step("closing", say=said, stage=stage.id, closing=True)
+        first = self._first_question(now)
+        if first is not None:
+            return Step(first.kind, say=_join(said, first.say), question=first.question,
+                        acknowledge=first.acknowledge, instruction=stage.instruction,
+                        stage=stage.id)
+        if said:
+            return Step("line", say=said, instruction=stage.instruction, stage=stage.id)
+        return Step("free", instruction=stage.instruction, stage=stage.id)
+
+    def _first_question(self, now: float) -> Step | None:
+        ask = self.stage.ask
+        if ask == "bank":
+            return self._next_question(now)
+        if ask == "topics":
+            return self._next_topic(now)
+        if ask == "talk":
+            return self._talk_question(now)
+        return None
+
+    def _interview(self, answer: str, now: float) -> Step:
+        state = self._state
+        reason = vague_reason(answer)
+        if reason is not None and state.question_follow_ups < state.stage.max_follow_ups:
+            follow = self._follow_up(reason, state.current)
+            if follow:
+                state.follow_ups += 1
+                state.question_follow_ups += 1
+                self.asked.append(follow)
+                return Step("follow_up", say=follow, question=follow, acknowledge=True,
+                            instruction=state.stage.instruction, stage=state.stage.id)
+        return self._next_question(now) or self._leave(now)
+
+    def _next_question(self, now: float) -> Step | None:
+        state = self._state
+        if state.asked >= state.stage.questions or not self._bank:
+            return None
+        question = self._bank.pop(0)
+        state.asked += 1
+        state.current = question
+        state.question_follow_ups = 0
+        self.asked.append(question.text)
+        return Step("question", say=question.text, question=question.text, acknowledge=True,
+                    instruction=state.stage.instruction, stage=state.stage.id)
+
+    def _follow_up(self, reason: str, question: Question | None) -> str:
+        lines = list((self.flow.follow_ups or {}).get(reason, ()))
+        if question is not None:
+            lines = lines + list(question.follow_ups)
+        fresh = [line for line in lines if line not in self._used_follow_ups]
+        choice = self._rng.choice(fresh or lines) if lines else ""
+        self._used_follow_ups.add(choice)
+        return choice
+
+    def _topic(self, answer: str, now: float) -> Step:
+        state = self._state
+        if not stalled(answer) and state.topic_follow_ups:
+            follow = state.topic_follow_ups.pop(0)
+            self.asked.append(follow)
+            return Step("topic", say=follow, question=follow, acknowledge=True,
+                        instruction=state.stage.instruction, stage=state.stage.id)
+        return self._next_topic(now) or self._leave(now)
+
+    def _next_topic(self, now: float) -> Step | None:
+        state = self._state
+        if state.asked >= state.stage.questions or not self._topics:
+            return None
+        topic = self._topics.pop(0)
+        state.asked += 1
+        state.current = topic
+        state.topic_follow_ups = list(topic.follow_ups)
+        self.asked.append(topic.text)
+        return Step("topic", say=topic.text, question=topic.text, acknowledge=True,
+                    instruction=state.stage.instruction, stage=state.stage.id)
+
+    def _talk_question(self, now: float) -> Step:
+        state = self._state
+        if state.asked >= state.stage.questions:
+            return self._leave(now)
+        phrase = self._phrase()
+        templates = [t for t in self.flow.talk_questions if "{phrase}" in t]
+        template = templates[state.asked % len(templates)]
+        if phrase is None:  # nothing usable was heard: a question about the talk as a whole
+            phrase = "your main point"
+        question = template.replace("{phrase}", phrase)
+        state.asked += 1
+        self.asked.append(question)
+        return Step("question", say=question, question=question, acknowledge=state.asked > 1,
+                    instruction=state.stage.instruction, stage=state.stage.id)
+
+    def _phrase(self) -> str | None:
+        """A phrase the speaker said (two or three content words in a row) not asked about yet."""
+        counts: dict[str, int] = {}
+        said: dict[str, int] = {}
+        for n, text in enumerate(self._heard):
+            weight = 3 if n == 0 else 1  # the talk itself counts more than the answers after it
+            for run in _content_runs(text):
+                for size in (3, 2):
+                    for i in range(len(run) - size + 1):
+                        phrase = " ".join(run[i:i + size])
+                        counts[phrase] = counts.get(phrase, 0) + weight
+                        said[phrase] = said.get(phrase, 0) + 1
+        # Two words make a topic ("remote teams"); three only when the speaker repeats them.
+        candidates = {p: c * len(p.split()) for p, c in counts.items()
+                      if len(p.split()) == 2 or said[p] >= 2}
+        fresh = [p for p in candidates
+                 if not any(w in used.split() for used in self._used_phrases for w in p.split())]
+        if not fresh:
+            return None
+        best = max(candidates[p] for p in fresh)
+        phrase = self._rng.choice([p for p in fresh if candidates[p] == best])
+        self._used_phrases.add(phrase)
+        return phrase
+
+    def _leave(self, now: float) -> Step:
+        stage = self.stage
+        target = stage.next or next(
+            (t.to for t in stage.transitions), "") or next(s.id for s in self.flow.stages if s.end)
+        return self._begin(self.flow.stage(target), now)
+
+
+def _content_runs(text: str) -> list[list[str]]:
+    """Runs of content words between stop words and punctuation."""
+    runs: list[list[str]] = []
+    for clause in re.split(r"[.,;:!?]", text):
+        run: list[str] = []
+        for word in words(clause):
+            if word in _STOP or len(word) < 3 or word.isdigit():
+                if len(run) >= 2:
+                    runs.append(run)
+                run = []
+            else:
+                run.append(word)
+        if len(run) >= 2:
+            runs.append(run)
+    return runs
+
+
+def says(text: str, phrase: str) -> bool:
+    """`phrase` occurs in `text` as whole words, ignoring case and punctuation."""
+    said, wanted = " ".join(words(text)), " ".join(words(phrase))
+    return bool(wanted) and f" {wanted} " in f" {said} "
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p.strip() for p in parts if p and p.strip())

@@ -1,0 +1,157 @@
+"""Model-sized prompting: turning a flow `Step` into what is spoken.
+
+With a small model (the embedded SmolLM2) the engine speaks the scripted question itself and
+asks the model only for a short acknowledgement of the user's words, which must pass plain
+checks (short, no question, no label or stage direction, in the persona's language, not an
+echo, not a repeat) or is replaced by a fixed one. With a capable endpoint the model may react
+freely and put the question in its own words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import random
+import re
+from dataclasses import dataclass
+
+from voice_rp import fidelity
+from voice_rp.errors import VoiceRPError
+from voice_rp.flow import Step
+from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.persona import Persona
+
+_ACK_TOKENS = 16  # a few words; SmolLM2 writes ~95 tokens/s, so this costs ~0.15 s
+_ACK_MAX_WORDS = 10
+_FREE_TOKENS_SMALL = 50  # a small model drifts the longer it writes
+_DEFAULT_ACKS = {
+    "en": ("Thank you.", "I see.", "Okay, thanks.", "Right.", "Got it.", "Thanks for that."),
+    "es": ("Muy bien.", "Vale, gracias.", "Entiendo.", "¡Qué bien!", "Ah, claro."),
+    "fr": ("Très bien.", "D'accord, merci.", "Je vois.", "Ah, super.", "Ah, d'accord."),
+}
+# An acknowledgement must sound like one: SmolLM2 also writes "I'm sorry, but I'm unable to
+# provide a response" or "Sure, I can help", which pass every other check.
+_ACK_WORDS = {
+    "en": {"thank", "thanks", "great", "good", "nice", "interesting", "see", "understand",
+           "understood", "right", "okay", "ok", "clear", "appreciate", "helpful", "glad", "got",
+           "wonderful", "excellent", "sounds", "cool", "fair", "makes", "sense", "alright"},
+    "es": {"gracias", "bien", "claro", "interesante", "vale", "entiendo", "genial", "bueno",
+           "perfecto", "qué", "ah", "estupendo"},
+    "fr": {"merci", "bien", "super", "intéressant", "d'accord", "vois", "compris", "génial",
+           "parfait", "ah", "top", "chouette"},
+}
+_NOT_ACK = re.compile(r"\b(sorry|unable|cannot|can't|not sure|confus\w*|misunderstand\w*|help|"
+                      r"lo siento|perdón|désolé\w*|pardon)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\w[^.!?]*[.!?](\s|$)")
+_USER_LABEL = {"interviewer": "the candidate", "audience": "the speaker",
+               "language_partner": "the learner", "caller": "the agent"}
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """Either a scripted line to speak, or messages for the model to answer."""
+
+    scripted: str | None = None
+    messages: list[ChatMessage] | None = None
+    options: GenerationOptions | None = None
+
+
+class StageReplies:
+    """Plans replies for one session; remembers its acknowledgements so they vary."""
+
+    def __init__(self, persona: Persona, *, capable: bool, rng: random.Random | None = None
+                 ) -> None:
+        self.persona = persona
+        self.capable = capable
+        self._rng = rng or random.Random()
+        self._acks: list[str] = []
+        flow = persona.flow
+        primary = persona.language.split("-")[0].lower()
+        self._fallbacks = tuple(flow.acknowledgements if flow and flow.acknowledgements
+                                else _DEFAULT_ACKS.get(primary, _DEFAULT_ACKS["en"]))
+
+    @property
+    def user_label(self) -> str:
+        return _USER_LABEL.get(self.persona.kind, "the user")
+
+    async def plan(self, step: Step, chat: ChatModel, messages: list[ChatMessage],
+                   user_text: str) -> ReplyPlan:
+        """`messages` is the ordinary prompt for this turn (ending with the user's words)."""
+        if step.kind == "free":
+            options = self.persona.llm
+            if not self.capable:
+                options = dataclasses.replace(
+                    options, max_tokens=min(options.max_tokens, _FREE_TOKENS_SMALL))
+            return ReplyPlan(messages=_with_instruction(messages, self._free(step)),
+                             options=options)
+        if self.capable and step.question and step.acknowledge:
+            text = (f"{step.instruction} In one short sentence react to what {self.user_label} "
+                    f"just said, then ask this question in your own words: {step.question}")
+            return ReplyPlan(messages=_with_instruction(messages, text), options=self.persona.llm)
+        if not step.acknowledge:
+            return ReplyPlan(scripted=step.say)
+        ack = await self.acknowledgement(chat, messages, user_text)
+        return ReplyPlan(scripted=f"{ack} {step.say}".strip())
+
+    def _free(self, step: Step) -> str:
+        return (f"Now: {step.instruction} Answer in one or two short sentences, as "
+                f"{self.persona.name}, in plain speech.")
+
+    async def acknowledgement(self, chat: ChatModel, messages: list[ChatMessage],
+                              user_text: str) -> str:
+        """A few in-character words from the model, or a fixed acknowledgement."""
+        instruction = (f"Reply to {self.user_label} with a short acknowledgement of at most "
+                       "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
+        options = dataclasses.replace(self.persona.llm, max_tokens=_ACK_TOKENS)
+        parts: list[str] = []
+        try:
+            stream = chat.stream(_with_instruction(messages, instruction), options)
+            async with contextlib.aclosing(stream):
+                async for delta in stream:
+                    parts.append(delta)
+                    if _SENTENCE_END.search("".join(parts)):
+                        break  # only the first sentence is used: the user is waiting
+        except VoiceRPError:
+            parts = []
+        return self.choose(" ".join("".join(parts).split()), user_text)
+
+    def choose(self, candidate: str, user_text: str) -> str:
+        """`candidate` cut to its first sentence if it passes the checks, else a fixed one."""
+        ack = first_sentence(fidelity.strip_stage_directions(candidate))
+        if not acceptable_ack(ack, user_text=user_text, earlier=self._acks[-3:],
+                              language=self.persona.language, names=self._names()):
+            fresh = [a for a in self._fallbacks if a not in self._acks[-2:]]
+            ack = self._rng.choice(fresh or list(self._fallbacks))
+        self._acks.append(ack)
+        return ack
+
+    def _names(self) -> tuple[str, ...]:
+        return (self.persona.name, *(m.name for m in self.persona.panel))
+
+
+def acceptable_ack(ack: str, *, user_text: str, earlier: list[str], language: str,
+                   names: tuple[str, ...] = ()) -> bool:
+    """A model's acknowledgement is fit to be spoken before the scripted question."""
+    said = fidelity.words(ack)
+    return (0 < len(said) <= _ACK_MAX_WORDS
+            and not fidelity.asks_question(ack)
+            and fidelity.out_of_role(ack) is None
+            and not any(n and n.lower() in ack.lower() for n in names)  # "Maya: ..." or a
+            and not fidelity.is_echo(ack, user_text, run=4)              # sign-off
+            and not fidelity.near_duplicate(ack, earlier, ratio=0.75)
+            and fidelity.language_guess(ack) in (None, language.split("-")[0].lower())
+            and not _NOT_ACK.search(ack)
+            and any(w in _ACK_WORDS.get(language.split("-")[0].lower(), _ACK_WORDS["en"])
+                    for w in said))
+
+
+def first_sentence(text: str) -> str:
+    match = re.match(r"\s*(.+?[.!?])(\s|$)", text)
+    return (match.group(1) if match else text).strip()
+
+
+def _with_instruction(messages: list[ChatMessage], text: str) -> list[ChatMessage]:
+    """The instruction goes just before the user's words: the prefix before it stays cached."""
+    if messages and messages[-1].role == "user":
+        return [*messages[:-1], ChatMessage("system", text), messages[-1]]
+    return [*messages, ChatMessage("system", text)]

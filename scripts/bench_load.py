@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from bench.cpu import cpu_model  # noqa: E402
 from bench.runner import Inbox, Microphone  # noqa: E402
 from bench.server_process import start_server  # noqa: E402
 from bench.stats import summarize  # noqa: E402
@@ -169,21 +170,11 @@ def main(argv: list[str] | None = None) -> int:
               f"lines {row['holding_lines']}, errors {row['errors']}, no reply "
               f"{row['no_reply']}, peak RSS {rss} MB", file=sys.stderr, flush=True)
     if args.json:
-        args.json.write_text(json.dumps({"levels": report, "cpu": _cpu(),
+        args.json.write_text(json.dumps({"levels": report, "cpu": cpu_model(),
                                          "server_args": args.server_arg,
                                          "server_env": args.server_env}, indent=2))
     print(json.dumps(report, indent=2))
     return 0
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "?"
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # voice_rp is used from the checkout, not installed
 
 import numpy as np  # noqa: E402
+from bench.cpu import cpu_model  # noqa: E402
 from bench.real_speech import pipeline_cut, real_clips  # noqa: E402
 from bench.stats import summarize, wer, words  # noqa: E402
 from bench.utterances import INTERRUPTIONS, UTTERANCES, Line, noise_floor, synthesize  # noqa: E402
@@ -220,17 +221,6 @@ def main(argv: list[str] | None = None) -> int:
                                          "sets": {k: len(v) for k, v in sets.items()},
                                          "results": results}, indent=2))
     return 0
-
-
-def cpu_model() -> str:
-    """The processor's name, so runs on different machines can be read side by side."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ taken from scripts/bench_stt.py's figures, with margin.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,10 +27,10 @@ from bench.real_speech import (
     pocketsphinx_clips,
     pocketsphinx_sdist,
 )
+from real_server import build_real_server
 from speech import wer, words
 
 from client.__main__ import converse, parse_args
-from server.__main__ import build_server
 from server.app import VoiceServer
 from voice_rp.audio import float_to_pcm16, wav_bytes
 from voice_rp.degenerate import check, voiced_seconds
@@ -109,11 +107,7 @@ def test_the_same_turn_is_heard_the_same_way_twice(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[VoiceServer]:
-    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
-                              allow_host=[], max_sessions=4, latency_target_ms=None,
-                              data_dir=tmp_path_factory.mktemp("data"), personas=[])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    srv = build_server(args, env)
+    srv = build_real_server(tmp_path_factory.mktemp("data"))
     await srv.start()
     await srv.wait_ready()
     yield srv

@@ -3,10 +3,8 @@ browser client loads it at the end of a session, rendered in headless Chromium."
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import urllib.request
@@ -17,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 import pytest_asyncio
+from real_server import build_real_server
 from speech import concat_with_pause, say, with_silence
 from test_server_e2e import Talk, open_talk
 
-from server.__main__ import build_server
 from server.app import VoiceServer
 from voice_rp.audio import float_to_pcm16
 
@@ -31,10 +29,7 @@ pytestmark = [pytest.mark.models, pytest.mark.asyncio(loop_scope="module"),
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def report_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[VoiceServer]:
     data = tmp_path_factory.mktemp("data")
-    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
-                              max_sessions=2, data_dir=data, personas=[])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    srv = build_server(args, env)
+    srv = build_real_server(data, max_sessions=2)
     await srv.start()
     await srv.wait_ready()
     yield srv

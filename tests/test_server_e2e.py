@@ -6,7 +6,6 @@ user is Piper speech with known text, sent as 20 ms frames like a microphone wou
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -19,12 +18,12 @@ from typing import Any
 import numpy as np
 import pytest
 import pytest_asyncio
+from real_server import build_real_server
 from speech import say, wer, with_silence
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from client.__main__ import converse, parse_args
-from server.__main__ import build_server
 from server.app import VoiceServer
 from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_BYTES, float_to_pcm16, frames, read_wav, wav_bytes
@@ -41,11 +40,7 @@ ANSWER_TIMEOUT_S = 180.0  # generous: the CPU is shared with other work
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[VoiceServer]:
     data = tmp_path_factory.mktemp("data")
-    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
-                              allow_host=[], max_sessions=4, latency_target_ms=None,
-                              data_dir=data, personas=[])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    srv = build_server(args, env)
+    srv = build_real_server(data)
     await srv.start()
     await srv.wait_ready()
     yield srv

@@ -58,3 +58,16 @@ class CpuMonitor:
         if j <= i:
             return None
         return others_cores(self.samples[i], self.samples[j])
+
+
+
+def cpu_model() -> str:
+    """The processor's name, so runs on different machines can be read side by side."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+

@@ -1,0 +1,20 @@
+"""The real server on the bundled models, as `python -m server` builds it, for end-to-end tests."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from server.__main__ import build_server
+from server.app import VoiceServer
+
+
+def build_real_server(data_dir: Path, *, max_sessions: int = 4) -> VoiceServer:
+    """A loopback server on a free port with no endpoint settings from the caller's environment:
+    the embedded models, whatever the developer's shell points at."""
+    args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
+                              allow_host=[], max_sessions=max_sessions, latency_target_ms=None,
+                              data_dir=data_dir, personas=[])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
+    return build_server(args, env)

@@ -28,6 +28,7 @@ MIN_SPEECH_FOR_RATE_S = 1.5
 """Below this much voiced audio a word count says little (one long "Hmmm" is one word)."""
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+_WORD = re.compile(r"[\w']+")
 _HYPHEN_CHAIN = re.compile(r"\w+(?:-\w*){2,}|\w+-(?=\s|$|[.,?!])")
 _REPEATED_CHARS = re.compile(r"(\w)\1{3,}")  # "yyyy": a letter held four times or more
 
@@ -72,22 +73,23 @@ def cut_restart(text: str, *, n: int = 3) -> str | None:
 def cut_second_reading(text: str, *, n: int = 3) -> str | None:
     """The text without a trailing second reading of the clip, or None if there is none.
 
-    A second reading repeats the clip from an earlier sentence's start until the window runs
-    out, so it is a *prefix* of what was read before: "Could you tell me more? Could you tell".
-    A person starting two sentences alike ("I would like to start. I would like a coffee.")
-    says something new after the shared words, and is left alone.
+    A second reading starts the clip over, from its start or from an earlier sentence's, and
+    runs until the window ends, so it is a *prefix* of what was read before: "Could you tell me
+    more? Could you tell", "To reset the volume to the default level, to reset the". A person
+    starting two sentences alike ("I would like to start. I would like a coffee.") says
+    something new after the shared words, and is left alone.
     """
-    sentences = _SENTENCE_END.split(text.strip())
-    for i in range(1, len(sentences)):
-        rest = words(" ".join(sentences[i:]))
-        if len(rest) < n:
-            continue
-        for j in range(i):
-            earlier = words(" ".join(sentences[j:i]))
+    spans = [(m.start(), w) for m in _WORD.finditer(text) for w in words(m.group())[:1]]
+    said = [w for _, w in spans]
+    anchors = {0} | {i for i, (start, _) in enumerate(spans)
+                     if text[:start].rstrip().endswith((".", "?", "!"))}
+    for i in range(n, len(said) - n + 1):
+        rest = said[i:]
+        for a in sorted(x for x in anchors if x + len(rest) <= i):
+            earlier = said[a: a + len(rest)]
             # The window may end inside a word: "say yo" for "say your".
-            if (len(rest) <= len(earlier) and rest[:-1] == earlier[: len(rest) - 1]
-                    and earlier[len(rest) - 1].startswith(rest[-1])):
-                return " ".join(sentences[:i])
+            if rest[:-1] == earlier[:-1] and earlier[-1].startswith(rest[-1]):
+                return text[: spans[i][0]].rstrip(" ,;:-")
     return None
 
 

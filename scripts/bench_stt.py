@@ -58,11 +58,14 @@ REFERENCE = "faster-whisper"
 VARIANTS: dict[str, dict[str, Any]] = {
     REFERENCE: {},
     "default": {},
-    "full-window": {"fit_window": False},
+    "greedy": {"beam_size": 1, "min_window_s": 5.0},
+    "full-window": {"fit_window": False, "beam_size": 1},
     "full-window-beam5": {"fit_window": False, "beam_size": 5},
     "window-10s": {"min_window_s": 10.0},
 }
-"""The settings compared unless --variant names others ("default" is voice-rp's own)."""
+"""The settings compared unless --variant names others: changes to voice-rp's own decoding for
+the model ("default": beam 1 and a 5 s window for tiny.en, beam 5 and 10 s for the multilingual
+base)."""
 
 
 def parse_variant(spec: str) -> tuple[str, dict[str, Any]]:
@@ -181,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     from voice_rp.config import Settings
-    from voice_rp.stt import WhisperOptions, WhisperTranscriber
+    from voice_rp.stt import MULTILINGUAL_OPTIONS, WhisperOptions, WhisperTranscriber
 
     variants = dict(parse_variant(v) for v in args.variant) if args.variant else VARIANTS
     cache = Path.home() / ".cache" / "voice-rp"
@@ -193,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         sets["real"] = recorded_clips(languages, cache / "real-speech")
     cache_dir = Settings.from_env(os.environ).stt_cache_dir
     base = WhisperTranscriber.load(args.model, cache_dir=cache_dir)
+    # A variant changes fields of voice-rp's own decoding for this kind of model (config.py).
+    defaults = MULTILINGUAL_OPTIONS if base.multilingual else WhisperOptions()
     print(f"model {args.model}, {args.repeat} timed pass(es); CPU {cpu_model()}; "
           f"load average {os.getloadavg()[0]:.2f}")
     results: dict[str, dict[str, Any]] = {}
@@ -204,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'variant':20} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'WER':>6} "
               f"{'degen':>6} {'agree':>6}  worst clip")
         for name, fields in variants.items():
-            options = dataclasses.replace(WhisperOptions(), **fields)
+            options = dataclasses.replace(defaults, **fields)
             transcriber = WhisperTranscriber.__new__(WhisperTranscriber)
             transcriber.__dict__.update(base.__dict__)  # the same loaded model, other options
             transcriber.options = options

@@ -34,6 +34,7 @@ from client.__main__ import converse, parse_args
 from server.app import VoiceServer
 from voice_rp.audio import float_to_pcm16, wav_bytes
 from voice_rp.degenerate import check, voiced_seconds
+from voice_rp.persona import builtin_dirs, find_persona
 from voice_rp.stt import WhisperTranscriber
 
 CACHE = Path.home() / ".cache" / "voice-rp" / "real-speech"
@@ -43,6 +44,10 @@ CACHE = Path.home() / ".cache" / "voice-rp" / "real-speech"
 # bounds leave room for a slower, busier machine's different cut, not for a loop.
 MAX_CORPUS_WER = 0.12
 MAX_E2E_WER = 0.15
+# The multilingual base on Asterisk's Spanish and French prompts (bench_stt.py --model base):
+# faster-whisper's own decode makes 0.12 (es) and 0.16 (fr), the pipeline 0.12 and 0.18, greedy
+# search in a 5 s window 0.17 and 0.21. Part of that is the references' missing accents.
+MAX_E2E_WER_MULTILINGUAL = {"es": 0.22, "fr": 0.26}
 
 
 @pytest.fixture(scope="module")
@@ -124,20 +129,48 @@ async def test_recorded_speech_through_server_and_client(
     heard: dict[str, str] = {}
     # Four answers per session: the interviewer closes the interview after five questions.
     for group in (chosen[i: i + 4] for i in range(0, len(chosen), 4)):
-        paths = []
-        for clip in group:
-            path = tmp_path / f"{clip.name.replace('/', '-')}.wav"
-            path.write_bytes(wav_bytes(float_to_pcm16(clip.samples.astype(np.float32)), 16_000))
-            paths.append(path)
-        args = parse_args(["--server", server.ws_url, "--persona", "behavioural-interviewer",
-                           "--no-opening-line", "--fast", "--events", "--timeout", "300",
-                           *(f"--input={p}" for p in paths)])
-        assert await converse(args, None) == 0
-        events = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-                  if line.startswith("{")]
-        transcripts = [e["text"] for e in events if e["type"] == "transcript"]
+        transcripts = await converse_with(server, "behavioural-interviewer", group, tmp_path,
+                                          capsys)
         assert len(transcripts) == len(group), transcripts
         heard.update((clip.text, text) for clip, text in zip(group, transcripts, strict=True))
     for said, text in heard.items():
         assert check(text).ok, f"{said!r} was heard as {text!r}"
     assert corpus_wer(list(heard.items())) <= MAX_E2E_WER, heard
+
+
+async def converse_with(server: VoiceServer, persona: str, clips: list[RealClip], tmp_path: Path,
+                        capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Speak `clips` to `persona` through the Python client; what the server heard, per clip."""
+    paths = []
+    for clip in clips:
+        path = tmp_path / f"{clip.name.replace('/', '-')}.wav"
+        path.write_bytes(wav_bytes(float_to_pcm16(clip.samples.astype(np.float32)), 16_000))
+        paths.append(path)
+    args = parse_args(["--server", server.ws_url, "--persona", persona, "--no-opening-line",
+                       "--fast", "--events", "--timeout", "300", *(f"--input={p}" for p in paths)])
+    assert await converse(args, None) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+              if line.startswith("{")]
+    return [e["text"] for e in events if e["type"] == "transcript"]
+
+
+@pytest.mark.models
+@pytest.mark.timeout(900)
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("persona", "language"), [("spanish-partner", "es"),
+                                                   ("french-partner", "fr")])
+async def test_a_learner_is_heard_in_their_language_through_server_and_client(
+        server: VoiceServer, persona: str, language: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # The language partners use the multilingual base, pinned to the persona's language.
+    ending = find_persona(persona, builtin_dirs()).scenario.ending.phrases
+    prompts = [c for c in asterisk_clips(language, limit=30)
+               if not any(p.lower() in c.text.lower() for p in ending)]  # it would end the chat
+    chosen = prompts[::3][:8]
+    assert len(chosen) == 8
+    transcripts = await converse_with(server, persona, chosen, tmp_path, capsys)
+    assert len(transcripts) == len(chosen), transcripts
+    heard = {clip.text: text for clip, text in zip(chosen, transcripts, strict=True)}
+    for said, text in heard.items():
+        assert check(text).ok, f"{said!r} was heard as {text!r}"
+    assert corpus_wer(list(heard.items())) <= MAX_E2E_WER_MULTILINGUAL[language], heard

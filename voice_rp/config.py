@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from .errors import LLMError
 from .llm import DEFAULT_OPENAI_MODEL, Deadlines
-from .stt import BUNDLED_ENGLISH, WhisperOptions
+from .stt import BUNDLED_ENGLISH, MULTILINGUAL_OPTIONS, WhisperOptions
 from .tts import BUNDLED_VOICE
 
 
@@ -71,6 +71,9 @@ class Settings:
     stt_cache_dir: Path = field(default_factory=lambda: _cache_home({}) / "models")
     """Where the multilingual model is assembled (`<stt_cache_dir>/whisper-base`)."""
     whisper: WhisperOptions = field(default_factory=WhisperOptions)
+    """How an English-only model decodes."""
+    whisper_multilingual: WhisperOptions = MULTILINGUAL_OPTIONS
+    """How a multilingual model decodes (the one `stt_model` names, or base on first need)."""
     llm_base_url: str | None = None
     """None: the embedded SmolLM2 model. Otherwise an OpenAI-compatible endpoint."""
     llm_api_key: str | None = field(default=None, repr=False)

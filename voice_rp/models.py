@@ -118,12 +118,15 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
     transcriber = WhisperTranscriber.load(
         settings.stt_model, cache_dir=settings.stt_cache_dir, options=settings.whisper
     )
+    if transcriber.multilingual:  # known once loaded: a directory may hold either kind
+        transcriber.options = settings.whisper_multilingual
     logger.info("speech recognition %s loaded in %.2f s", transcriber.name, clock.now() - start)
 
     def load_multilingual() -> Transcriber:
         start = clock.now()
         model = WhisperTranscriber.load(
-            BUNDLED_MULTILINGUAL, cache_dir=settings.stt_cache_dir, options=settings.whisper
+            BUNDLED_MULTILINGUAL, cache_dir=settings.stt_cache_dir,
+            options=settings.whisper_multilingual,
         )
         logger.info("multilingual speech recognition loaded in %.2f s", clock.now() - start)
         return model

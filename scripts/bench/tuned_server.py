@@ -8,7 +8,7 @@ overrides. Keys are "<group>.<field>" with group one of:
 - `conversation`: a ConversationOptions field (`conversation.speculative`);
 - `turn`: a TurnPolicy field, applied to the persona's preset (`turn.end_silence_s`);
 - `chunk`: a ChunkPolicy field (`chunk.first_min_words`);
-- `whisper`: a WhisperOptions field (`whisper.chunk_length`);
+- `whisper`: a WhisperOptions field (`whisper.chunk_length`), for either model;
 - `llm`: a GenerationOptions field of the persona (`llm.max_tokens`);
 - `models`: an experimental model setting (`models.llm_threads`; see model_levers.py).
 """
@@ -109,7 +109,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     logging.getLogger("voice_rp.server.websockets").setLevel(logging.WARNING)
     settings = Settings.from_env(environ)
     settings = dataclasses.replace(
-        settings, whisper=_replace(settings.whisper, groups["whisper"], "WhisperOptions"))
+        settings, whisper=_replace(settings.whisper, groups["whisper"], "WhisperOptions"),
+        whisper_multilingual=_replace(settings.whisper_multilingual, groups["whisper"],
+                                      "WhisperOptions"))
     persona_dirs = [*builtin_dirs(user_persona_dir(environ)), *args.personas]
     config = ServerConfig(host=args.host, port=args.port,
                           access=AccessPolicy(token=args.token or None),

@@ -70,6 +70,9 @@ def test_a_trailing_second_reading_is_cut_and_nothing_else() -> None:
     assert cut_second_reading("After the tone, say your busy message and then press the pound "
                               "key. After the tone, say yo") == \
         "After the tone, say your busy message and then press the pound key."
+    # A short clip read three times over ("ten of clubs", a recorded prompt) keeps one reading.
+    assert cut_second_reading("10 of clubs 10 of clubs 10 of clubs") == "10 of clubs"
+    assert cut_second_reading("Seven of clubs. Seven of clubs. Seven of") == "Seven of clubs."
     assert cut_second_reading("I would like to start. I would like a coffee.") is None
     assert cut_second_reading("No. No. No.") is None
     assert cut_second_reading(SPEECH[-1]) is None

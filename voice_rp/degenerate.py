@@ -85,7 +85,9 @@ def cut_second_reading(text: str, *, n: int = 3) -> str | None:
                      if text[:start].rstrip().endswith((".", "?", "!"))}
     for i in range(n, len(said) - n + 1):
         rest = said[i:]
-        for a in sorted(x for x in anchors if x + len(rest) <= i):
+        # The earlier reading may run into the later one: a short clip read three times over
+        # ("10 of clubs 10 of clubs 10 of") is, from its second reading on, a prefix of itself.
+        for a in sorted(x for x in anchors if x < i):
             earlier = said[a: a + len(rest)]
             # The window may end inside a word: "say yo" for "say your".
             if rest[:-1] == earlier[:-1] and earlier[-1].startswith(rest[-1]):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from voice_rp.errors import PersonaError
-from voice_rp.persona import (
+from voice_rp.personas import (
     CARD_SUFFIXES,
     DIFFICULTIES,
     YAML_SUFFIXES,

@@ -26,7 +26,7 @@ from client.sessions_cli import _default_data_dir, _when
 from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
-from voice_rp.persona import builtin_dirs, user_persona_dir
+from voice_rp.personas import builtin_dirs, user_persona_dir
 from voice_rp.progress import parse_goal
 from voice_rp.storage import SessionNotFound, TranscriptStore
 

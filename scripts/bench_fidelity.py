@@ -45,7 +45,7 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from voice_rp import protocol as proto  # noqa: E402
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16, pcm16_to_float  # noqa: E402
-from voice_rp.persona import Persona, list_personas  # noqa: E402
+from voice_rp.personas import Persona, list_personas  # noqa: E402
 
 _ESPEAK_VOICES = {"es": "es", "fr": "fr-fr"}
 

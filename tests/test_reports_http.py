@@ -22,7 +22,7 @@ from server.app import ServerConfig, VoiceServer
 from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_BYTES
 from voice_rp.feedback.service import Reports
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 FRAME = b"\x00\x01" * (FRAME_BYTES // 2)

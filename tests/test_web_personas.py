@@ -17,7 +17,7 @@ from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
 from server.http import AccessPolicy
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 SHIPPED = builtin_dirs()[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice_rp.errors import PersonaError
+from voice_rp.personas.fields import type_name
 
 # Rough size of a token in English text; converts a card's `token_budget` into characters.
 CHARS_PER_TOKEN = 4
@@ -169,22 +170,6 @@ def _strip_decorators(content: str) -> str:
     # must not reach the prompt as text.
     lines = [line for line in content.splitlines() if not line.lstrip().startswith("@@")]
     return "\n".join(lines).strip()
-
-
-def type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def _str_list(raw: Mapping, key: str, source: str, path: str) -> tuple[str, ...]:

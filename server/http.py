@@ -33,6 +33,8 @@ def is_loopback(host: str) -> bool:
 
 @dataclass(frozen=True)
 class Rejection:
+    """A refused handshake: the HTTP status and the error a client is told (docs/protocol.md)."""
+
     status: int
     code: str
     message: str

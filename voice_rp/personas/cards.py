@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_rp.errors import PersonaError
-from voice_rp.personas.fields import type_name
+from voice_rp.personas.fields import optional_text, type_name
 from voice_rp.personas.lorebook import Lorebook
 from voice_rp.personas.macros import ORIGINAL_MACRO, expand_macros
 from voice_rp.personas.model import Character, Persona, Scenario
@@ -165,13 +165,7 @@ def card_to_persona(card: Any, *, source: str, persona_id: str) -> Persona:
                            field="data")
 
     def text(key: str) -> str:
-        value = data.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise PersonaError(f"expected a string, got {type_name(value)}", source=source,
-                               field=f"data.{key}")
-        return value.strip()
+        return optional_text(data, key, source, "data").strip()
 
     name = text("name")
     if not name:

@@ -101,3 +101,14 @@ def type_name(value: object) -> str:
     if isinstance(value, Mapping):
         return "an object"
     return type(value).__name__
+
+
+def optional_text(raw: Mapping, key: str, source: str, path: str) -> str:
+    """`raw[key]` if it is a string, "" if it is missing or null; anything else is an error."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PersonaError(f"expected a string, got {type_name(value)}", source=source,
+                           field=f"{path}.{key}")
+    return value

@@ -86,10 +86,10 @@ async def one_user(url: str, persona: str, lines: list[Any], turns: int, delay_s
                     t, msg = got
                     result.latencies_ms.append((t - end) * 1000.0)
                     turn = msg.turn
-                    await inbox.wait_for(lambda turn=turn: inbox.first("reply_done", turn)
-                                         or inbox.first("clear", turn), 120.0)
-                    metrics = await inbox.wait_for(lambda turn=turn: inbox.first("metrics", turn),
-                                                   5.0)
+                    await inbox.wait_for(lambda turn=turn: inbox.first(proto.ReplyDone, turn)
+                                         or inbox.first(proto.Clear, turn), 120.0)
+                    metrics = await inbox.wait_for(
+                        lambda turn=turn: inbox.first(proto.Metrics, turn), 5.0)
                     if metrics and "holding_line_ms" in metrics[1].stages:
                         result.holding_lines += 1
                     # Listen to the reply to its end, then pause like a person.

@@ -350,6 +350,8 @@ async def test_browser_client_is_served_and_nothing_else(server: VoiceServer):
     status, body, kind = await asyncio.to_thread(http_get, server.url + "/")
     assert status == 200 and kind.startswith("text/html") and b'src="app.js"' in body
     status, body, kind = await asyncio.to_thread(http_get, server.url + "/app.js")
+    assert status == 200 and "javascript" in kind and b"VOICE_RP.protocol" in body
+    status, body, kind = await asyncio.to_thread(http_get, server.url + "/protocol.js")
     assert status == 200 and "javascript" in kind and proto.PROTOCOL.encode() in body
     for path in ("/../server/app.py", "/.hidden", "/nope.js", "/%2e%2e/pyproject.toml"):
         status, _, _ = await asyncio.to_thread(http_get, server.url + path)

@@ -243,10 +243,9 @@ SERVER_TYPES: tuple[type[Message], ...] = (
 CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End)
 
 
-def encode(message: Message | dict[str, Any]) -> str:
+def encode(message: Message) -> str:
     """The text of one message (compact JSON, UTF-8 kept as is)."""
-    data = message.to_dict() if isinstance(message, Message) else message
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 # -- the server reads client messages ------------------------------------------------------------

@@ -145,7 +145,7 @@ async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
         code = 1
     except ConnectionClosed as exc:
         fatal = session.view.fatal
-        why = (f"{fatal.get('code')}: {fatal.get('message')}" if fatal
+        why = (f"{fatal.code}: {fatal.message}" if fatal
                else f"close code {exc.rcvd.code if exc.rcvd else 'none'}")
         print(f"voice-rp: the server closed the connection ({why})", file=sys.stderr)
         code = 1

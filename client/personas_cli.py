@@ -9,14 +9,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from voice_rp.errors import PersonaError
-from voice_rp.persona import (
+from voice_rp.personas import (
     CARD_SUFFIXES,
     DIFFICULTIES,
     YAML_SUFFIXES,
+    Persona,
     builtin_dirs,
     find_persona,
     load_persona,
@@ -63,18 +64,24 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None) -> int:
     return _validate(args.paths)
 
 
-def _list(dirs: list[Path]) -> int:
-    broken = 0
-    rows = []
-    for persona_id, path in persona_files(dirs).items():
+def _loaded(paths: Iterable[Path], failed: list[Path]) -> Iterator[tuple[Path, Persona]]:
+    """The personas that load, in order; a file that does not is told and added to `failed`."""
+    for path in paths:
         try:
             persona = load_persona(path)
         except PersonaError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            broken += 1
+            failed.append(path)
             continue
+        yield path, persona
+
+
+def _list(dirs: list[Path]) -> int:
+    broken: list[Path] = []
+    rows = []
+    for path, persona in _loaded(persona_files(dirs).values(), broken):
         level = f" {persona.level}" if persona.level else ""
-        rows.append((persona_id, f"{persona.language}{level}", persona.kind, persona.title))
+        rows.append((path.stem, f"{persona.language}{level}", persona.kind, persona.title))
     if not rows and not broken:
         print("no personas found in: " + ", ".join(str(d) for d in dirs))
     width = max((len(row[0]) for row in rows), default=0)
@@ -113,14 +120,8 @@ def _validate(paths: list[Path]) -> int:
             files.extend(found)
         else:
             files.append(path)
-    failed = 0
-    for path in files:
-        try:
-            persona = load_persona(path)
-        except PersonaError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            failed += 1
-            continue
+    failed: list[Path] = []
+    for path, persona in _loaded(files, failed):
         print(f"ok: {path} ({persona.id}: {persona.title})")
     return 1 if failed else 0
 

@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from client.sessions_cli import _default_data_dir, _when
+from client.local_data import default_data_dir, local_time, write_private
 from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
-from voice_rp.persona import builtin_dirs, user_persona_dir
+from voice_rp.personas import builtin_dirs, user_persona_dir
 from voice_rp.progress import parse_goal
 from voice_rp.storage import SessionNotFound, TranscriptStore
 
@@ -59,7 +59,7 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    store = TranscriptStore(args.data_dir or _default_data_dir(environ))
+    store = TranscriptStore(args.data_dir or default_data_dir(environ))
     reports = Reports(store, builtin_dirs(user_persona_dir(environ)),
                       FeedbackSettings.from_env(environ))
     if args.command == "history":
@@ -84,14 +84,6 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
     elif not args.html:
         print(report_text(report), file=out)
     return 0
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only the user can read: a report holds everything they said."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(path, 0o600)
 
 
 def report_text(report: dict[str, Any]) -> str:
@@ -149,7 +141,7 @@ def _history(reports: Reports, args: argparse.Namespace, out: TextIO) -> int:
     for p in history["sessions"]:
         goals = "".join(" ✓" if g["met"] else " ✗" if g["met"] is False else ""
                         for g in p["goals"])
-        print(f"{_when(p['started'])}  {p['persona']:<24} {_f(p['wpm'], ' wpm'):>8}  "
+        print(f"{local_time(p['started'])}  {p['persona']:<24} {_f(p['wpm'], ' wpm'):>8}  "
               f"{_f(p['fillers_per_min'], ' fillers/min'):>16}  {p['words']} words{goals}",
               file=out)
     for line in history["trends"]:

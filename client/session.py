@@ -23,6 +23,7 @@ from client.playback import Recorder
 from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, float_to_pcm16, frames, read_wav
 from voice_rp.clock import Clock
+from voice_rp.frame_rate import FrameRateLimiter
 
 SILENCE = b"\x00" * FRAME_BYTES
 
@@ -42,12 +43,12 @@ class Player(Protocol):
 class ConversationView:
     """Everything the server has said so far, and a way to wait for what comes next."""
 
-    ready: dict[str, Any] | None = None
-    transcripts: list[dict[str, Any]] = field(default_factory=list)
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    metrics: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    ended: dict[str, Any] | None = None
+    ready: proto.Ready | None = None
+    transcripts: list[proto.Transcript] = field(default_factory=list)
+    replies: list[proto.ReplyDone] = field(default_factory=list)
+    metrics: list[proto.Metrics] = field(default_factory=list)
+    errors: list[proto.ErrorMessage] = field(default_factory=list)
+    ended: proto.SessionEnd | None = None
     closed: bool = False
     audio_turns: set[int] = field(default_factory=set)
     count: int = 0  # messages seen; the indexes below refer to it
@@ -60,8 +61,8 @@ class ConversationView:
         return self.closed or self.ended is not None
 
     @property
-    def fatal(self) -> dict[str, Any] | None:
-        return next((e for e in self.errors if e.get("fatal")), None)
+    def fatal(self) -> proto.ErrorMessage | None:
+        return next((e for e in self.errors if e.fatal), None)
 
     def answered_since(self, transcripts_before: int) -> bool:
         """A new user turn was heard and the persona is listening again (reply over or failed)."""
@@ -90,7 +91,7 @@ class Pacer:
         self._clock = clock
         self.fast = fast
         # Stay a little under the server's limit so no frame is dropped.
-        self._limiter = proto.FrameRateLimiter(rate=float(limits.get("audio_rate", 3.0)) * 0.9,
+        self._limiter = FrameRateLimiter(rate=float(limits.get("audio_rate", 3.0)) * 0.9,
                                          burst_ms=float(limits.get("audio_burst_ms", 10_000)) * 0.8)
         self._start: float | None = None
         self._sent = 0
@@ -134,20 +135,19 @@ class ClientSession:
     # -- starting -----------------------------------------------------------------------------
 
     async def start(self, persona: str, options: dict[str, Any] | None = None, *,
-                    within_s: float = 300.0) -> dict[str, Any]:
+                    within_s: float = 300.0) -> proto.Ready:
         """Send start and wait for ready (models may still be loading on the server)."""
         # A busy server says why, then closes: its error is read below.
         with contextlib.suppress(ConnectionClosed):
-            await self.ws.send(json.dumps(proto.client_start(persona, options)))
+            await self.ws.send(proto.encode(proto.Start(persona=persona, options=options or {})))
         ok = await self.view.wait_for(lambda: self.view.ready is not None
                                       or bool(self.view.errors), within_s)
         if self.view.errors:
             err = self.view.errors[0]
-            retry = err.get("retry_after_s")
-            hint = (f" (try again in {retry:g} s)"
-                    if isinstance(retry, int | float) and not isinstance(retry, bool) else "")
-            raise ClientError(f"the server refused the session: {err.get('code')}: "
-                              f"{err.get('message')}{hint}")
+            retry = err.retry_after_s
+            hint = f" (try again in {retry:g} s)" if retry is not None else ""
+            raise ClientError(f"the server refused the session: {err.code}: "
+                              f"{err.message}{hint}")
         if self.view.closed and self.view.ready is None:
             raise ClientError("the server closed the connection without starting a session")
         if not ok or self.view.ready is None:
@@ -162,7 +162,7 @@ class ClientSession:
                 if isinstance(message, bytes):
                     self._on_audio(message)
                 else:
-                    self._on_message(json.loads(message))
+                    self._on_message(message)
         except ConnectionClosed:
             pass
         finally:
@@ -179,44 +179,49 @@ class ClientSession:
             self._player.write(turn, pcm, rate)
             self.view.audio_turns.add(turn)
 
-    def _on_message(self, msg: dict[str, Any]) -> None:
+    def _on_message(self, text: str) -> None:
         view = self.view
         view.count += 1
+        data = json.loads(text)
         if self._events_out is not None:
-            print(json.dumps(msg, ensure_ascii=False), file=self._events_out, flush=True)
-        kind = msg.get("type")
-        if kind == "ready":
-            view.ready = msg
-            self._say(f"[{msg.get('notice', '')}]")
-            persona = msg.get("persona", {})
-            self._say(f"[talking with {persona.get('name', '?')}: {persona.get('title', '')}]")
-        elif kind == "audio_start":
-            self._piece = (int(msg["turn"]), int(msg["sample_rate"]))
-        elif kind == "clear":
-            self._player.clear(int(msg["turn"]))
-            self._cleared.add(int(msg["turn"]))
-        elif kind == "transcript":
-            view.transcripts.append(msg)
-            view.last_transcript_at = view.count
-            self._say(f"you: {msg['text']}")
-        elif kind == "reply_done":
-            view.replies.append(msg)
-            cut = " [interrupted]" if msg.get("interrupted") else ""
-            self._say(f"{msg.get('speaker', 'persona')}: {msg['text']}{cut}")
-        elif kind == "metrics":
-            view.metrics.append(msg)
-            response = msg.get("stages", {}).get("response_ms")
-            if response is not None:
-                self._say(f"[reply began {response:.0f} ms after you stopped speaking]")
-        elif kind == "state" and msg.get("state") == "listening":
-            view.last_listening_at = view.count
-        elif kind == "error":
-            view.errors.append(msg)
-            print(f"voice-rp: server error {msg.get('code')}: {msg.get('message')}",
-                  file=sys.stderr, flush=True)
-        elif kind == "session_end":
-            view.ended = msg
-            self._say(f"[session ended: {msg.get('reason')}]")
+            print(json.dumps(data, ensure_ascii=False), file=self._events_out, flush=True)
+        try:
+            msg = proto.decode_server(data)
+        except proto.ProtocolError as exc:
+            print(f"voice-rp: ignored a server message: {exc}", file=sys.stderr, flush=True)
+            return
+        match msg:
+            case proto.Ready(persona=persona):
+                view.ready = msg
+                self._say(f"[{msg.notice}]")
+                self._say(f"[talking with {persona.get('name', '?')}: {persona.get('title', '')}]")
+            case proto.AudioStart(turn=turn, sample_rate=rate):
+                self._piece = (turn, rate)
+            case proto.Clear(turn=turn):
+                self._player.clear(turn)
+                self._cleared.add(turn)
+            case proto.Transcript(text=text):
+                view.transcripts.append(msg)
+                view.last_transcript_at = view.count
+                self._say(f"you: {text}")
+            case proto.ReplyDone():
+                view.replies.append(msg)
+                cut = " [interrupted]" if msg.interrupted else ""
+                self._say(f"{msg.speaker}: {msg.text}{cut}")
+            case proto.Metrics(stages=stages):
+                view.metrics.append(msg)
+                response = stages.get("response_ms")
+                if response is not None:
+                    self._say(f"[reply began {response:.0f} ms after you stopped speaking]")
+            case proto.State(state="listening"):
+                view.last_listening_at = view.count
+            case proto.ErrorMessage():
+                view.errors.append(msg)
+                print(f"voice-rp: server error {msg.code}: {msg.message}", file=sys.stderr,
+                      flush=True)
+            case proto.SessionEnd(reason=reason):
+                view.ended = msg
+                self._say(f"[session ended: {reason}]")
         view.notify()
 
     def _say(self, line: str) -> None:
@@ -231,7 +236,7 @@ class ClientSession:
                 if ms != self._reported.get(turn):
                     self._reported[turn] = ms
                     try:
-                        await self.ws.send(json.dumps({"type": "played", "turn": turn, "ms": ms}))
+                        await self.ws.send(proto.encode(proto.Played(turn, ms)))
                     except ConnectionClosed:
                         return
             await asyncio.sleep(interval_s)
@@ -243,14 +248,14 @@ class ClientSession:
         """Say each file as one user turn, waiting for the persona's answer in between."""
         view = self.view
         assert view.ready is not None
-        pacer = Pacer(self._clock, fast=fast, limits=view.ready.get("limits", {}))
-        if view.ready.get("persona", {}).get("speaks_first"):
+        pacer = Pacer(self._clock, fast=fast, limits=view.ready.limits)
+        if view.ready.persona.get("speaks_first"):
             # Listen to the opening line before speaking, as a person would.
             if not await view.wait_for(lambda: bool(view.replies) or bool(view.fatal),
                                        reply_timeout_s):
                 raise ClientError(f"the persona's opening line did not come in {reply_timeout_s:g}"
                                   " s")
-            await self._let_play(view.replies[-1]["turn"] if view.replies else None, fast)
+            await self._let_play(view.replies[-1].turn if view.replies else None, fast)
         for path in inputs:
             self._check(view)
             audio = read_wav(str(path))
@@ -271,7 +276,7 @@ class ClientSession:
                 await pacer.wait(fast=False)
                 await self.ws.send(SILENCE)
             self._check(view)
-            await self._let_play(view.replies[-1]["turn"] if view.replies else None, fast)
+            await self._let_play(view.replies[-1].turn if view.replies else None, fast)
 
     async def talk_mic(self, frames_in: asyncio.Queue[bytes], stop: asyncio.Event) -> None:
         """Stream microphone frames until the user stops (Ctrl-C) or the session ends."""
@@ -290,7 +295,7 @@ class ClientSession:
         if self.view.done:
             return
         try:
-            await self.ws.send(json.dumps({"type": "end"}))
+            await self.ws.send(proto.encode(proto.End()))
         except ConnectionClosed:
             return
         await self.view.wait_for(lambda: self.view.ended is not None, within_s)
@@ -302,6 +307,6 @@ class ClientSession:
     @staticmethod
     def _check(view: ConversationView) -> None:
         if view.fatal:
-            raise ClientError(f"{view.fatal['code']}: {view.fatal['message']}")
+            raise ClientError(f"{view.fatal.code}: {view.fatal.message}")
         if view.done:
             raise ClientError("the session ended before all input was sent")

@@ -9,11 +9,12 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from client.local_data import default_data_dir, local_time, write_private
+from client.report import main as report_main
 from voice_rp.storage import SessionNotFound, TranscriptStore
 
 
@@ -48,20 +49,18 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
     except SystemExit as exc:
         return int(exc.code or 0)
     environ = os.environ if environ is None else environ
-    store = TranscriptStore(args.data_dir or _default_data_dir(environ))
+    store = TranscriptStore(args.data_dir or default_data_dir(environ))
     if args.command == "list":
         sessions = store.list_sessions()
         if not sessions:
             print(f"no saved sessions in {store.data_dir}", file=out)
         for s in sessions:
             state = f"ended: {s.end_reason}" if s.ended else "not ended (dropped or in progress)"
-            print(f"{s.id}  {_when(s.started)}  {s.persona}  {s.user_turns} turn(s), "
+            print(f"{s.id}  {local_time(s.started)}  {s.persona}  {s.user_turns} turn(s), "
                   f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}"
                   f"{_pace(s.feedback)}", file=out)
         return 0
     if args.command == "progress":
-        from client.report import main as report_main
-
         data_dir = ["--data-dir", str(store.data_dir)]
         persona = ["--persona", args.persona] if args.persona else []
         return report_main([*data_dir, "history", *persona], environ=environ, out=out)
@@ -75,8 +74,6 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
             return 1
         text = json.dumps(data, ensure_ascii=False, indent=1)
         if args.output:
-            from client.report import write_private
-
             write_private(args.output, text)
             print(f"{len(data['sessions'])} session(s) written to {args.output}", file=out)
         else:
@@ -115,7 +112,7 @@ def _delete(store: TranscriptStore, args: argparse.Namespace, out: TextIO) -> in
 
 def render(record: dict[str, Any]) -> str:
     """One transcript record as a line a person reads; "" for records with nothing to show."""
-    kind, when = record.get("kind"), _when(float(record.get("t", 0)), clock_only=True)
+    kind, when = record.get("kind"), local_time(float(record.get("t", 0)), clock_only=True)
     if kind == "session_start":
         return f"{when}  session {record.get('session')} with {record.get('persona')}"
     if kind == "user":
@@ -141,17 +138,3 @@ def _pace(feedback: dict[str, Any] | None) -> str:
     fillers = feedback.get("fillers_per_100_words")
     extra = "" if fillers is None else f", {fillers} fillers/100 words"
     return f"  ({feedback['words_per_minute']} wpm{extra})"
-
-
-def _when(t: float, *, clock_only: bool = False) -> str:
-    return time.strftime("%H:%M:%S" if clock_only else "%Y-%m-%d %H:%M", time.localtime(t))
-
-
-def _default_data_dir(environ: Mapping[str, str]) -> Path:
-    from voice_rp.config import Settings
-    from voice_rp.errors import VoiceRPError
-
-    try:
-        return Settings.from_env(environ).data_dir
-    except VoiceRPError:  # an LLM setting problem is no reason not to read transcripts
-        return Path(environ.get("VOICE_RP_DATA_DIR") or Settings().data_dir).expanduser()

@@ -52,22 +52,22 @@ async def say_and_listen(ws: Any, inbox: Inbox, mic: Microphone, utt: Any,
     end = spoken.last_speech_at
 
     def settled() -> bool:
-        states = inbox.since(mark, "state")
-        return bool(inbox.since(mark, "transcript")) and any(
-            m["state"] == "listening" and t > end for t, m in states)
+        states = inbox.since(mark, proto.State)
+        return bool(inbox.since(mark, proto.Transcript)) and any(
+            m.state == "listening" and t > end for t, m in states)
 
     await inbox.wait_for(settled, within_s)
-    first = next(((t, m) for t, m in inbox.since(mark, "audio_start") if t >= end), None)
-    errors = [(t, m) for t, m in inbox.since(mark, "error")]
-    done = next(((t, m) for t, m in inbox.since(mark, "reply_done")), None)
-    listening = next((t for t, m in inbox.since(mark, "state")
-                      if m["state"] == "listening" and t > end), None)
+    first = next(((t, m) for t, m in inbox.since(mark, proto.AudioStart) if t >= end), None)
+    errors = [(t, m) for t, m in inbox.since(mark, proto.ErrorMessage)]
+    done = next(((t, m) for t, m in inbox.since(mark, proto.ReplyDone)), None)
+    listening = next((t for t, m in inbox.since(mark, proto.State)
+                      if m.state == "listening" and t > end), None)
     return {
         "first_sound_s": None if first is None else round(first[0] - end, 2),
-        "first_sound": None if first is None else first[1]["text"],
+        "first_sound": None if first is None else first[1].text,
         "error_s": round(errors[0][0] - end, 2) if errors else None,
-        "error": f"{errors[0][1]['code']}: {errors[0][1]['message']}" if errors else None,
-        "reply": None if done is None else done[1]["text"][:80],
+        "error": f"{errors[0][1].code}: {errors[0][1].message}" if errors else None,
+        "reply": None if done is None else done[1].text[:80],
         "turn_s": None if listening is None else round(listening - end, 2),
     }
 
@@ -76,9 +76,9 @@ async def open_session(url: str) -> tuple[Any, Inbox, Microphone, list[asyncio.T
     ws = await connect(url, max_size=16 * 2**20, compression=None)
     inbox = Inbox(time.perf_counter)
     tasks = [asyncio.create_task(inbox.receive(ws))]
-    await ws.send(json.dumps(proto.client_start("behavioural-interviewer",
-                                                {"opening_line": False})))
-    if not await inbox.wait_for(lambda: inbox.since(0, "ready"), 300.0):
+    await ws.send(proto.encode(proto.Start(persona="behavioural-interviewer",
+                                           options={"opening_line": False})))
+    if not await inbox.wait_for(lambda: inbox.since(0, proto.Ready), 300.0):
         raise SystemExit(f"no session: {inbox.messages}")
     mic = Microphone(ws, time.perf_counter, noise_dbfs=-60.0)
     tasks.append(asyncio.create_task(mic.run()))
@@ -88,7 +88,7 @@ async def open_session(url: str) -> tuple[Any, Inbox, Microphone, list[asyncio.T
 async def close_session(ws: Any, tasks: list[asyncio.Task[None]]) -> None:
     tasks[1].cancel()
     try:
-        await ws.send(json.dumps({"type": "end"}))
+        await ws.send(proto.encode(proto.End()))
         await asyncio.wait([tasks[0]], timeout=10)
     except Exception:
         pass
@@ -149,9 +149,9 @@ async def disconnect_mid_reply(utts: list[Any], tmp: Path) -> dict[str, Any]:
             ws, inbox, mic, tasks = await open_session(server.url)
             await asyncio.sleep(1.0)
             spoken = await mic.say(utts[0])
-            await inbox.wait_for(lambda: [m for t, m in inbox.since(0, "audio_start")
+            await inbox.wait_for(lambda: [m for t, m in inbox.since(0, proto.AudioStart)
                                           if t > spoken.last_speech_at], 30)
-            session = inbox.since(0, "ready")[0][1]["session"]
+            session = inbox.since(0, proto.Ready)[0][1].session
             tasks[1].cancel()
             ws.transport.abort()  # vanish: no close frame, as a dropped network looks
             await asyncio.sleep(3.0)
@@ -177,10 +177,10 @@ async def kill_mid_reply(utts: list[Any], tmp: Path) -> dict[str, Any]:
             _ws, inbox, mic, tasks = await open_session(server.url)
             await asyncio.sleep(1.0)
             spoken = await mic.say(utts[0])
-            await inbox.wait_for(lambda: [m for t, m in inbox.since(0, "audio_start")
+            await inbox.wait_for(lambda: [m for t, m in inbox.since(0, proto.AudioStart)
                                           if t > spoken.last_speech_at], 30)
-            session = inbox.since(0, "ready")[0][1]["session"]
-            said = inbox.since(0, "transcript")[0][1]["text"]
+            session = inbox.since(0, proto.Ready)[0][1].session
+            said = inbox.since(0, proto.Transcript)[0][1].text
             os.kill(server.proc.pid, signal.SIGKILL)
             server.proc.wait()
             tasks[1].cancel()

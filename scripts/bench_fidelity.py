@@ -45,7 +45,7 @@ from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from voice_rp import protocol as proto  # noqa: E402
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16, pcm16_to_float  # noqa: E402
-from voice_rp.persona import Persona, list_personas  # noqa: E402
+from voice_rp.personas import Persona, list_personas  # noqa: E402
 
 _ESPEAK_VOICES = {"es": "es", "fr": "fr-fr"}
 
@@ -109,30 +109,31 @@ async def run_session(url: str, persona: Persona, turns: tuple[Turn, ...],
     opening = ""
     async with connect(url, max_size=16 * 2**20, compression=None) as ws:
         receiver = asyncio.create_task(inbox.receive(ws))
-        await ws.send(json.dumps(proto.client_start(persona.id, {})))
-        await inbox.wait_for(lambda: inbox.since(0, "ready") or inbox.since(0, "error"), 600)
+        await ws.send(proto.encode(proto.Start(persona=persona.id, options={})))
+        await inbox.wait_for(lambda: inbox.since(0, proto.Ready)
+                             or inbox.since(0, proto.ErrorMessage), 600)
         mic = Microphone(ws, clock, noise_dbfs=noise)
         sender = asyncio.create_task(mic.run())
         try:
             opening = await _listen(inbox, 0, clock)
             for turn, utt in zip(turns, speech, strict=True):
-                if inbox.since(0, "session_end") or inbox.closed:
+                if inbox.since(0, proto.SessionEnd) or inbox.closed:
                     break
                 mark = len(inbox.messages)
                 await mic.say(utt)
                 reply = await _listen(inbox, mark, clock)
-                heard = " ".join(m["text"] for _, m in inbox.since(mark, "transcript"))
+                heard = " ".join(m.text for _, m in inbox.since(mark, proto.Transcript))
                 exchanges.append((turn, heard, reply))
-            await inbox.wait_for(lambda: inbox.since(0, "session_end"), 5.0)
+            await inbox.wait_for(lambda: inbox.since(0, proto.SessionEnd), 5.0)
         finally:
             sender.cancel()
-            errors = [f"{m.get('code')}: {m.get('message')}" for _, m in inbox.since(0, "error")]
+            errors = [f"{m.code}: {m.message}" for _, m in inbox.since(0, proto.ErrorMessage)]
             with contextlib.suppress(ConnectionClosed):
-                await ws.send(json.dumps({"type": "end"}))
+                await ws.send(proto.encode(proto.End()))
             await asyncio.wait([receiver], timeout=10.0)
             receiver.cancel()
-    ended = inbox.since(0, "session_end")
-    reason = ended[0][1].get("reason", "") if ended else ""
+    ended = inbox.since(0, proto.SessionEnd)
+    reason = ended[0][1].reason if ended else ""
     bank = [q.text for q in persona.flow.bank] if persona.flow else []
     scored = score_session(persona.id, persona.kind, persona.language, opening, exchanges,
                            bank=bank, closed=reason == "scenario_complete", end_reason=reason)
@@ -142,15 +143,15 @@ async def run_session(url: str, persona: Persona, turns: tuple[Turn, ...],
 
 async def _listen(inbox: Inbox, mark: int, clock: Any, within_s: float = 120.0) -> str:
     """The persona's next reply after message `mark`, heard to its end ("" if none came)."""
-    done = await inbox.wait_for(lambda: inbox.since(mark, "reply_done")
-                                or inbox.since(mark, "session_end"), within_s)
-    replies = inbox.since(mark, "reply_done")
+    done = await inbox.wait_for(lambda: inbox.since(mark, proto.ReplyDone)
+                                or inbox.since(mark, proto.SessionEnd), within_s)
+    replies = inbox.since(mark, proto.ReplyDone)
     if not done or not replies:
         return ""
     msg = replies[0][1]
-    _, play_end = playback_gaps(inbox.audio.get(int(msg["turn"]), []))
+    _, play_end = playback_gaps(inbox.audio.get(msg.turn, []))
     await asyncio.sleep(max(0.0, play_end - clock()) + 0.8)  # then a person's pause
-    return str(msg.get("text", ""))
+    return msg.text
 
 
 # --------------------------------------------------------------------------- the run

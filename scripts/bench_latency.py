@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
         "duration_s": round(time.time() - started, 1), "late_mic_frames": client.late_frames,
         "other_processes_cores": monitor.others_between(0.0, float("inf")),
-        "server_errors": client.errors,
+        "server_errors": [e.to_dict() for e in client.errors],
     }
     summary = build_summary(rows, rss_mb=rss, config=config)
     print_report(summary, sys.stdout)

@@ -57,12 +57,13 @@ async def one_user(url: str, persona: str, lines: list[Any], turns: int, delay_s
     async with connect(url, max_size=16 * 2**20, compression=None) as ws:
         inbox = Inbox(clock)
         receiver = asyncio.create_task(inbox.receive(ws))
-        await ws.send(json.dumps(proto.client_start(persona, {"opening_line": False})))
-        await inbox.wait_for(lambda: inbox.since(0, "ready") or inbox.since(0, "error"), 600)
-        errors = inbox.since(0, "error")
-        if errors and not inbox.since(0, "ready"):
-            result.refused = errors[0][1].get("code") == proto.SERVER_BUSY
-            result.errors.append(errors[0][1].get("code", "?"))
+        await ws.send(proto.encode(proto.Start(persona=persona, options={"opening_line": False})))
+        await inbox.wait_for(lambda: inbox.since(0, proto.Ready)
+                             or inbox.since(0, proto.ErrorMessage), 600)
+        errors = inbox.since(0, proto.ErrorMessage)
+        if errors and not inbox.since(0, proto.Ready):
+            result.refused = errors[0][1].code == proto.SERVER_BUSY
+            result.errors.append(errors[0][1].code)
             receiver.cancel()
             return result
         mic = Microphone(ws, clock, noise_dbfs=-60.0)
@@ -75,21 +76,21 @@ async def one_user(url: str, persona: str, lines: list[Any], turns: int, delay_s
                 end = spoken.last_speech_at
 
                 def answered(mark: int = mark, end: float = end) -> Any:
-                    for t, msg in inbox.since(mark, "audio_start"):
+                    for t, msg in inbox.since(mark, proto.AudioStart):
                         if t >= end:
                             return (t, msg)
-                    return inbox.since(mark, "error")
+                    return inbox.since(mark, proto.ErrorMessage)
 
                 got = await inbox.wait_for(answered, 60.0)
                 if isinstance(got, tuple):
                     t, msg = got
                     result.latencies_ms.append((t - end) * 1000.0)
-                    turn = int(msg["turn"])
-                    await inbox.wait_for(lambda turn=turn: inbox.first("reply_done", turn)
-                                         or inbox.first("clear", turn), 120.0)
-                    metrics = await inbox.wait_for(lambda turn=turn: inbox.first("metrics", turn),
-                                                   5.0)
-                    if metrics and "holding_line_ms" in metrics[1].get("stages", {}):
+                    turn = msg.turn
+                    await inbox.wait_for(lambda turn=turn: inbox.first(proto.ReplyDone, turn)
+                                         or inbox.first(proto.Clear, turn), 120.0)
+                    metrics = await inbox.wait_for(
+                        lambda turn=turn: inbox.first(proto.Metrics, turn), 5.0)
+                    if metrics and "holding_line_ms" in metrics[1].stages:
                         result.holding_lines += 1
                     # Listen to the reply to its end, then pause like a person.
                     chunks = inbox.audio.get(turn, [])
@@ -97,13 +98,13 @@ async def one_user(url: str, persona: str, lines: list[Any], turns: int, delay_s
                         play_end = chunks[0][0] + sum(d for _, d in chunks)
                         await asyncio.sleep(max(0.0, play_end - clock()))
                 elif got:
-                    result.errors += [m.get("code", "?") for _, m in got]
+                    result.errors += [getattr(m, "code", "?") for _, m in got]
                 else:
                     result.no_reply += 1
                 await asyncio.sleep(0.8)
         finally:
             sender.cancel()
-            await ws.send(json.dumps({"type": "end"}))
+            await ws.send(proto.encode(proto.End()))
             await asyncio.wait([receiver], timeout=10)
             receiver.cancel()
     return result

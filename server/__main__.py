@@ -61,7 +61,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     from server.wiring import ModelConversations
     from voice_rp.config import Settings
     from voice_rp.feedback.language import FeedbackSettings
-    from voice_rp.persona import builtin_dirs, user_persona_dir
+    from voice_rp.personas import builtin_dirs, user_persona_dir
     from voice_rp.storage import TranscriptStore
 
     settings = Settings.from_env(environ)

@@ -213,7 +213,7 @@ class VoiceServer:
         if self._stopping or len(self._sessions) >= limits.max_connections:
             why = ("shutting down" if self._stopping
                    else f"already {len(self._sessions)} open connections")
-            await ws.send(proto.encode(proto.error_message(
+            await ws.send(proto.encode(proto.ErrorMessage(
                 proto.SERVER_BUSY, f"the server is busy ({why}); try again later", fatal=True,
                 retry_after_s=limits.retry_after_s)))
             await ws.close(1013, "try again later")

@@ -33,6 +33,8 @@ def is_loopback(host: str) -> bool:
 
 @dataclass(frozen=True)
 class Rejection:
+    """A refused handshake: the HTTP status and the error a client is told (docs/protocol.md)."""
+
     status: int
     code: str
     message: str
@@ -126,8 +128,26 @@ def rejection_response(rejection: Rejection) -> Response:
                                                       "message": rejection.message}})
 
 
+PROTOCOL_JS = "/protocol.js"
+
+
+def protocol_js() -> str:
+    """The browser client's copy of the protocol's constants (voice_rp.protocol), as the global
+    `VOICE_RP`: made from the Python codec on each request, so the two cannot drift apart."""
+    constants = json.dumps(proto.browser_constants(), indent=1, sort_keys=True)
+    return ("// voice-rp wire protocol constants, made by the server from voice_rp/protocol.py.\n"
+            '"use strict";\n'
+            "const VOICE_RP = (function freeze(o) {\n"
+            '  Object.values(o).forEach((v) => { if (typeof v === "object") freeze(v); });\n'
+            "  return Object.freeze(o);\n"
+            f"}})({constants});\n")
+
+
 def static_response(path: str, web_dir: Path = WEB_DIR) -> Response:
-    """A file of the browser client, or 404. Only plain files directly in `web_dir` are served."""
+    """A file of the browser client, or 404. Only plain files directly in `web_dir` are served,
+    and /protocol.js, made from the codec."""
+    if path == PROTOCOL_JS:
+        return _response(200, protocol_js().encode(), "text/javascript; charset=utf-8")
     name = "index.html" if path in ("", "/") else path.lstrip("/")
     target = web_dir / name
     if "/" in name or name.startswith(".") or not target.is_file():

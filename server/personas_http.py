@@ -13,7 +13,7 @@ from typing import Any
 from websockets.http11 import Response
 
 from server import http
-from voice_rp.persona import DIFFICULTIES, Persona, list_personas
+from voice_rp.personas import DIFFICULTIES, Persona, language_name, list_personas
 
 PERSONAS_PATH = "/api/personas"
 FAVICON_PATHS = ("/favicon.ico", "/favicon.svg")
@@ -24,9 +24,6 @@ TURN_TAKING_TEXT = {
     "monologue": "listens to your whole talk, then asks questions",
     "patient": "waits longer for you and speaks slowly",
 }
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "de": "German",
-                  "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese",
-                  "zh": "Chinese"}
 # Personas whose challenge is set by the CEFR level rather than by difficulty.
 _LEVELLED_KINDS = ("language_partner",)
 
@@ -34,7 +31,6 @@ _LEVELLED_KINDS = ("language_partner",)
 def gallery_entry(persona: Persona) -> dict[str, Any]:
     """What the gallery says about one persona: who, what you practise, how it listens."""
     ending = persona.scenario.ending
-    base_language = persona.language.split("-")[0]
     return {
         "id": persona.id,
         "title": persona.title,
@@ -44,7 +40,7 @@ def gallery_entry(persona: Persona) -> dict[str, Any]:
         "practise": persona.scenario.objective,
         "setting": persona.scenario.setting,
         "language": persona.language,
-        "language_name": LANGUAGE_NAMES.get(base_language, persona.language),
+        "language_name": language_name(persona.language),
         "level": persona.level,
         "turn_taking": persona.turn_taking,
         "turn_taking_text": TURN_TAKING_TEXT.get(persona.turn_taking, persona.turn_taking),

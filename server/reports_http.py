@@ -49,7 +49,7 @@ class ReportsAPI:
     def for_store(cls, store: TranscriptStore, access: http.AccessPolicy, *,
                   persona_dirs: Sequence[Path] | None = None,
                   settings: FeedbackSettings | None = None) -> ReportsAPI:
-        from voice_rp.persona import builtin_dirs
+        from voice_rp.personas import builtin_dirs
 
         dirs = list(persona_dirs) if persona_dirs is not None else builtin_dirs()
         return cls(Reports(store, dirs, settings or FeedbackSettings()), access)

@@ -23,6 +23,7 @@ from voice_rp import events as ev
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock
 from voice_rp.errors import VoiceRPError
+from voice_rp.frame_rate import FrameRateLimiter
 from voice_rp.storage import SessionLog, TranscriptStore
 
 
@@ -79,7 +80,7 @@ class Session:
         self._limits = limits
         self._clock = clock
         self.log = SessionLogger(logger, {"session": session_id})
-        self._limiter = proto.FrameRateLimiter(
+        self._limiter = FrameRateLimiter(
             rate=limits.audio_rate, burst_ms=limits.audio_burst_ms,
             error_interval_s=limits.error_interval_s)
         self._conv: ConversationLike | None = None
@@ -107,9 +108,9 @@ class Session:
         except Exception as exc:  # one broken session must not take the server down
             self.log.exception("session failed")
             self._close_code = 1011
-            await self._send(proto.error_message(proto.INTERNAL_ERROR,
-                                                 f"internal error: {type(exc).__name__}",
-                                                 fatal=True))
+            await self._send(proto.ErrorMessage(proto.INTERNAL_ERROR,
+                                                f"internal error: {type(exc).__name__}",
+                                                fatal=True))
             reason = "error"
         finally:
             await self._finish(reason)
@@ -176,7 +177,7 @@ class Session:
                 await self._on_audio(message)
                 continue
             try:
-                parsed = proto.parse_client_message(message)
+                parsed = proto.decode_client(message)
             except proto.ProtocolError as exc:
                 await self._error(exc.code, str(exc), fatal=exc.fatal)
                 if exc.fatal:
@@ -232,7 +233,7 @@ class Session:
             why = "shutting down" if self._stopping() else self._admission.why_busy()
             retry = self._admission.retry_after_s
             self.log.info("refused a session: %s", why)
-            await self._send(proto.error_message(
+            await self._send(proto.ErrorMessage(
                 proto.SERVER_BUSY, f"the server is busy ({why}); try again in {retry:g} s",
                 fatal=True, retry_after_s=retry))
             self._close_code = 1013
@@ -257,14 +258,11 @@ class Session:
             persona_name=opened.persona.get("name"), protocol=proto.PROTOCOL,
             options=start.options)
         self.log.info("started with persona %s", persona_id)
-        await self._send({
-            "type": "ready", "protocol": proto.PROTOCOL, "session": self.id,
-            "notice": proto.AI_NOTICE, "persona": opened.persona,
-            "audio": {"format": "pcm16", "sample_rate": 16000, "channels": 1, "frame_ms": 20},
-            "limits": {"audio_rate": self._limits.audio_rate,
-                       "audio_burst_ms": self._limits.audio_burst_ms,
-                       "max_message_bytes": self._limits.max_message_bytes},
-        })
+        await self._send(proto.Ready(
+            session=self.id, persona=opened.persona,
+            limits={"audio_rate": self._limits.audio_rate,
+                    "audio_burst_ms": self._limits.audio_burst_ms,
+                    "max_message_bytes": self._limits.max_message_bytes}))
         self._forward_task = asyncio.create_task(self._forward(self._conv))
         self._run_task = asyncio.create_task(self._run(self._conv))
         return True
@@ -293,7 +291,7 @@ class Session:
                     self._admission.record_turn(float(event.stages["response_ms"] or 0.0))
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
-                await self._send(proto.event_message(event))
+                await self._send(proto.from_event(event))
                 if isinstance(event, ev.SessionEnded):
                     self.log.info("session ended: %s", event.reason)
                     # The receive loop sees the close and returns; _finish does the rest.
@@ -301,8 +299,8 @@ class Session:
                     return
         except Exception:
             self.log.exception("forwarding events failed")
-            await self._send(proto.error_message(proto.INTERNAL_ERROR, "internal error while "
-                                                 "sending the conversation", fatal=True))
+            await self._send(proto.ErrorMessage(proto.INTERNAL_ERROR, "internal error while "
+                                                "sending the conversation", fatal=True))
             await self.ws.close(1011)
 
     async def _record(self, event: ev.Event) -> None:
@@ -315,7 +313,7 @@ class Session:
             # A full or read-only disk must not silence the conversation; the user must know.
             self.log.error("cannot save the transcript: %s", exc)
             self._transcript = None
-            await self._send(proto.error_message(
+            await self._send(proto.ErrorMessage(
                 proto.INTERNAL_ERROR, f"the transcript cannot be saved any more: {exc}"))
 
     async def _error(self, code: str, message: str, *, fatal: bool = False) -> None:
@@ -333,9 +331,9 @@ class Session:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(self._transcript.write, "error", code=code,
                                         message=message, fatal=fatal)
-        await self._send(proto.error_message(code, message, fatal=fatal))
+        await self._send(proto.ErrorMessage(code, message, fatal=fatal))
 
-    async def _send(self, message: dict[str, Any] | bytes) -> None:
+    async def _send(self, message: proto.Message | bytes) -> None:
         data = message if isinstance(message, bytes) else proto.encode(message)
         # A closed connection is noticed by the receive loop; the transcript is still written.
         with contextlib.suppress(ConnectionClosed):

@@ -16,11 +16,11 @@ from voice_rp.config import Settings
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import PersonaError, UnknownPersona
 from voice_rp.models import Models, load_models
-from voice_rp.persona import DIFFICULTIES, Persona, find_persona
+from voice_rp.personas import DIFFICULTIES, Persona, find_persona
+from voice_rp.stt import FILLER_PROMPT
 
 # Clients name personas; they never hand the server a file path to read.
 _PERSONA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_FILLER_PROMPT = "Um, uh, so, like, you know, I mean..."
 
 OPTION_HELP = {
     "difficulty": f"one of {', '.join(DIFFICULTIES)}",
@@ -80,7 +80,7 @@ def conversation_options(options: dict[str, Any], base: ConversationOptions | No
     return dataclasses.replace(
         base or ConversationOptions(),
         speak_opening_line=options.get("opening_line", True),
-        stt_prompt=_FILLER_PROMPT if options.get("keep_fillers") else None,
+        stt_prompt=FILLER_PROMPT if options.get("keep_fillers") else None,
     ), difficulty
 
 

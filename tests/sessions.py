@@ -11,7 +11,7 @@ import numpy as np
 from voice_rp import events as ev
 from voice_rp.audio import float_to_pcm16, frames
 from voice_rp.conversation import Conversation
-from voice_rp.persona import Persona, builtin_dirs, find_persona
+from voice_rp.personas import Persona, builtin_dirs, find_persona
 
 
 def persona(name: str) -> Persona:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from client.personas_cli import main as personas_main
-from voice_rp.cards import card_from_png, expand_macros, png_text_chunks
 from voice_rp.errors import PersonaError
-from voice_rp.persona import find_persona, load_persona
+from voice_rp.personas import expand_macros, find_persona, load_persona
+from voice_rp.personas.cards import card_from_png, png_text_chunks
 from voice_rp.prompt import build_messages, opening_line, system_prompt
 
 # --------------------------------------------------------------------------- fixtures

@@ -21,7 +21,7 @@ from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import LLMError
 from voice_rp.llm import ChatMessage, GenerationOptions
 from voice_rp.models import Models
-from voice_rp.persona import builtin_dirs, find_persona
+from voice_rp.personas import builtin_dirs, find_persona
 from voice_rp.stt import Transcript
 
 SPEECH = (np.full(FRAME_BYTES // 2, 3000, dtype="<i2")).tobytes()

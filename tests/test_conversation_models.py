@@ -17,7 +17,7 @@ from voice_rp.clock import MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.llm import Deadlines, OpenAIChatModel
 from voice_rp.models import Models
-from voice_rp.persona import builtin_dirs, find_persona
+from voice_rp.personas import builtin_dirs, find_persona
 
 pytestmark = pytest.mark.models
 

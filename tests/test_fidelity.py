@@ -15,7 +15,7 @@ from voice_rp.flow import Step
 from voice_rp.labels import AsideFilter, LabelFilter
 from voice_rp.llm import ChatMessage, GenerationOptions
 from voice_rp.memory import HistoryWindow, SessionMemory
-from voice_rp.persona import builtin_dirs, find_persona
+from voice_rp.personas import builtin_dirs, find_persona
 from voice_rp.stage_reply import StageReplies, acceptable_ack
 
 # --------------------------------------------------------------------------- the user's answers

@@ -12,7 +12,7 @@ import yaml
 from voice_rp.errors import PersonaError
 from voice_rp.fidelity import words
 from voice_rp.flow import FlowEngine, Step
-from voice_rp.persona import Persona, builtin_dirs, find_persona, load_persona, persona_files
+from voice_rp.personas import Persona, builtin_dirs, find_persona, load_persona, persona_files
 
 GOOD = ("In my last job a colleague kept missing deadlines. I talked to him privately, I set up "
         "weekly check-ins and I shared my planning sheet. In the end we delivered the release on "

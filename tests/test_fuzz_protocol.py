@@ -163,7 +163,7 @@ def test_no_input_makes_the_server_fail(server: VoiceServer, sent: dict[str, int
     with connect(server.ws_url, max_size=2**22) as ws:
         try:
             if start_first:
-                ws.send(json.dumps(proto.client_start("alice")))
+                ws.send(proto.encode(proto.Start(persona="alice")))
             for message in batch:
                 ws.send(message)
             ws.send(json.dumps({"type": "end"}))
@@ -191,7 +191,7 @@ def test_after_the_fuzzing_the_server_is_healthy_and_logged_no_traceback(
         time.sleep(0.05)
     assert health["connections"] == 0 and health["sessions"] == 0
     with connect(server.ws_url) as ws:
-        ws.send(json.dumps(proto.client_start("alice")))
+        ws.send(proto.encode(proto.Start(persona="alice")))
         kinds = []
         for _ in range(FRAMES_PER_TURN):
             ws.send(FRAME)

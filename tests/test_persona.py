@@ -13,7 +13,7 @@ import yaml
 from client.personas_cli import main as personas_main
 from voice_rp.errors import PersonaError, UnknownPersona
 from voice_rp.llm import GenerationOptions
-from voice_rp.persona import (
+from voice_rp.personas import (
     DEFAULT_END_PHRASES,
     DEFAULT_VOICE,
     builtin_dirs,

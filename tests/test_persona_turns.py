@@ -15,7 +15,7 @@ from voice_rp.audio import FRAME_BYTES, SAMPLE_RATE
 from voice_rp.clock import Clock, FakeClock, MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions, policy_for
 from voice_rp.models import Models
-from voice_rp.persona import Persona, parse_persona
+from voice_rp.personas import Persona, parse_persona
 from voice_rp.prompt import closing_line
 from voice_rp.session_end import EndingRules
 from voice_rp.stt import Transcript

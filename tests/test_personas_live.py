@@ -26,7 +26,7 @@ from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.llm import ChatMessage, GenerationOptions
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
-from voice_rp.persona import Persona, builtin_dirs, list_personas
+from voice_rp.personas import Persona, builtin_dirs, list_personas
 from voice_rp.prompt import build_messages, closing_line, opening_line
 from voice_rp.stt import FILLER_PROMPT, Transcript, WhisperTranscriber
 from voice_rp.tts import VoiceCatalog

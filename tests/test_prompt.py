@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from voice_rp.llm import ChatMessage
-from voice_rp.lorebook import Lorebook, LoreEntry
-from voice_rp.persona import Character, Persona, Scenario, builtin_dirs, find_persona
+from voice_rp.personas import Character, Persona, Scenario, builtin_dirs, find_persona
+from voice_rp.personas.lorebook import Lorebook, LoreEntry
 from voice_rp.prompt import SPEAKING_RULES, build_messages, opening_line, system_prompt
 
 

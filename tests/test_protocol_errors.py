@@ -70,7 +70,7 @@ async def next_json(ws: ClientConnection, kind: str | None = None, *,
 
 async def started(server: VoiceServer, persona: str = "alice", **kw: Any) -> ClientConnection:
     ws = await connect(server.ws_url, **kw)
-    await ws.send(json.dumps(proto.client_start(persona)))
+    await ws.send(proto.encode(proto.Start(persona=persona)))
     ready = await next_json(ws, "ready")
     assert ready["protocol"] == proto.PROTOCOL
     return ws
@@ -94,7 +94,7 @@ def http_get(url: str) -> tuple[int, bytes, str]:
 
 async def test_ready_tells_the_user_it_is_an_ai_and_a_turn_gets_an_answer(server: VoiceServer):
     ws = await connect(server.ws_url)
-    await ws.send(json.dumps(proto.client_start("alice")))
+    await ws.send(proto.encode(proto.Start(persona="alice")))
     ready = await next_json(ws, "ready")
     assert "AI" in ready["notice"]
     assert ready["audio"] == {"format": "pcm16", "sample_rate": 16000, "channels": 1,
@@ -145,7 +145,7 @@ async def test_audio_and_played_before_start_get_not_started(server: VoiceServer
     await ws.send(json.dumps({"type": "played", "turn": 1, "ms": 10}))
     assert (await next_json(ws, "error"))["code"] == "not_started"
     # The connection is still usable: start now.
-    await ws.send(json.dumps(proto.client_start("alice")))
+    await ws.send(proto.encode(proto.Start(persona="alice")))
     assert (await next_json(ws, "ready"))["persona"]["name"] == "alice"
     await ws.close()
 
@@ -176,12 +176,12 @@ async def test_wrong_frame_size_is_bad_audio_and_never_reaches_the_conversation(
 
 async def test_start_declaring_a_wrong_sample_rate_is_refused(server: VoiceServer):
     ws = await connect(server.ws_url)
-    start = proto.client_start("alice")
+    start = proto.Start(persona="alice").to_dict()
     start["audio"]["sample_rate"] = 48_000
     await ws.send(json.dumps(start))
     err = await next_json(ws, "error")
     assert err["code"] == "bad_audio" and "16000" in err["message"]
-    await ws.send(json.dumps(proto.client_start("alice")))
+    await ws.send(proto.encode(proto.Start(persona="alice")))
     await next_json(ws, "ready")
     await ws.close()
 
@@ -204,20 +204,20 @@ async def test_oversized_messages(server: VoiceServer):
 
 async def test_unknown_persona_and_broken_persona_then_a_good_one(server: VoiceServer):
     ws = await connect(server.ws_url)
-    await ws.send(json.dumps(proto.client_start("nobody")))
+    await ws.send(proto.encode(proto.Start(persona="nobody")))
     err = await next_json(ws, "error")
     assert err["code"] == "persona_unknown" and "nobody" in err["message"]
-    await ws.send(json.dumps(proto.client_start("broken")))
+    await ws.send(proto.encode(proto.Start(persona="broken")))
     err = await next_json(ws, "error")
     assert err["code"] == "persona_invalid" and "broken.yaml" in err["message"]
-    await ws.send(json.dumps(proto.client_start("alice")))
+    await ws.send(proto.encode(proto.Start(persona="alice")))
     await next_json(ws, "ready")
     await ws.close()
 
 
 async def test_other_protocol_version_is_refused_and_closed(server: VoiceServer):
     ws = await connect(server.ws_url)
-    await ws.send(json.dumps({**proto.client_start("alice"), "protocol": "voice-rp/9"}))
+    await ws.send(json.dumps({**proto.Start(persona="alice").to_dict(), "protocol": "voice-rp/9"}))
     err = await next_json(ws, "error")
     assert err["code"] == "protocol_version" and err["fatal"] is True
     await ws.wait_closed()
@@ -226,7 +226,7 @@ async def test_other_protocol_version_is_refused_and_closed(server: VoiceServer)
 
 async def test_second_start_and_bad_played(server: VoiceServer):
     ws = await started(server)
-    await ws.send(json.dumps(proto.client_start("bob")))
+    await ws.send(proto.encode(proto.Start(persona="bob")))
     assert (await next_json(ws, "error"))["code"] == "already_started"
     await ws.send(json.dumps({"type": "played", "turn": "one", "ms": -1}))
     assert (await next_json(ws, "error"))["code"] == "bad_message"
@@ -272,7 +272,7 @@ async def test_audio_faster_than_the_limit_is_dropped_with_one_error(tmp_path: P
 async def test_a_crashing_conversation_does_not_disturb_another_session(server: VoiceServer):
     healthy = await started(server, "alice")
     crashing = await connect(server.ws_url)
-    await crashing.send(json.dumps(proto.client_start("crash")))
+    await crashing.send(proto.encode(proto.Start(persona="crash")))
     await next_json(crashing, "ready")
     err = await next_json(crashing, "error")
     assert err["code"] == "internal_error" and err["fatal"] is True
@@ -336,7 +336,7 @@ async def test_a_start_during_model_loading_waits_for_the_models(tmp_path: Path)
     server = await _start_server(tmp_path, load_gate=gate)
     try:
         ws = await connect(server.ws_url)
-        await ws.send(json.dumps(proto.client_start("alice")))
+        await ws.send(proto.encode(proto.Start(persona="alice")))
         with pytest.raises(TimeoutError):
             await next_json(ws, within_s=0.2)
         gate.set()
@@ -350,6 +350,8 @@ async def test_browser_client_is_served_and_nothing_else(server: VoiceServer):
     status, body, kind = await asyncio.to_thread(http_get, server.url + "/")
     assert status == 200 and kind.startswith("text/html") and b'src="app.js"' in body
     status, body, kind = await asyncio.to_thread(http_get, server.url + "/app.js")
+    assert status == 200 and "javascript" in kind and b"VOICE_RP.protocol" in body
+    status, body, kind = await asyncio.to_thread(http_get, server.url + "/protocol.js")
     assert status == 200 and "javascript" in kind and proto.PROTOCOL.encode() in body
     for path in ("/../server/app.py", "/.hidden", "/nope.js", "/%2e%2e/pyproject.toml"):
         status, _, _ = await asyncio.to_thread(http_get, server.url + path)

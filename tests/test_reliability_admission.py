@@ -4,7 +4,6 @@ server refuses a start with server_busy and a retry hint when its replies run la
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from test_protocol_errors import _start_server, next_json, started
@@ -61,7 +60,7 @@ async def test_a_start_while_running_late_gets_server_busy_with_a_retry_hint(tmp
         for _ in range(10):
             server.admission.record_turn(4000.0)
         second = await connect(server.ws_url)
-        await second.send(json.dumps(proto.client_start("bob")))
+        await second.send(proto.encode(proto.Start(persona="bob")))
         err = await next_json(second)
         assert err["code"] == "server_busy" and err["retry_after_s"] == 20.0
         assert "running late" in err["message"]

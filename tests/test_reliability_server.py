@@ -43,7 +43,7 @@ from voice_rp.storage import TranscriptStore
 ])
 def test_deeply_nested_json_is_bad_json_not_a_crash(text: str):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.parse_client_message(text)
+        proto.decode_client(text)
     assert caught.value.code in (proto.BAD_JSON, proto.BAD_MESSAGE)
 
 
@@ -58,7 +58,7 @@ def test_deeply_nested_json_is_bad_json_not_a_crash(text: str):
 ])
 def test_out_of_range_played_numbers_are_bad_message(played: dict[str, Any]):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.parse_client_message(json.dumps({"type": "played", **played}))
+        proto.decode_client(json.dumps({"type": "played", **played}))
     assert caught.value.code == proto.BAD_MESSAGE
 
 
@@ -66,7 +66,7 @@ def test_out_of_range_played_numbers_are_bad_message(played: dict[str, Any]):
                                   '{"type": "played", "turn": 0, "ms": Infinity}'])
 def test_nan_and_infinity_are_not_json(text: str):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.parse_client_message(text)
+        proto.decode_client(text)
     assert caught.value.code == proto.BAD_JSON
 
 
@@ -79,7 +79,7 @@ def test_nan_and_infinity_are_not_json(text: str):
 ])
 def test_start_fields_have_limits(start: dict[str, Any]):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.parse_client_message(json.dumps({"type": "start", **start}))
+        proto.decode_client(json.dumps({"type": "start", **start}))
     assert caught.value.code == proto.BAD_MESSAGE
 
 
@@ -216,7 +216,7 @@ async def test_a_full_server_refuses_at_start_with_a_retry_hint(tmp_path: Path):
     try:
         first = await started(server)
         second = await connect(server.ws_url)
-        await second.send(json.dumps(proto.client_start("bob")))
+        await second.send(proto.encode(proto.Start(persona="bob")))
         err = await next_json(second)
         assert err["code"] == "server_busy" and err["fatal"] is True
         assert err["retry_after_s"] == 7.0

@@ -18,7 +18,7 @@ from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report import PersonaFacts, build_report
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 ANSWERS = [

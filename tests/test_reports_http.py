@@ -22,7 +22,7 @@ from server.app import ServerConfig, VoiceServer
 from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_BYTES
 from voice_rp.feedback.service import Reports
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 FRAME = b"\x00\x01" * (FRAME_BYTES // 2)
@@ -40,7 +40,7 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, byte
 
 async def _one_turn(server: VoiceServer) -> str:
     async with connect(server.ws_url) as ws:
-        await ws.send(json.dumps(proto.client_start("behavioural-interviewer")))
+        await ws.send(proto.encode(proto.Start(persona="behavioural-interviewer")))
         session = ""
         for _ in range(FRAMES_PER_TURN):
             await ws.send(FRAME)
@@ -123,7 +123,7 @@ async def test_a_killed_server_leaves_a_session_its_report_is_built_from(tmp_pat
         assert proc.stdout is not None
         port = int((await asyncio.to_thread(proc.stdout.readline)).strip())
         async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
-            await ws.send(json.dumps(proto.client_start("behavioural-interviewer")))
+            await ws.send(proto.encode(proto.Start(persona="behavioural-interviewer")))
             for _ in range(FRAMES_PER_TURN):
                 await ws.send(FRAME)
             while True:

@@ -89,7 +89,7 @@ class Talk:
         return self.of(kind)[count - 1]
 
     async def start(self, persona: str, **options: Any) -> dict[str, Any]:
-        await self.ws.send(json.dumps(proto.client_start(persona, options)))
+        await self.ws.send(proto.encode(proto.Start(persona=persona, options=options)))
         return await self.wait("ready")
 
     async def say(self, pcm: bytes, until: str = "metrics"
@@ -183,14 +183,14 @@ async def test_two_sessions_at_once_stay_separate(server: VoiceServer):
 
 async def test_unknown_persona_and_file_paths_are_refused(server: VoiceServer):
     talk = await open_talk(server)
-    await talk.ws.send(json.dumps(proto.client_start("interviewr")))
+    await talk.ws.send(proto.encode(proto.Start(persona="interviewr")))
     err = await talk.wait("error")
     assert err["code"] == "persona_unknown" and "interviewer" in err["message"]
-    await talk.ws.send(json.dumps(proto.client_start("../../pyproject")))
+    await talk.ws.send(proto.encode(proto.Start(persona="../../pyproject")))
     err = await talk.wait("error", 2)
     assert err["code"] == "persona_unknown" and "name" in err["message"]
-    await talk.ws.send(json.dumps(proto.client_start("english-partner",
-                                                     {"difficulty": "impossible"})))
+    await talk.ws.send(proto.encode(proto.Start(persona="english-partner",
+                                                     options={"difficulty": "impossible"})))
     err = await talk.wait("error", 3)
     assert err["code"] == "persona_invalid" and "difficulty" in err["message"]
     ready = await talk.start("english-partner", opening_line=False)

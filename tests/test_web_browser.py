@@ -32,7 +32,7 @@ from web_browser import (
 
 from server.app import VoiceServer
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 
 playwright_api = pytest.importorskip("playwright.async_api")
 if not Path(CHROMIUM).exists():

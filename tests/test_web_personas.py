@@ -17,7 +17,7 @@ from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
 from server.http import AccessPolicy
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 SHIPPED = builtin_dirs()[0]
@@ -108,7 +108,9 @@ async def test_favicon_and_client_files_are_served(server: VoiceServer) -> None:
         assert status == 200 and kind.startswith("image/svg+xml") and b"<svg" in body
     for path, kind_wanted in (("/", "text/html"), ("/app.js", "javascript"),
                               ("/audio.js", "javascript"), ("/style.css", "text/css"),
-                              ("/capture-worklet.js", "javascript")):
+                              ("/capture-worklet.js", "javascript"), ("/page.js", "javascript"),
+                              ("/gallery.js", "javascript"), ("/summary.js", "javascript"),
+                              ("/protocol.js", "javascript")):
         status, kind, _ = await get(server.url + path)
         assert status == 200 and kind_wanted in kind, path
 
@@ -118,7 +120,9 @@ def test_the_page_loads_nothing_from_another_site() -> None:
     web = Path(__file__).resolve().parents[1] / "client" / "web"
     html = (web / "index.html").read_text()
     assert re.findall(r'(?:src|href)="([^"]+)"', html) == [
-        "favicon.svg", "style.css", "/history.html", "audio.js", "app.js"]
-    for name in ("app.js", "audio.js", "capture-worklet.js", "style.css"):
+        "favicon.svg", "style.css", "/history.html", "protocol.js", "page.js", "audio.js",
+        "gallery.js", "summary.js", "app.js"]
+    for name in ("app.js", "page.js", "gallery.js", "summary.js", "audio.js",
+                 "capture-worklet.js", "style.css"):
         text = (web / name).read_text()
         assert not re.search(r"(fetch|import|url)\(\s*[\"'`]?(https?:)?//", text), name

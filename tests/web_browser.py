@@ -17,7 +17,7 @@ import numpy as np
 from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
-from voice_rp.persona import builtin_dirs
+from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

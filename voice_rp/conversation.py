@@ -34,7 +34,7 @@ from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.memory import HistoryWindow, SessionMemory
 from voice_rp.models import Models
-from voice_rp.persona import Persona, Speaker
+from voice_rp.personas import Persona, Speaker
 from voice_rp.prompt import build_messages, closing_line, opening_line
 from voice_rp.reply import (
     Playback,

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from voice_rp.fidelity import stalled, vague_reason, words
-from voice_rp.scenario import Flow, Question, Stage
+from voice_rp.personas.scenario import Flow, Question, Stage
 
 # Words a talk question may not be built around: they say nothing about the talk.
 _STOP_WORDS = """a an the and or but so if then than that this these those there here it its

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import ClassVar
 
-from voice_rp.persona import Persona, Speaker
+from voice_rp.personas import Persona, Speaker
 
 __all__ = ["OWN_LABELS", "USER_LABELS", "AsideFilter", "LabelFilter", "label_filter"]
 

@@ -11,16 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from voice_rp.cards import expand_macros
 from voice_rp.llm import ChatMessage
-from voice_rp.persona import Persona, Speaker
+from voice_rp.personas import Persona, Speaker, expand_macros, language_name
 
-LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",
-    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "hi": "Hindi",
-    "tr": "Turkish", "sv": "Swedish", "ca": "Catalan",
-}
 # Said in every prompt: the reply is spoken aloud, so it must sound like speech.
 SPEAKING_RULES = (
     "You are speaking aloud: reply in one to three short sentences of plain speech. "
@@ -47,10 +40,6 @@ _DIFFICULTY_RULES = {
 }
 _EXAMPLE_CHARS = 400  # card example dialogues can be long; a taste of the voice is enough
 _START = re.compile(r"^\s*<start>\s*$", re.IGNORECASE | re.MULTILINE)
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code.split("-")[0].lower(), code)
 
 
 def system_prompt(

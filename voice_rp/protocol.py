@@ -1,18 +1,24 @@
-"""The voice-rp wire protocol ("voice-rp/1"), without any I/O.
+"""The voice-rp wire protocol ("voice-rp/1"): one codec for every program that speaks it.
 
-Text messages are JSON objects with a "type"; binary messages are raw PCM16 audio. The server turns
-conversation events into messages with `event_message`; both ends parse client messages with
-`parse_client_message`. docs/protocol.md is the reference a client author reads.
+Text messages are JSON objects with a "type"; binary messages are raw PCM16 audio. Each message
+is a frozen dataclass with its wire `TYPE`; `encode` writes one, `decode_client` (the server's
+side) and `decode_server` (the clients' side) read one. The server checks a binary message with
+`check_frame` where it arrives. `from_event` is the wire form of a conversation event, and
+`browser_constants` is what the browser client (client/web/) gets as /protocol.js.
+docs/protocol.md is the reference a client author reads.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from voice_rp import events as ev
-from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from voice_rp.audio import FRAME_BYTES, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE
 from voice_rp.errors import VoiceRPError
 
 PROTOCOL = "voice-rp/1"
@@ -49,9 +55,32 @@ ERROR_CODES = frozenset({
     PROTOCOL_VERSION, INTERNAL_ERROR,
 })
 
+# Websocket close codes the server uses (docs/protocol.md, "Close codes").
+CLOSE_CODES = {"normal": 1000, "going_away": 1001, "too_big": 1009, "internal_error": 1011,
+               "busy": 1013}
+
+STATES = ("listening", "thinking", "speaking", "ended")
+"""The values of a `state` message."""
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """What a client sends: one message per 20 ms frame of 16 kHz mono PCM16."""
+
+    format: str = "pcm16"
+    sample_rate: int = SAMPLE_RATE
+    channels: int = 1
+    frame_ms: int = FRAME_MS
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+AUDIO = AudioFormat()
+
 
 class ProtocolError(VoiceRPError):
-    """A client message broke the protocol; `code` is one of ERROR_CODES."""
+    """A message broke the protocol; `code` is one of ERROR_CODES."""
 
     def __init__(self, code: str, message: str, *, fatal: bool = False) -> None:
         super().__init__(message)
@@ -59,25 +88,167 @@ class ProtocolError(VoiceRPError):
         self.fatal = fatal
 
 
+_OMIT_NONE = {"omit_none": True}  # field metadata: left out of the message when None
+
+
 @dataclass(frozen=True)
-class Start:
-    persona: str
+class Message:
+    """A text message: its fields, in wire order, after `"type": TYPE`."""
+
+    TYPE: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.TYPE}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.metadata.get("omit_none"):
+                continue
+            out[f.name] = value
+        return out
+
+
+# -- client → server ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Start(Message):
+    TYPE: ClassVar[str] = "start"
     protocol: str = PROTOCOL
+    persona: str
     options: dict[str, Any] = field(default_factory=dict)
+    audio: dict[str, Any] = field(default_factory=AUDIO.to_dict)
 
 
 @dataclass(frozen=True)
-class Played:
+class Played(Message):
+    TYPE: ClassVar[str] = "played"
     turn: int
     ms: float
 
 
 @dataclass(frozen=True)
-class End:
-    pass
+class End(Message):
+    TYPE: ClassVar[str] = "end"
 
 
 ClientMessage = Start | Played | End
+
+
+# -- server → client ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ready(Message):
+    TYPE: ClassVar[str] = "ready"
+    protocol: str = PROTOCOL
+    session: str
+    notice: str = AI_NOTICE
+    persona: dict[str, Any]
+    audio: dict[str, Any] = field(default_factory=AUDIO.to_dict)
+    limits: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class State(Message):
+    TYPE: ClassVar[str] = "state"
+    state: str
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Message):
+    TYPE: ClassVar[str] = "speech_started"
+    turn: int
+
+
+@dataclass(frozen=True)
+class Transcript(Message):
+    TYPE: ClassVar[str] = "transcript"
+    turn: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioStart(Message):
+    """A piece of a reply begins; binary audio at `sample_rate` follows (none if 0)."""
+
+    TYPE: ClassVar[str] = "audio_start"
+    turn: int
+    piece: int
+    text: str
+    speaker: str
+    sample_rate: int
+    offset_ms: float
+
+
+@dataclass(frozen=True)
+class AudioEnd(Message):
+    TYPE: ClassVar[str] = "audio_end"
+    turn: int
+    piece: int
+    duration_ms: float
+
+
+@dataclass(frozen=True)
+class Clear(Message):
+    TYPE: ClassVar[str] = "clear"
+    turn: int
+
+
+@dataclass(frozen=True)
+class ReplyDone(Message):
+    TYPE: ClassVar[str] = "reply_done"
+    turn: int
+    text: str
+    interrupted: bool
+    speaker: str
+
+
+@dataclass(frozen=True)
+class Metrics(Message):
+    TYPE: ClassVar[str] = "metrics"
+    turn: int
+    stages: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class ErrorMessage(Message):
+    TYPE: ClassVar[str] = "error"
+    code: str
+    message: str
+    fatal: bool = False
+    retry_after_s: float | None = field(default=None, metadata=_OMIT_NONE)
+
+
+@dataclass(frozen=True)
+class SessionEnd(Message):
+    TYPE: ClassVar[str] = "session_end"
+    reason: str
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnknownMessage(Message):
+    """A server message of a type this client does not know (a newer server): ignore it."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+ServerMessage = (Ready | State | SpeechStarted | Transcript | AudioStart | AudioEnd | Clear
+                 | ReplyDone | Metrics | ErrorMessage | SessionEnd | UnknownMessage)
+
+SERVER_TYPES: tuple[type[Message], ...] = (
+    Ready, State, SpeechStarted, Transcript, AudioStart, AudioEnd, Clear, ReplyDone, Metrics,
+    ErrorMessage, SessionEnd)
+CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End)
+
+
+def encode(message: Message) -> str:
+    """The text of one message (compact JSON, UTF-8 kept as is)."""
+    return json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+# -- the server reads client messages ------------------------------------------------------------
 
 
 MAX_PERSONA_CHARS = 200
@@ -89,8 +260,8 @@ MAX_OPTION_DEPTH = 4
 MAX_OPTION_STRING = 2_000
 
 
-def parse_client_message(text: str | bytes) -> ClientMessage:
-    """Parse one client text message. Raises ProtocolError, with the code a client is sent, and
+def decode_client(text: str | bytes) -> ClientMessage:
+    """Decode one client text message. Raises ProtocolError, with the code a client is sent, and
     nothing else: whatever a client sends, the server answers it with an error, not a crash."""
     try:
         return _parse(text)
@@ -118,11 +289,11 @@ def _parse(text: str | bytes) -> ClientMessage:
         raise ProtocolError(BAD_JSON, "text messages must be JSON objects, not "
                             f"{type(data).__name__}")
     kind = data.get("type")
-    if kind == "start":
+    if kind == Start.TYPE:
         return _parse_start(data)
-    if kind == "played":
+    if kind == Played.TYPE:
         return _parse_played(data)
-    if kind == "end":
+    if kind == End.TYPE:
         return End()
     shown = repr(kind)[:40] if isinstance(kind, str | int | float | bool | None) else \
         type(kind).__name__
@@ -166,15 +337,14 @@ def _parse_start(data: dict[str, Any]) -> Start:
     audio = data.get("audio", {})
     if not isinstance(audio, dict):
         raise ProtocolError(BAD_MESSAGE, "start 'audio' must be a JSON object")
-    expected = {"format": "pcm16", "sample_rate": SAMPLE_RATE, "channels": 1, "frame_ms": FRAME_MS}
-    for key, want in expected.items():
+    for key, want in AUDIO.to_dict().items():
         if key in audio and audio[key] != want:
             got = audio[key]
             shown = repr(got)[:40] if isinstance(got, str | int | float | bool | None) else \
                 type(got).__name__
             raise ProtocolError(BAD_AUDIO, f"audio {key} must be {want!r}, got {shown}: "
                                 "send 20 ms frames of 16 kHz mono PCM16 (resample first)")
-    return Start(persona=persona.strip(), protocol=version, options=options)
+    return Start(persona=persona.strip(), options=options, protocol=version)
 
 
 def _check_option_value(where: str, value: Any, depth: int) -> None:
@@ -216,112 +386,104 @@ _OTHER_FORMATS = {
 }
 
 
-class FrameRateLimiter:
-    """A token bucket over audio time: allows `rate` x real time sustained plus a burst.
-
-    Frames over the limit are dropped, not queued: queuing would let a client grow server memory.
-    """
-
-    def __init__(self, *, rate: float = 3.0, burst_ms: float = 10_000.0,
-                 frame_ms: float = FRAME_MS, error_interval_s: float = 1.0) -> None:
-        self.rate = rate
-        self.burst_ms = burst_ms
-        self.frame_ms = frame_ms
-        self.error_interval_s = error_interval_s
-        self._tokens = burst_ms
-        self._last: float | None = None
-        self._last_report: float | None = None
-        self.dropped = 0
-        self._dropped_since_report = 0
-
-    def allow(self, now: float) -> bool:
-        """Account for one frame arriving at `now` (seconds); False means drop it."""
-        if self._last is not None:
-            elapsed_ms = max(0.0, now - self._last) * 1000.0
-            self._tokens = min(self.burst_ms, self._tokens + elapsed_ms * self.rate)
-        self._last = now
-        if self._tokens >= self.frame_ms:
-            self._tokens -= self.frame_ms
-            return True
-        self.dropped += 1
-        self._dropped_since_report += 1
-        return False
-
-    def wait_s(self, now: float) -> float:
-        """Seconds from `now` until one more frame would be allowed (0 if it would be now)."""
-        tokens = self._tokens
-        if self._last is not None:
-            tokens = min(self.burst_ms, tokens + max(0.0, now - self._last) * 1000.0 * self.rate)
-        return max(0.0, (self.frame_ms - tokens) / self.rate / 1000.0)
-
-    def take_dropped(self, now: float) -> int:
-        """Frames dropped since the last report, reported now whatever the interval."""
-        self._last_report = now
-        n, self._dropped_since_report = self._dropped_since_report, 0
-        return n
-
-    @property
-    def unreported(self) -> int:
-        return self._dropped_since_report
-
-    def report_due(self, now: float) -> int:
-        """Frames dropped since the last report if it is time to tell the client, else 0."""
-        if not self._dropped_since_report:
-            return 0
-        if self._last_report is not None and now - self._last_report < self.error_interval_s:
-            return 0
-        self._last_report = now
-        n, self._dropped_since_report = self._dropped_since_report, 0
-        return n
+# -- the clients read server messages ------------------------------------------------------------
 
 
-def client_start(persona: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"type": "start", "protocol": PROTOCOL, "persona": persona, "options": options or {},
-            "audio": {"format": "pcm16", "sample_rate": SAMPLE_RATE, "channels": 1,
-                      "frame_ms": FRAME_MS}}
+def decode_server(text: str | bytes | dict[str, Any]) -> ServerMessage:
+    """Decode one server text message (or its parsed JSON). Unknown fields are ignored and an
+    unknown type is an UnknownMessage, so a newer server does not break a client; a known
+    message with a missing or mistyped field raises ProtocolError(bad_message)."""
+    try:
+        data = text if isinstance(text, dict) else json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(BAD_JSON, f"the server sent a text message that is not JSON: {exc}"
+                            ) from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_JSON, "the server sent a text message that is not a JSON object")
+    kind = data.get("type")
+    cls = _SERVER_BY_TYPE.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        return UnknownMessage(type=str(kind), data=data)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ProtocolError(BAD_MESSAGE, f"{kind} message without {f.name!r}")
+            continue
+        value = data[f.name]
+        if not _fits(value, _HINTS[cls][f.name]):
+            raise ProtocolError(BAD_MESSAGE, f"{kind} message with a bad {f.name!r}: "
+                                f"{repr(value)[:40]}")
+        values[f.name] = value
+    return typing.cast(ServerMessage, cls(**values))
 
 
-def error_message(code: str, message: str, *, fatal: bool = False,
-                  retry_after_s: float | None = None) -> dict[str, Any]:
-    message_ = {"type": "error", "code": code, "message": message, "fatal": fatal}
-    if retry_after_s is not None:
-        message_["retry_after_s"] = retry_after_s
-    return message_
+_SERVER_BY_TYPE: dict[str, type[Message]] = {cls.TYPE: cls for cls in SERVER_TYPES}
+_HINTS = {cls: typing.get_type_hints(cls) for cls in SERVER_TYPES}
 
 
-def event_message(event: ev.Event) -> dict[str, Any] | bytes:
-    """The wire form of a conversation event: a JSON-ready dict, or bytes for reply audio."""
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value can stand for a field of this type (ints pass as floats)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arm) for arm in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is Any:
+        return True
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return _is_int(value)
+    return isinstance(value, origin or hint)
+
+
+# -- conversation events on the wire ------------------------------------------------------------
+
+
+def from_event(event: ev.Event) -> ServerMessage | bytes:
+    """The wire form of a conversation event: a message, or bytes for reply audio."""
     match event:
         case ev.AudioChunk(pcm=pcm):
             return pcm
         case ev.StateChanged(state=state):
-            return {"type": "state", "state": state}
+            return State(state)
         case ev.SpeechStarted(turn=turn):
-            return {"type": "speech_started", "turn": turn}
+            return SpeechStarted(turn)
         case ev.UserTranscript(turn=turn, text=text):
-            return {"type": "transcript", "turn": turn, "text": text}
+            return Transcript(turn, text)
         case ev.AudioStart():
-            return {"type": "audio_start", "turn": event.turn, "piece": event.piece,
-                    "text": event.text, "speaker": event.speaker,
-                    "sample_rate": event.sample_rate, "offset_ms": round(event.offset_ms, 1)}
+            return AudioStart(event.turn, event.piece, event.text, event.speaker,
+                              event.sample_rate, round(event.offset_ms, 1))
         case ev.AudioEnd():
-            return {"type": "audio_end", "turn": event.turn, "piece": event.piece,
-                    "duration_ms": round(event.duration_ms, 1)}
+            return AudioEnd(event.turn, event.piece, round(event.duration_ms, 1))
         case ev.Clear(turn=turn):
-            return {"type": "clear", "turn": turn}
+            return Clear(turn)
         case ev.ReplyDone():
-            return {"type": "reply_done", "turn": event.turn, "text": event.text,
-                    "interrupted": event.interrupted, "speaker": event.speaker}
+            return ReplyDone(event.turn, event.text, event.interrupted, event.speaker)
         case ev.TurnMetrics(turn=turn, stages=stages):
-            return {"type": "metrics", "turn": turn,
-                    "stages": {k: None if v is None else round(v, 1) for k, v in stages.items()}}
+            return Metrics(turn, {k: None if v is None else round(v, 1)
+                                  for k, v in stages.items()})
         case ev.ErrorEvent(code=code, message=message, fatal=fatal):
-            return error_message(code, message, fatal=fatal)
+            return ErrorMessage(code, message, fatal)
         case ev.SessionEnded(reason=reason, summary=summary):
-            return {"type": "session_end", "reason": reason, "summary": summary}
+            return SessionEnd(reason, summary)
     raise TypeError(f"not a conversation event: {event!r}")
 
 
-def encode(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
+# -- the browser client's copy ------------------------------------------------------------------
+
+
+def browser_constants() -> dict[str, Any]:
+    """What client/web/ needs to speak the protocol (served as /protocol.js: a browser cannot
+    import Python): the version, the audio format, message types, codes and states."""
+    return {
+        "protocol": PROTOCOL,
+        "audio": {**AUDIO.to_dict(), "frame_samples": FRAME_SAMPLES, "frame_bytes": FRAME_BYTES},
+        "client": {cls.TYPE: cls.TYPE for cls in CLIENT_TYPES},
+        "server": {cls.TYPE: cls.TYPE for cls in SERVER_TYPES},
+        "errors": {code: code for code in sorted(ERROR_CODES)},
+        "close": dict(CLOSE_CODES),
+        "states": {state: state for state in STATES},
+    }
 

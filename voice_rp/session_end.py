@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from voice_rp.feedback import SessionStats
-from voice_rp.persona import Persona
+from voice_rp.personas import Persona
 
 
 def _norm(text: str) -> str:

@@ -19,7 +19,7 @@ from voice_rp import fidelity
 from voice_rp.errors import VoiceRPError
 from voice_rp.flow import Step
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
-from voice_rp.persona import Persona
+from voice_rp.personas import Persona
 
 _ACK_TOKENS = 16  # a few words; SmolLM2 writes ~95 tokens/s, so this costs ~0.15 s
 _ACK_MAX_WORDS = 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from voice_rp import endpointer as ep
-from voice_rp.persona import Persona
+from voice_rp.personas import Persona
 
 
 def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from voice_rp import events as ev
 from voice_rp.errors import VoiceMissing, VoiceRPError
 from voice_rp.models import Models
-from voice_rp.persona import Persona, Speaker
-from voice_rp.prompt import language_name
+from voice_rp.personas import Persona, Speaker, language_name
 from voice_rp.tts import Synthesizer
 
 log = logging.getLogger(__name__)

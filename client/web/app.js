@@ -1,34 +1,11 @@
-// voice-rp browser client: speaks protocol voice-rp/1 (docs/protocol.md) with the server that
-// served this page. The gallery comes from GET /api/personas; audio lives in audio.js.
+// voice-rp browser client: speaks the voice-rp wire protocol (docs/protocol.md) with the server
+// that served this page, whose /protocol.js gives its constants (VOICE_RP). The page's parts:
+// page.js (shared helpers), gallery.js (choosing a practice), summary.js (the end), audio.js.
 "use strict";
 
-const PROTOCOL = "voice-rp/1";
 const PLAYED_EVERY_MS = 200;
-const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-
-const STATES = {
-  listening: "Listening: your turn to speak",
-  thinking: "Thinking...",
-  speaking: "Speaking: you can interrupt",
-  ended: "Ended",
-};
-
-// Close codes, in the user's words (docs/protocol.md, "Close codes").
-function closeSentence(code, opened) {
-  switch (code) {
-    case 1000: return "The server ended the conversation.";
-    case 1001: return "The server is shutting down, so the conversation ended. What you said so far is saved.";
-    case 1009: return "The server refused a message that was too large.";
-    case 1011: return "The server hit an internal error and ended the conversation. What you said so far is saved.";
-    case 1013: return "The server is busy with other conversations. Try again in a minute.";
-    default:
-      return opened
-        ? "The connection to the server was lost. What you said so far is saved on the server."
-        : "Could not reach the voice-rp server. Is it running? Start it with scripts/serve, " +
-          "then press Start again.";
-  }
-}
+const FROM_SERVER = VOICE_RP.server; // message types: FROM_SERVER.ready is "ready"
+const TO_SERVER = VOICE_RP.client;
 
 const app = {
   gallery: null, // the /api/personas body
@@ -45,114 +22,6 @@ const app = {
   events: [], // every server message type with its arrival time, for diagnosis and tests
 };
 window.voiceRp = app;
-
-// ---------------------------------------------------------------------------- gallery
-
-async function loadGallery() {
-  $("retry").hidden = true;
-  $("gallery-status").textContent = "Loading the practices...";
-  try {
-    const res = await fetch("/api/personas", { cache: "no-store" });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    app.gallery = await res.json();
-  } catch (err) {
-    $("gallery-status").textContent = "Could not reach the voice-rp server to list the " +
-      "practices. Is it running? Start it with scripts/serve.";
-    $("retry").hidden = false;
-    return;
-  }
-  renderGallery(app.gallery.personas);
-  $("token-box").hidden = !app.gallery.token_required;
-}
-
-function minutes(seconds) {
-  const m = Math.round(seconds / 60);
-  return m >= 1 ? `${m} min` : `${Math.round(seconds)} s`;
-}
-
-function renderGallery(personas) {
-  const box = $("gallery");
-  box.textContent = "";
-  if (!personas.length) {
-    $("gallery-status").textContent = "This server has no practices installed.";
-    return;
-  }
-  $("gallery-status").textContent = `${personas.length} practices. Pick one, then press Start.`;
-  const wanted = params.get("persona");
-  personas.forEach((p, i) => {
-    const label = document.createElement("label");
-    label.className = "card";
-    const input = document.createElement("input");
-    input.type = "radio";
-    input.name = "persona";
-    input.value = p.id;
-    input.checked = wanted ? p.id === wanted : i === 0;
-    input.addEventListener("change", choose);
-    const facts = [p.language_name + (p.level ? ` ${p.level}` : ""), p.turn_taking_text];
-    if (p.difficulty) facts.push(`difficulty: ${p.difficulty}`);
-    if (p.time_limit_s) facts.push(`up to ${minutes(p.time_limit_s)}`);
-    if (p.speakers.length > 1) facts.push(`${p.speakers.length} speakers`);
-    label.append(input, span("title", p.title), span("who", `${p.speakers.join(" and ")}: ${p.who}`),
-      span("practise", `You practise: ${p.practise}`));
-    const factBox = span("facts", "");
-    for (const f of facts) factBox.append(span("", f));
-    label.append(factBox);
-    label.dataset.persona = p.id;
-    box.append(label);
-  });
-  choose();
-  $("start").disabled = false;
-}
-
-function span(cls, text) {
-  const s = document.createElement("span");
-  if (cls) s.className = cls;
-  s.textContent = text;
-  return s;
-}
-
-function chosen() {
-  const input = document.querySelector('input[name="persona"]:checked');
-  return input && app.gallery ? app.gallery.personas.find((p) => p.id === input.value) : null;
-}
-
-function choose() {
-  const p = chosen();
-  const levelled = p && !p.difficulty;
-  $("difficulty").disabled = !!levelled;
-  $("difficulty-note").hidden = !levelled;
-  if (p) $("speaks-first").disabled = !p.speaks_first;
-}
-
-// ---------------------------------------------------------------------------- messages to the user
-
-function problem(text, hint) {
-  const box = $("problem");
-  box.textContent = text;
-  if (hint) box.append(Object.assign(document.createElement("p"), { className: "hint", textContent: hint }));
-  box.hidden = false;
-}
-
-function clearProblem() { $("problem").hidden = true; $("problem").textContent = ""; }
-
-function setState(state) {
-  $("state").textContent = STATES[state] || state;
-  $("state-dot").className = `dot ${state}`;
-}
-
-function addLine(cls, who, text) {
-  const p = document.createElement("p");
-  p.className = `line ${cls}`;
-  p.append(span("who", who ? `${who}: ` : ""), span("text", text));
-  $("transcript").append(p);
-  p.scrollIntoView({ block: "nearest" });
-  return p;
-}
-
-function meta(text) {
-  const p = addLine("meta", "", text);
-  return p;
-}
 
 // ---------------------------------------------------------------------------- a session
 
@@ -213,9 +82,10 @@ function connect(persona) {
   ws.onopen = () => {
     opened = true;
     $("state").textContent = "Starting the session...";
+    const { format, sample_rate, channels, frame_ms } = VOICE_RP.audio;
     ws.send(JSON.stringify({
-      type: "start", protocol: PROTOCOL, persona: persona.id, options: startOptions(persona),
-      audio: { format: "pcm16", sample_rate: 16000, channels: 1, frame_ms: 20 },
+      type: TO_SERVER.start, protocol: VOICE_RP.protocol, persona: persona.id,
+      options: startOptions(persona), audio: { format, sample_rate, channels, frame_ms },
     }));
   };
   ws.onmessage = (e) => {
@@ -230,7 +100,7 @@ function connect(persona) {
     if (!ended) {
       if (!opened && app.gallery && app.gallery.token_required) {
         problem("The server refused the connection: check the access token, then press Start again.");
-      } else if (!(e.code === 1000 && !wasStarted)) {
+      } else if (!(e.code === VOICE_RP.close.normal && !wasStarted)) {
         problem(closeSentence(e.code, opened || wasStarted));
       }
       if (wasStarted) showSummary(null, "disconnected");
@@ -253,17 +123,17 @@ function send(msg) {
 function onMessage(msg) {
   app.events.push({ type: msg.type, turn: msg.turn, at: performance.now() });
   switch (msg.type) {
-    case "ready": onReady(msg); break;
-    case "state": setState(msg.state); break;
-    case "speech_started": break;
-    case "transcript": addLine("you", "You", msg.text); break;
-    case "audio_start": onPiece(msg); break;
-    case "audio_end": break;
-    case "clear": onClear(msg.turn); break;
-    case "reply_done": onReplyDone(msg); break;
-    case "metrics": onMetrics(msg); break;
-    case "error": onError(msg); break;
-    case "session_end": onSessionEnd(msg); break;
+    case FROM_SERVER.ready: onReady(msg); break;
+    case FROM_SERVER.state: setState(msg.state); break;
+    case FROM_SERVER.speech_started: break;
+    case FROM_SERVER.transcript: addLine("you", "You", msg.text); break;
+    case FROM_SERVER.audio_start: onPiece(msg); break;
+    case FROM_SERVER.audio_end: break;
+    case FROM_SERVER.clear: onClear(msg.turn); break;
+    case FROM_SERVER.reply_done: onReplyDone(msg); break;
+    case FROM_SERVER.metrics: onMetrics(msg); break;
+    case FROM_SERVER.error: onError(msg); break;
+    case FROM_SERVER.session_end: onSessionEnd(msg); break;
     default: break; // newer servers may send more; ignore what we do not know
   }
 }
@@ -275,7 +145,7 @@ function onReady(msg) {
   $("notice").hidden = false;
   const p = msg.persona || {};
   meta(`Talking with ${p.name || app.persona.name}${p.title ? ` (${p.title})` : ""}.`);
-  setState("listening");
+  setState(VOICE_RP.states.listening);
   $("stop").disabled = false;
   $("stop").focus();
   app.playedTimer = setInterval(reportPlayed, PLAYED_EVERY_MS);
@@ -381,7 +251,7 @@ function onError(msg) {
     problem(`The session could not start: ${msg.message}`, hint);
     const ws = app.ws;
     finish();
-    if (ws) ws.close(1000);
+    if (ws) ws.close(VOICE_RP.close.normal);
     $("start").focus();
     return;
   }
@@ -395,7 +265,7 @@ function reportPlayed() {
     const ms = Math.round(app.audio.playedMs(turn) * 10) / 10;
     if (ms !== t.reported) {
       t.reported = ms;
-      send({ type: "played", turn, ms });
+      send({ type: TO_SERVER.played, turn, ms });
     }
   }
 }
@@ -403,7 +273,7 @@ function reportPlayed() {
 function onSessionEnd(msg) {
   app.ended = true;
   reportPlayed();
-  setState("ended");
+  setState(VOICE_RP.states.ended);
   const reason = {
     client_end: "You ended the session.",
     scenario_complete: "The practice is complete.",
@@ -415,8 +285,8 @@ function onSessionEnd(msg) {
 }
 
 function stop() {
-  if (app.ws && app.ws.readyState === WebSocket.OPEN && app.started) send({ type: "end" });
-  else if (app.ws) { const ws = app.ws; finish(); ws.close(1000); $("start").focus(); }
+  if (app.ws && app.ws.readyState === WebSocket.OPEN && app.started) send({ type: TO_SERVER.end });
+  else if (app.ws) { const ws = app.ws; finish(); ws.close(VOICE_RP.close.normal); $("start").focus(); }
 }
 
 // Every way out of a session comes here: timers, microphone, audio, socket.
@@ -431,7 +301,7 @@ function finish() {
   app.audio = null;
   const ws = app.ws;
   app.ws = null;
-  if (ws && ws.readyState <= WebSocket.OPEN && app.ended) ws.close(1000);
+  if (ws && ws.readyState <= WebSocket.OPEN && app.ended) ws.close(VOICE_RP.close.normal);
   app.started = false;
   app.ended = false;
   app.piece = null;
@@ -444,92 +314,13 @@ function finish() {
   if (!wasEnded) { setState("idle"); $("state").textContent = "Not connected"; }
 }
 
-// The practice and its options stay as chosen while a session runs.
-function setupLocked(locked) {
-  $("gallery-box").disabled = locked;
-  $("options").disabled = locked;
-  if (!locked) choose();
-}
-
-// ---------------------------------------------------------------------------- the end
-
-const SUMMARY_LABELS = {
-  duration_s: ["Length", (v) => `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`],
-  user_turns: ["Your turns", String],
-  user_words: ["Your words", String],
-  speaking_s: ["You spoke for", (v) => `${Math.round(v)} s`],
-  words_per_minute: ["Your pace", (v) => `${v} words a minute`],
-  fillers_per_100_words: ["Fillers", (v) => `${v} per 100 words`],
-  longest_turn_s: ["Longest answer", (v) => `${Math.round(v)} s`],
-  questions_asked: ["Questions asked", String],
-  interruptions: ["Times you interrupted", String],
-};
-
-function words(key) { return key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()); }
-
-function describe(value) {
-  if (value === null || value === undefined) return "";
-  if (Array.isArray(value)) return value.map(describe).filter(Boolean).join("; ");
-  if (typeof value === "object") {
-    return Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${describe(v)}`).join(", ");
-  }
-  return String(value);
-}
-
-// A readable summary from session_end, then the server's full report in place if it has one.
-async function showSummary(summary, reason) {
-  const box = $("summary");
-  box.textContent = "";
-  box.className = "summary";
-  $("end").hidden = false;
-  $("report").hidden = true;
-  const id = app.sessionId;
-  if (summary && Object.keys(summary).length) {
-    const dl = document.createElement("dl");
-    const notes = [];
-    for (const [key, value] of Object.entries(summary)) {
-      if (key === "notes") { notes.push(...(Array.isArray(value) ? value : [value])); continue; }
-      if (value === null || value === undefined || (typeof value === "object" && !Object.keys(value).length)) continue;
-      const [label, fmt] = SUMMARY_LABELS[key] || [words(key), describe];
-      const text = typeof value === "object" ? describe(value) : fmt(value);
-      if (!text) continue;
-      dl.append(Object.assign(document.createElement("dt"), { textContent: label }),
-        Object.assign(document.createElement("dd"), { textContent: text }));
-    }
-    box.append(dl);
-    if (notes.length) {
-      const ul = document.createElement("ul");
-      for (const n of notes) ul.append(Object.assign(document.createElement("li"), { textContent: describe(n) }));
-      box.append(ul);
-    }
-  } else {
-    box.append(Object.assign(document.createElement("p"), {
-      textContent: "No summary came back for this session.",
-    }));
-  }
-  if (id) {
-    box.append(Object.assign(document.createElement("p"), { className: "meta",
-      textContent: `Your transcript is saved as session ${id}.` }));
-  }
-  $("end-title").focus();
-  if (!id || reason === "disconnected") return;
-  const url = `/api/sessions/${encodeURIComponent(id)}/report`;
-  try {
-    const res = await fetch(url, { cache: "no-store" });
-    if (res.ok && (res.headers.get("Content-Type") || "").includes("html")) {
-      $("report").src = url;
-      $("report").hidden = false;
-    }
-  } catch (_) { /* the readable summary above stays */ }
-}
-
 // ---------------------------------------------------------------------------- wiring
 
 $("setup").addEventListener("submit", start);
 $("stop").addEventListener("click", stop);
 $("retry").addEventListener("click", loadGallery);
 window.addEventListener("pagehide", () => {
-  if (app.ws) { try { app.ws.close(1000); } catch (_) { /* closing anyway */ } }
+  if (app.ws) { try { app.ws.close(VOICE_RP.close.normal); } catch (_) { /* closing anyway */ } }
   if (app.audio) app.audio.close();
 });
 loadGallery();

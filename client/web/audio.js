@@ -30,7 +30,8 @@ function micProblem(err) {
 
 class AudioEngine {
   /**
-   * onFrame(ArrayBuffer): a 20 ms PCM16 frame for the server; onLevel(level, gated): meter.
+   * onFrame(ArrayBuffer): a PCM16 frame for the server (the format of VOICE_RP.audio, from the
+   * server's /protocol.js); onLevel(level, gated): meter.
    * guard: drop the persona's own echo from the microphone; loopback: play through WebRTC.
    */
   constructor({ onFrame, onLevel, onProblem, guard = true, loopback = true, audioEl = null }) {
@@ -94,7 +95,8 @@ class AudioEngine {
     }
     this.capture = new AudioWorkletNode(ctx, "pcm-capture", {
       numberOfInputs: 2, numberOfOutputs: 1, outputChannelCount: [1],
-      processorOptions: { guard: this.guard },
+      processorOptions: { guard: this.guard, sampleRate: VOICE_RP.audio.sample_rate,
+        frameSamples: VOICE_RP.audio.frame_samples },
     });
     this.capture.port.onmessage = (e) => this.frame(e.data);
     ctx.createMediaStreamSource(stream).connect(this.capture, 0, 0);

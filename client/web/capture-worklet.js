@@ -1,5 +1,7 @@
-// Microphone capture for voice-rp: downmix, resample to 16 kHz and post 20 ms PCM16 frames
-// (320 samples, 640 bytes) to the page, which sends each one as a websocket binary message.
+// Microphone capture for voice-rp: downmix, resample to the protocol's rate and post PCM16 frames
+// of the protocol's size (docs/protocol.md) to the page, which sends each one as a websocket
+// binary message. The rate and frame size come from the page (processorOptions), which has them
+// from the server's /protocol.js: a worklet cannot load the page's scripts.
 //
 // Input 0 is the microphone. Input 1 is the persona's voice exactly as the page plays it (the
 // echo reference). While the persona speaks, a frame whose level the reference explains (its
@@ -7,7 +9,6 @@
 // its own voice; a frame clearly louder than the echo the reference predicts is the user and
 // goes through. See docs/browser.md for the approach and its limits.
 
-const FRAME = 320; // 20 ms at 16 kHz
 const WINDOW = 25; // reference frames remembered: 500 ms of echo delay and room tail
 const REF_ACTIVE = 1e-5; // reference energy (RMS ~0.003) below which nothing is playing
 const MARGIN = 4; // user speech must carry 4x (6 dB) the energy of the predicted echo
@@ -21,12 +22,14 @@ const HOLD_FRAMES = 15; // 300 ms: the gate stays open through the gaps between 
 class PcmCapture extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    this.step = sampleRate / 16000; // input samples per output sample
+    const wire = options.processorOptions;
+    this.frameSamples = wire.frameSamples;
+    this.step = sampleRate / wire.sampleRate; // input samples per output sample
     this.pos = 0; // fractional read position into the pending input
     this.pending = new Float32Array(0);
-    this.frame = new Int16Array(FRAME);
+    this.frame = new Int16Array(this.frameSamples);
     this.filled = 0;
-    this.guard = !(options && options.processorOptions && options.processorOptions.guard === false);
+    this.guard = wire.guard !== false;
     this.refSum = 0; // reference energy summed over the frame being built
     this.refCount = 0;
     this.micSum = 0;
@@ -63,7 +66,7 @@ class PcmCapture extends AudioWorkletProcessor {
       const v = end > start ? sum / (end - start) : mono[start];
       this.micSum += v * v;
       this.frame[this.filled++] = Math.max(-32768, Math.min(32767, Math.round(v * 32767)));
-      if (this.filled === FRAME) {
+      if (this.filled === this.frameSamples) {
         this.emit();
         this.filled = 0;
       }
@@ -89,7 +92,7 @@ class PcmCapture extends AudioWorkletProcessor {
   }
 
   emit() {
-    const micE = this.micSum / FRAME;
+    const micE = this.micSum / this.frameSamples;
     const refE = this.refCount ? this.refSum / this.refCount : 0;
     this.micSum = 0; this.refSum = 0; this.refCount = 0;
     this.refHistory[this.refAt] = refE;
@@ -111,7 +114,7 @@ class PcmCapture extends AudioWorkletProcessor {
     } else {
       this.above = 0; this.hold = 0;
     }
-    const out = gated ? new Int16Array(FRAME) : this.frame.slice(0);
+    const out = gated ? new Int16Array(this.frameSamples) : this.frame.slice(0);
     this.port.postMessage({ pcm: out.buffer, level: Math.sqrt(micE), gated, playing,
       gain: this.gain, stats: this.stats }, [out.buffer]);
   }

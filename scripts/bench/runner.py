@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
@@ -30,6 +29,7 @@ from .utterances import Utterance, noise_floor
 
 FRAME_S = FRAME_MS / 1000.0
 Clock = Callable[[], float]
+M = TypeVar("M", bound=proto.Message)
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Inbox:
     """Every server message with its arrival time; reply audio per turn as (arrival, seconds)."""
 
     clock: Clock
-    messages: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    messages: list[tuple[float, proto.ServerMessage]] = field(default_factory=list)
     audio: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     closed: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -52,10 +52,10 @@ class Inbox:
                         turn, rate = piece
                         self.audio.setdefault(turn, []).append((now, len(message) / 2 / rate))
                 else:
-                    msg = json.loads(message)
+                    msg = proto.decode_server(message)
                     self.messages.append((now, msg))
-                    if msg.get("type") == "audio_start":
-                        piece = (int(msg["turn"]), int(msg["sample_rate"]))
+                    if isinstance(msg, proto.AudioStart):
+                        piece = (msg.turn, msg.sample_rate)
                 self._notify()
         except ConnectionClosed:
             pass
@@ -78,12 +78,12 @@ class Inbox:
                 await asyncio.wait_for(self._changed.wait(), min(left, 0.05))
         return result
 
-    def since(self, mark: int, kind: str, end: int | None = None) -> list[tuple[float, dict]]:
-        return [(t, m) for t, m in self.messages[mark:end] if m.get("type") == kind]
+    def since(self, mark: int, kind: type[M], end: int | None = None) -> list[tuple[float, M]]:
+        return [(t, m) for t, m in self.messages[mark:end] if isinstance(m, kind)]
 
-    def first(self, kind: str, turn: int) -> tuple[float, dict] | None:
+    def first(self, kind: type[M], turn: int) -> tuple[float, M] | None:
         return next(((t, m) for t, m in self.messages
-                     if m.get("type") == kind and m.get("turn") == turn), None)
+                     if isinstance(m, kind) and getattr(m, "turn", None) == turn), None)
 
     def first_audio_at(self, turn: int) -> float | None:
         chunks = self.audio.get(turn)
@@ -229,7 +229,7 @@ class BenchClient:
         self.clock = clock
         self.progress = progress
         self.records: list[TurnRecord] = []
-        self.errors: list[dict[str, Any]] = []
+        self.errors: list[proto.ErrorMessage] = []
         self.late_frames = 0
         self.monitor = monitor
 
@@ -257,11 +257,11 @@ class BenchClient:
         """Talk through `pending` until it is empty or the persona ends the scenario."""
         inbox = Inbox(self.clock)
         receiver = asyncio.create_task(inbox.receive(ws))
-        await ws.send(json.dumps(proto.client_start(self.script.persona,
-                                                    self.script.start_options)))
+        await ws.send(proto.encode(proto.Start(persona=self.script.persona,
+                                               options=self.script.start_options)))
         ready = await inbox.wait_for(
-            lambda: inbox.since(0, "ready") or inbox.since(0, "error"), 600.0)
-        if not ready or inbox.since(0, "error"):
+            lambda: inbox.since(0, proto.Ready) or inbox.since(0, proto.ErrorMessage), 600.0)
+        if not ready or inbox.since(0, proto.ErrorMessage):
             receiver.cancel()
             raise RuntimeError(f"the server refused the session: {inbox.messages}")
         mic = Microphone(ws, self.clock, noise_dbfs=self.script.noise_dbfs)
@@ -269,7 +269,7 @@ class BenchClient:
         try:
             await self._listen_to_opening_line(inbox)
             barge_in_due = False  # a reply too short to interrupt passes the job on
-            while pending and not inbox.since(0, "session_end") and not inbox.closed:
+            while pending and not inbox.since(0, proto.SessionEnd) and not inbox.closed:
                 utt = pending.popleft()
                 wanted = utt.line.barge_in or barge_in_due
                 interruption = spare[0] if wanted and spare else None
@@ -277,24 +277,24 @@ class BenchClient:
                 if used:
                     spare.rotate(-1)
                 barge_in_due = wanted and not used
-            self.errors += [m for _, m in inbox.since(0, "error")]
+            self.errors += [m for _, m in inbox.since(0, proto.ErrorMessage)]
         finally:
             sender.cancel()
             self.late_frames += mic.late_frames
             with contextlib.suppress(ConnectionClosed):
-                await ws.send(json.dumps({"type": "end"}))
+                await ws.send(proto.encode(proto.End()))
             await asyncio.wait([receiver], timeout=10.0)
             receiver.cancel()
 
     async def _listen_to_opening_line(self, inbox: Inbox) -> None:
         """Let the persona's opening line play out before speaking, as a person would."""
-        ready = inbox.since(0, "ready")[0][1]
-        if not ready.get("persona", {}).get("speaks_first"):
+        ready = inbox.since(0, proto.Ready)[0][1]
+        if not ready.persona.get("speaks_first"):
             return
-        done = await inbox.wait_for(lambda: inbox.since(0, "reply_done"),
+        done = await inbox.wait_for(lambda: inbox.since(0, proto.ReplyDone),
                                     self.script.reply_timeout_s)
         if done:
-            _, play_end = playback_gaps(inbox.audio.get(int(done[0][1]["turn"]), []))
+            _, play_end = playback_gaps(inbox.audio.get(done[0][1].turn, []))
             await asyncio.sleep(max(0.0, play_end - self.clock()))
         await asyncio.sleep(self.script.listen_gap_s)
 
@@ -308,7 +308,7 @@ class BenchClient:
             # Interrupt only a reply that will still be playing when the barge-in is detected.
             await asyncio.sleep(max(0.0, first + self.script.barge_in_after_s - self.clock()))
             if inbox.audio_s(turn) - (self.clock() - first) > 1.0 and not inbox.first(
-                    "reply_done", turn):
+                    proto.ReplyDone, turn):
                 interrupted = True
                 rec.end_mark = len(inbox.messages)
                 follow = await self._speak(inbox, mic, interruption, "interruption", session,
@@ -329,7 +329,7 @@ class BenchClient:
             turn = barged.reply_turn
             spoken = await say
             barged.barge_in_at = spoken.first_speech_at
-            cleared = await inbox.wait_for(lambda: inbox.first("clear", turn),
+            cleared = await inbox.wait_for(lambda: inbox.first(proto.Clear, turn),
                                            self.script.clear_timeout_s)
             if cleared:
                 barged.barge_in_clear_at = cleared[0]
@@ -341,10 +341,10 @@ class BenchClient:
         def reply_turn() -> int | None:
             # The reply to this turn: the first audio after the end of speech, for a turn whose
             # transcript came after the user began (audio before the end is a premature reply).
-            for _, msg in inbox.since(rec.mark, "transcript"):
-                at = inbox.first_audio_at(int(msg["turn"]))
+            for _, msg in inbox.since(rec.mark, proto.Transcript):
+                at = inbox.first_audio_at(msg.turn)
                 if at is not None and at >= rec.speech_end_at:
-                    return int(msg["turn"])
+                    return msg.turn
             return None
 
         rec.reply_turn = await inbox.wait_for(reply_turn, self.script.reply_timeout_s)
@@ -358,9 +358,9 @@ class BenchClient:
         """Listen to the reply to its end, pause like a person, and record the turn."""
         turn = rec.reply_turn
         if turn is not None:
-            await inbox.wait_for(lambda: inbox.first("reply_done", turn)
-                                 or inbox.first("clear", turn), self.script.reply_timeout_s)
-            await inbox.wait_for(lambda: inbox.first("metrics", turn), 5.0)
+            await inbox.wait_for(lambda: inbox.first(proto.ReplyDone, turn)
+                                 or inbox.first(proto.Clear, turn), self.script.reply_timeout_s)
+            await inbox.wait_for(lambda: inbox.first(proto.Metrics, turn), 5.0)
             _, play_end = playback_gaps(inbox.audio.get(turn, []))
             await asyncio.sleep(max(0.0, play_end - self.clock()))
         await asyncio.sleep(self.script.listen_gap_s)
@@ -370,24 +370,24 @@ class BenchClient:
         self.progress(rec)
 
     def _finish(self, inbox: Inbox, rec: TurnRecord) -> None:
-        rec.speech_starts = len(inbox.since(rec.mark, "speech_started", rec.end_mark))
+        rec.speech_starts = len(inbox.since(rec.mark, proto.SpeechStarted, rec.end_mark))
         if self.monitor is not None:
             until = rec.first_audio_at or rec.speech_end_at + 2.0
             rec.others_cores = self.monitor.others_between(rec.speech_end_at - 0.3, until)
-        rec.transcripts = [m["text"] for _, m in inbox.since(rec.mark, "transcript",
-                                                             rec.end_mark)]
+        rec.transcripts = [m.text for _, m in inbox.since(rec.mark, proto.Transcript,
+                                                          rec.end_mark)]
         turn = rec.reply_turn
         if turn is None:
             return
         rec.chunks = list(inbox.audio.get(turn, []))
-        cleared = inbox.first("clear", turn)
+        cleared = inbox.first(proto.Clear, turn)
         if cleared is not None:
             rec.cleared_at = cleared[0]
             rec.audio_after_clear = sum(1 for t, _ in rec.chunks if t > cleared[0])
-        metrics = inbox.first("metrics", turn)
-        rec.metrics = dict(metrics[1].get("stages", {})) if metrics else {}
-        started = inbox.first("audio_start", turn)
-        rec.first_piece = started[1].get("text", "") if started else ""
-        done = inbox.first("reply_done", turn)
-        rec.reply_text = done[1].get("text", "") if done else ""
-        rec.closing = bool(inbox.since(rec.mark, "session_end"))
+        metrics = inbox.first(proto.Metrics, turn)
+        rec.metrics = dict(metrics[1].stages) if metrics else {}
+        started = inbox.first(proto.AudioStart, turn)
+        rec.first_piece = started[1].text if started else ""
+        done = inbox.first(proto.ReplyDone, turn)
+        rec.reply_text = done[1].text if done else ""
+        rec.closing = bool(inbox.since(rec.mark, proto.SessionEnd))

@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from voice_rp.config import Settings
     from voice_rp.conversation import Conversation, policy_for
     from voice_rp.models import load_models
-    from voice_rp.persona import builtin_dirs, user_persona_dir
+    from voice_rp.personas import builtin_dirs, user_persona_dir
     from voice_rp.storage import TranscriptStore
 
     class TunedConversations(ModelConversations):

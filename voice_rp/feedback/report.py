@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voice_rp.errors import VoiceRPError
 from voice_rp.feedback.content import star_answer, talk_structure, vocabulary
 from voice_rp.feedback.delivery import (
     AnswerDelivery,
@@ -19,6 +20,7 @@ from voice_rp.feedback.delivery import (
     delivery_notes,
     session_delivery,
 )
+from voice_rp.personas import DEFAULT_LANGUAGE, find_persona
 
 REPORT_VERSION = 1
 _STAR_MIN_WORDS = 15
@@ -32,7 +34,7 @@ class PersonaFacts:
     name: str
     kind: str = "character"
     turn_taking: str = "conversational"
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
     time_limit_s: float | None = None
 
     @property
@@ -48,9 +50,6 @@ class PersonaFacts:
 
 def persona_facts(persona_id: str, name: str | None, dirs: Iterable[Path]) -> PersonaFacts:
     """Facts from the persona's file if it can still be found; a plain conversation if not."""
-    from voice_rp.errors import VoiceRPError
-    from voice_rp.persona import find_persona
-
     try:
         p = find_persona(persona_id, list(dirs))
     except (VoiceRPError, OSError, ValueError):

@@ -12,15 +12,16 @@ import base64
 import binascii
 import json
 import logging
-import re
 import struct
 import zlib
 from pathlib import Path
 from typing import Any
 
 from voice_rp.errors import PersonaError
-from voice_rp.lorebook import Lorebook, type_name
-from voice_rp.persona import Character, Persona, Scenario
+from voice_rp.personas.fields import optional_text, type_name
+from voice_rp.personas.lorebook import Lorebook
+from voice_rp.personas.macros import ORIGINAL_MACRO, expand_macros
+from voice_rp.personas.model import Character, Persona, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +32,6 @@ _MAPPED = {
     "name", "nickname", "description", "personality", "scenario", "first_mes", "mes_example",
     "system_prompt", "post_history_instructions", "character_book",
 }
-_CHAR_MACRO = re.compile(r"\{\{\s*char\s*\}\}|<bot>", re.IGNORECASE)
-_USER_MACRO = re.compile(r"\{\{\s*user\s*\}\}|<user>", re.IGNORECASE)
-_ORIGINAL_MACRO = re.compile(r"\{\{\s*original\s*\}\}", re.IGNORECASE)
-
-
-def expand_macros(text: str, *, char: str | None = None, user: str | None = None) -> str:
-    """Replace `{{char}}`/`<BOT>` and `{{user}}`/`<USER>` (any case).
-
-    A macro whose value is None is normalised to `{{char}}`/`{{user}}` instead, so it can be
-    filled in later (the user's name is only known when a session starts).
-    """
-    char_value = "{{char}}" if char is None else char
-    user_value = "{{user}}" if user is None else user
-    text = _CHAR_MACRO.sub(lambda _: char_value, text)
-    return _USER_MACRO.sub(lambda _: user_value, text)
-
-
 def load_card(path: Path, *, max_bytes: int = 64 * 2**20) -> Persona:
     """Read a character card file (.json or .png) as a Persona whose id is the file stem."""
     path = Path(path)
@@ -181,13 +165,7 @@ def card_to_persona(card: Any, *, source: str, persona_id: str) -> Persona:
                            field="data")
 
     def text(key: str) -> str:
-        value = data.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise PersonaError(f"expected a string, got {type_name(value)}", source=source,
-                               field=f"data.{key}")
-        return value.strip()
+        return optional_text(data, key, source, "data").strip()
 
     name = text("name")
     if not name:
@@ -216,7 +194,7 @@ def card_to_persona(card: Any, *, source: str, persona_id: str) -> Persona:
         ),
         card_system_prompt=expand(text("system_prompt")),
         # Our own post-history instructions are empty, so {{original}} there means nothing.
-        post_history_instructions=_ORIGINAL_MACRO.sub("", expand(text("post_history_instructions")))
+        post_history_instructions=ORIGINAL_MACRO.sub("", expand(text("post_history_instructions")))
         .strip(),
         lorebook=lorebook,
         card_extra=extra,

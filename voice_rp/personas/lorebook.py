@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice_rp.errors import PersonaError
+from voice_rp.personas.fields import optional_text, type_name
 
 # Rough size of a token in English text; converts a card's `token_budget` into characters.
 CHARS_PER_TOKEN = 4
@@ -123,7 +124,7 @@ class Lorebook:
             entries=entries,
             scan_depth=_opt_int(book, "scan_depth", source, path),
             token_budget=_opt_int(book, "token_budget", source, path),
-            name=_opt_str(book, "name", source, path),
+            name=optional_text(book, "name", source, path),
             extra={k: v for k, v in book.items() if k not in _BOOK_FIELDS},
         )
 
@@ -159,7 +160,7 @@ def _entry(
         case_sensitive=case_sensitive,
         constant=_opt_bool(raw, "constant", False, source, path),
         use_regex=use_regex,
-        name=_opt_str(raw, "name", source, path),
+        name=optional_text(raw, "name", source, path),
         extra={k: v for k, v in raw.items() if k not in _ENTRY_FIELDS},
     )
 
@@ -169,22 +170,6 @@ def _strip_decorators(content: str) -> str:
     # must not reach the prompt as text.
     lines = [line for line in content.splitlines() if not line.lstrip().startswith("@@")]
     return "\n".join(lines).strip()
-
-
-def type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def _str_list(raw: Mapping, key: str, source: str, path: str) -> tuple[str, ...]:
@@ -217,13 +202,3 @@ def _opt_int(raw: Mapping, key: str, source: str, path: str) -> int | None:
         raise PersonaError(f"expected a whole number, got {type_name(value)}", source=source,
                            field=f"{path}.{key}")
     return int(value)
-
-
-def _opt_str(raw: Mapping, key: str, source: str, path: str) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise PersonaError(f"expected a string, got {type_name(value)}", source=source,
-                           field=f"{path}.{key}")
-    return value

@@ -11,16 +11,12 @@ The engine that runs a flow is `voice_rp.flow.FlowEngine`; docs/personas.md docu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from voice_rp.errors import PersonaError
-from voice_rp.lorebook import type_name
-
-if TYPE_CHECKING:
-    from voice_rp.persona import _Fields
+from voice_rp.personas.defaults import DIFFICULTIES
+from voice_rp.personas.fields import Fields, type_name
 
 ASK_KINDS = ("none", "bank", "topics", "talk")
-DIFFICULTY_LEVELS = ("friendly", "neutral", "tough")
 VAGUE_REASONS = ("too_short", "we_only", "no_action", "no_result", "stalled")
 
 
@@ -95,7 +91,7 @@ _QUESTION = ("text", "difficulty", "follow_ups")
 _FACT = ("when", "say")
 
 
-def parse_flow(top: _Fields) -> Flow | None:
+def parse_flow(top: Fields) -> Flow | None:
     """The persona's `flow` section, or None when the file has none."""
     if not top.has("flow"):
         return None
@@ -123,7 +119,7 @@ def parse_flow(top: _Fields) -> Flow | None:
     return flow
 
 
-def _list(f: _Fields, key: str, *, required: bool = False) -> list:
+def _list(f: Fields, key: str, *, required: bool = False) -> list:
     value = f.data.get(key)
     if value is None:
         if required:
@@ -134,24 +130,24 @@ def _list(f: _Fields, key: str, *, required: bool = False) -> list:
     return value
 
 
-def _item(f: _Fields, key: str, n: int, item: object, known: tuple[str, ...]) -> _Fields:
+def _item(f: Fields, key: str, n: int, item: object, known: tuple[str, ...]) -> Fields:
     return type(f)(item, source=f.source, path=f"{f.at(key)}[{n}]", known=known)
 
 
-def _question(f: _Fields, key: str, n: int, item: object) -> Question:
+def _question(f: Fields, key: str, n: int, item: object) -> Question:
     if isinstance(item, str) and item.strip():
         return Question(text=item.strip())
     q = _item(f, key, n, item, _QUESTION)
     levels = q.texts("difficulty")
     for level in levels:
-        if level not in DIFFICULTY_LEVELS:
-            raise q.error("difficulty", f"must be among {', '.join(DIFFICULTY_LEVELS)}, got "
+        if level not in DIFFICULTIES:
+            raise q.error("difficulty", f"must be among {', '.join(DIFFICULTIES)}, got "
                                         f"{level!r}")
     return Question(text=q.text("text", required=True), difficulty=levels,
                     follow_ups=q.texts("follow_ups"))
 
 
-def _fact(f: _Fields, n: int, item: object) -> Fact:
+def _fact(f: Fields, n: int, item: object) -> Fact:
     fact = _item(f, "facts", n, item, _FACT)
     when = fact.texts("when")
     if not when:
@@ -159,7 +155,7 @@ def _fact(f: _Fields, n: int, item: object) -> Fact:
     return Fact(when=when, say=fact.text("say", required=True))
 
 
-def _stage(f: _Fields, n: int, item: object) -> Stage:
+def _stage(f: Fields, n: int, item: object) -> Stage:
     s = _item(f, "stages", n, item, _STAGE)
     end = s.data.get("end", False)
     if not isinstance(end, bool):
@@ -186,7 +182,7 @@ def _stage(f: _Fields, n: int, item: object) -> Stage:
     return stage
 
 
-def _transition(s: _Fields, n: int, item: object) -> Transition:
+def _transition(s: Fields, n: int, item: object) -> Transition:
     t = _item(s, "transitions", n, item, _TRANSITION)
     transition = Transition(
         to=t.text("to", required=True),
@@ -204,7 +200,7 @@ def _transition(s: _Fields, n: int, item: object) -> Transition:
     return transition
 
 
-def _check_links(f: _Fields, flow: Flow) -> None:
+def _check_links(f: Fields, flow: Flow) -> None:
     """Every stage id is unique, every target exists, and some stage ends the session."""
     ids = [stage.id for stage in flow.stages]
     for n, stage in enumerate(flow.stages):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from voice_rp.errors import VoiceRPError
 from voice_rp.storage import SessionStore, TranscriptStore
@@ -15,9 +16,10 @@ class StoreUnavailable(VoiceRPError):
 
 
 def open_store(data_dir: Path | str, database_url: str | None = None, *,
-               now: Callable[[], float] = time.time) -> SessionStore:
+               now: Callable[[], float] = time.time, **pg_options: Any) -> SessionStore:
     """PostgreSQL when `database_url` is a postgresql:// URL (shared by session servers), else
-    SQLite in `data_dir` (one machine). Connects and migrates; StoreUnavailable if it cannot."""
+    SQLite in `data_dir` (one machine). Connects and migrates; StoreUnavailable if it cannot.
+    `pg_options`: PostgresStore's (pool size, how long to wait for the database)."""
     if not database_url:
         return TranscriptStore(data_dir, now=now)
     scheme = database_url.split(":", 1)[0].lower()
@@ -27,6 +29,6 @@ def open_store(data_dir: Path | str, database_url: str | None = None, *,
     from voice_rp.storage_pg import PostgresStore, SchemaTooNew  # asyncpg only when used
 
     try:
-        return PostgresStore.connect(database_url, now=now)
+        return PostgresStore.connect(database_url, now=now, **pg_options)
     except (OSError, SchemaTooNew, ValueError) as exc:
         raise StoreUnavailable(str(exc)) from exc

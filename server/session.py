@@ -311,13 +311,13 @@ class Session:
         if self._transcript is None or isinstance(event, ev.AudioChunk):
             return
         try:
-            await asyncio.to_thread(self._transcript.record_event, event)
-            self._save_delayed = False
+            if await asyncio.to_thread(self._transcript.record_event, event):
+                self._save_delayed = False  # a write went through: everything before it did
         except SaveDelayed as exc:
             # Kept in order and saved when the database is back: say so once per outage.
-            self.log.warning("saving is delayed: %s", exc)
             if not self._save_delayed:
                 self._save_delayed = True
+                self.log.warning("saving is delayed: %s", exc)
                 await self._send(proto.error_message(
                     proto.INTERNAL_ERROR, f"saving this session is delayed: {exc}"))
         except OSError as exc:

@@ -179,12 +179,19 @@ def test_writes_during_an_outage_are_kept_in_order_and_saved_when_it_is_back(
         with pytest.raises(SaveDelayed):
             log.write("reply", turn=2, text="three")
         assert time.monotonic() - started < 0.5  # the outage is known: no second wait
+        started = time.monotonic()
+        with pytest.raises(SaveDelayed):
+            other.write("user", turn=1, text="other")
+        assert time.monotonic() - started < 0.5  # another session does not wait either
         with pytest.raises(OSError, match="cannot be reached"):
             store.list_sessions()  # reads fail clearly, they do not hang
-        assert log.unsaved == 2
+        with pytest.raises(OSError):
+            store.check()
+        assert log.unsaved == 2 and other.unsaved == 1
     finally:
         pg.start()
-    wait_until(lambda: log.unsaved == 0)
+    wait_until(lambda: log.unsaved == 0 and other.unsaved == 0)
+    store.check()
     log.write("user", turn=3, text="four")  # durable again on return
     log.end("client_end", {"turns": 3})
     other.end("client_end")
@@ -193,6 +200,8 @@ def test_writes_during_an_outage_are_kept_in_order_and_saved_when_it_is_back(
                                       ("session_end", None)]
     [summary] = [s for s in store.list_sessions() if s.id == log.id]
     assert summary.ended and summary.feedback == {"turns": 3}
+    assert records(store, other.id) == [("session_start", None), ("user", "other"),
+                                        ("session_end", None)]
 
 
 def test_a_session_ended_during_an_outage_is_saved_by_the_close_at_shutdown(

@@ -175,8 +175,10 @@ class PgSessionLog:
     async def _append_and_flush(self, ops: list[tuple[str, tuple[Any, ...]]],
                                 wait_s: float) -> None:
         self._pending.extend(ops)
-        if self._retry is not None and wait_s <= self._store.write_wait_s:
-            # An outage is known: the retry task saves this in order; the session goes on.
+        if wait_s <= self._store.write_wait_s and (self._retry is not None or self._store.down):
+            # An outage is known (to this session or another): do not hold the conversation
+            # up again; the retry task saves this in order.
+            self._start_retry()
             raise self._delayed()
         deadline = asyncio.get_running_loop().time() + wait_s
         try:
@@ -184,6 +186,7 @@ class PgSessionLog:
         except RETRYABLE as exc:
             log.warning("session %s: %d record(s) wait for the database: %s",
                         self.id, len(self._pending), exc)
+            self._store.down = True
             self._start_retry()
             raise self._delayed() from exc
         except asyncpg.PostgresError as exc:
@@ -207,6 +210,7 @@ class PgSessionLog:
                 for sql, args in batch:
                     await conn.execute(sql, *args)
             del self._pending[:len(batch)]
+            self._store.down = False
 
     def _start_retry(self) -> None:
         if self._retry is None:
@@ -240,7 +244,7 @@ class PostgresStore:
 
     def __init__(self, url: str, *, now: Callable[[], float] = time.time,
                  pool_size: int = 5, write_wait_s: float = 2.0, end_wait_s: float = 10.0,
-                 read_wait_s: float = 10.0) -> None:
+                 read_wait_s: float = 5.0) -> None:
         """`pool_size`: connections per server (writes are short; 5 serve dozens of sessions,
         and 18 servers stay under PostgreSQL's default max_connections of 100).
         `write_wait_s`: how long a write may wait for the database before it is kept for later;
@@ -252,6 +256,9 @@ class PostgresStore:
         self.end_wait_s = end_wait_s
         self.read_wait_s = read_wait_s
         self.waiting: set[PgSessionLog] = set()  # logs with writes kept for later
+        # A write found the database unreachable and none has reached it since: other
+        # sessions' writes queue at once instead of each holding a worker thread for write_wait_s.
+        self.down = False
         self._loop: _LoopThread | None = None
         self._pool: asyncpg.Pool | None = None
 
@@ -316,20 +323,22 @@ class PostgresStore:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
-    def _call(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    def _call(self, fn: Callable[[asyncpg.Connection], Awaitable[T]],
+              wait_s: float | None = None) -> T:
         """One read or small write, retried across a reconnect for up to read_wait_s."""
+        wait = self.read_wait_s if wait_s is None else wait_s
         async def attempt() -> T:
             async with self.pool.acquire() as conn:
                 return await fn(conn)
 
         async def go() -> T:
-            deadline = asyncio.get_running_loop().time() + self.read_wait_s
+            deadline = asyncio.get_running_loop().time() + wait
             try:
                 return await self.retrying(attempt, deadline)
             except RETRYABLE as exc:
                 raise OSError(f"the session database at {self.location} cannot be reached: "
                               f"{exc}") from exc
-        return self.run(go(), timeout=self.read_wait_s + 15.0)
+        return self.run(go(), timeout=wait + 15.0)
 
     # -- sessions -------------------------------------------------------------------------------
 
@@ -354,7 +363,9 @@ class PostgresStore:
 
         session = PgSessionLog(self, sid)
         try:
-            self._call(create)
+            if self.down:  # known to be unreachable: start at once, create it later
+                raise OSError("the session database is unreachable")
+            self._call(create, self.write_wait_s)
         except _Exists:
             raise FileExistsError(f"session {sid} already exists") from None
         except OSError as exc:
@@ -443,8 +454,9 @@ class PostgresStore:
 
     # -- health and shutdown --------------------------------------------------------------------
 
-    def check(self) -> None:
-        self._call(lambda conn: conn.fetchval("SELECT 1"))
+    def check(self, wait_s: float = 2.0) -> None:
+        """OSError unless the database answers within `wait_s` (a readiness probe's question)."""
+        self._call(lambda conn: conn.fetchval("SELECT 1"), wait_s)
 
     def close(self, *, wait_s: float = 10.0) -> None:
         """Save what waits for the database (up to `wait_s`), then close the pool."""

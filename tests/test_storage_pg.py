@@ -186,7 +186,7 @@ def test_writes_during_an_outage_are_kept_in_order_and_saved_when_it_is_back(
         with pytest.raises(OSError, match="cannot be reached"):
             store.list_sessions()  # reads fail clearly, they do not hang
         with pytest.raises(OSError):
-            store.check()
+            store.check(wait_s=0.3)
         assert log.unsaved == 2 and other.unsaved == 1
     finally:
         pg.start()
@@ -241,3 +241,34 @@ def test_a_session_started_during_an_outage_is_created_when_it_is_back(
     wait_until(lambda: log.unsaved == 0)
     assert records(store, log.id) == [("session_start", None), ("user", "hello")]
     assert store.read_session(log.id)[0]["persona_name"] == "Dana"
+
+
+# -- the server's entry point -------------------------------------------------------------------
+
+def test_the_server_keeps_sessions_in_postgresql_when_the_url_is_set(db: str, tmp_path):
+    from server.__main__ import build_server, parse_args
+
+    env = {"HOME": str(tmp_path), "VOICE_RP_DATABASE_URL": db}
+    server = build_server(parse_args(["--port", "0"]), env)
+    try:
+        assert isinstance(server.store, PostgresStore)
+        assert server.reports.reports.store is server.store
+        log = server.store.open_session(persona="p")
+        reader = PostgresStore.connect(db)
+        assert reader.read_session(log.id)[0]["persona"] == "p"
+        reader.close()
+        assert not (tmp_path / ".local").exists()  # no SQLite file on the side
+    finally:
+        server.store.close()
+    without = build_server(parse_args(["--port", "0"]), {"HOME": str(tmp_path)})
+    assert isinstance(without.store, TranscriptStore)
+
+
+def test_a_bad_database_url_stops_the_server_with_a_message(tmp_path, capsys):
+    from server.__main__ import main
+
+    env = {"HOME": str(tmp_path), "VOICE_RP_DATABASE_URL": "sqlite:///tmp/x.db"}
+    assert main(["--port", "0"], env) == 2
+    err = capsys.readouterr().err
+    assert "VOICE_RP_DATABASE_URL must start with postgresql://" in err
+    assert "Traceback" not in err

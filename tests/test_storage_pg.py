@@ -4,9 +4,12 @@ a newer one) and a database restarted while sessions are being saved."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -264,11 +267,13 @@ def test_the_server_keeps_sessions_in_postgresql_when_the_url_is_set(db: str, tm
     assert isinstance(without.store, TranscriptStore)
 
 
-def test_a_bad_database_url_stops_the_server_with_a_message(tmp_path, capsys):
-    from server.__main__ import main
-
-    env = {"HOME": str(tmp_path), "VOICE_RP_DATABASE_URL": "sqlite:///tmp/x.db"}
-    assert main(["--port", "0"], env) == 2
-    err = capsys.readouterr().err
-    assert "VOICE_RP_DATABASE_URL must start with postgresql://" in err
-    assert "Traceback" not in err
+def test_a_bad_database_url_stops_the_server_with_a_message(tmp_path):
+    # A process of its own: main() sets up logging for the whole process.
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--port", "0"], capture_output=True, text=True,
+        timeout=120, check=False, cwd=Path(__file__).resolve().parents[1],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HUB_OFFLINE": "1",
+             "VOICE_RP_DATABASE_URL": "sqlite:///tmp/x.db"})
+    assert result.returncode == 2
+    assert "VOICE_RP_DATABASE_URL must start with postgresql://" in result.stderr
+    assert "Traceback" not in result.stderr

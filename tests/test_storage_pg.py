@@ -4,6 +4,7 @@ a newer one) and a database restarted while sessions are being saved."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 import sys
 import time
@@ -277,3 +278,39 @@ def test_a_bad_database_url_stops_the_server_with_a_message(tmp_path):
     assert result.returncode == 2
     assert "VOICE_RP_DATABASE_URL must start with postgresql://" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# -- scripts/pg_local.py, as scripts/cluster runs it --------------------------------------------
+
+def test_pg_local_starts_prints_a_working_url_starts_again_and_stops():
+    import tempfile
+
+    from pg_local import free_port
+
+    script = [sys.executable, str(Path(__file__).resolve().parents[1] / "scripts" / "pg_local.py")]
+    directory = Path(tempfile.mkdtemp(prefix="voice-rp-pg-cli-", dir="/tmp"))
+    port = free_port()
+    try:
+        started = subprocess.run([*script, "start", "--dir", str(directory), "--port", str(port)],
+                                 capture_output=True, text=True, timeout=120, check=True)
+        url = started.stdout.strip()
+        assert url.startswith("postgresql://voicerp:")
+        assert url.endswith(f"@127.0.0.1:{port}/voicerp")
+        assert (directory / "password").stat().st_mode & 0o777 == 0o600
+        again = subprocess.run([*script, "start", "--dir", str(directory)],
+                               capture_output=True, text=True, timeout=120, check=True)
+        assert again.stdout.strip() == url
+        store = open_store("/nonexistent", url)
+        try:
+            store.open_session(persona="p")
+            assert len(store.list_sessions()) == 1
+        finally:
+            store.close()
+        wrong = url.replace("voicerp:", "voicerp:x")
+        with pytest.raises(StoreUnavailable, match="password authentication failed") as caught:
+            open_store("/nonexistent", wrong, connect_wait_s=1.0)
+        assert wrong.split(":")[2].split("@")[0] not in str(caught.value)
+    finally:
+        subprocess.run([*script, "stop", "--dir", str(directory)], timeout=120, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+    assert not (directory / "data" / "postmaster.pid").exists()

@@ -230,6 +230,7 @@ class PgSessionLog:
                     log.error("session %s: %d record(s) cannot be saved: %s",
                               self.id, len(self._pending), exc)
                     self._pending.clear()
+                    return
             log.info("session %s: the records kept during the outage are saved", self.id)
         finally:
             self._retry = None
@@ -292,6 +293,10 @@ class PostgresStore:
         except RETRYABLE as exc:
             await self._pool.close()
             raise OSError(f"the session database at {self.location} cannot be reached: "
+                          f"{exc}") from exc
+        except asyncpg.PostgresError as exc:  # a wrong password, no such database...
+            await self._pool.close()
+            raise OSError(f"the session database at {self.location} refused voice-rp: "
                           f"{exc}") from exc
 
     @property
@@ -470,6 +475,7 @@ class PostgresStore:
 
     async def _close(self, wait_s: float) -> None:
         deadline = asyncio.get_running_loop().time() + wait_s
+        retries = []
         for session in list(self.waiting):
             try:
                 await session._flush_by(deadline)
@@ -478,6 +484,8 @@ class PostgresStore:
                           session.id, session.unsaved, exc)
             if session._retry is not None:
                 session._retry.cancel()
+                retries.append(session._retry)
+        await asyncio.gather(*retries, return_exceptions=True)
         if self._pool is not None:
             try:
                 await asyncio.wait_for(self._pool.close(), 5.0)

@@ -16,11 +16,9 @@ DO NOTHING, so a retry after a commit whose answer was lost cannot duplicate one
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -29,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from voice_rp import events as ev
+from voice_rp.loop_thread import LoopThread
 from voice_rp.storage import (
     Goal,
     SaveDelayed,
@@ -71,33 +70,6 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rpartition("@")[2]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-
-class _LoopThread:
-    """An event loop in a daemon thread, where every database coroutine of one store runs."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever,
-                                        name="voice-rp-postgres", daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("a blocking store call made on the store's own event loop")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError("the session database did not answer in time") from None
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5.0)
-        if not self._thread.is_alive():
-            self.loop.close()
 
 
 class PgSessionLog:
@@ -260,7 +232,7 @@ class PostgresStore:
         # A write found the database unreachable and none has reached it since: other
         # sessions' writes queue at once instead of each holding a worker thread for write_wait_s.
         self.down = False
-        self._loop: _LoopThread | None = None
+        self._loop: LoopThread | None = None
         self._pool: asyncpg.Pool | None = None
 
     @classmethod
@@ -268,7 +240,7 @@ class PostgresStore:
         """Open the pool and migrate the schema. Waits up to `connect_wait_s` for a database
         that is still starting (as in a cluster brought up all at once); OSError after that."""
         store = cls(url, **options)
-        store._loop = _LoopThread()
+        store._loop = LoopThread("voice-rp-postgres")
         try:
             store.run(store._open(connect_wait_s), timeout=connect_wait_s + 30.0)
         except BaseException:

@@ -49,7 +49,9 @@ T = TypeVar("T")
 RETRYABLE: tuple[type[BaseException], ...] = (
     OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError)
+    asyncpg.exceptions.InsufficientResourcesError,
+    # Seen when the server went away while a broken connection was being reset for the pool.
+    asyncpg.exceptions.InternalClientError)
 
 _INSERT_RECORD = ("INSERT INTO records (session, seq, t, kind, data) VALUES ($1, $2, $3, $4, $5)"
                   " ON CONFLICT DO NOTHING")
@@ -166,6 +168,12 @@ class PgSessionLog:
             lost = len(self._pending)
             self._pending.clear()
             raise OSError(f"cannot save the transcript ({lost} record(s) lost): {exc}") from exc
+        except Exception as exc:
+            # A driver failure nobody foresaw: keep the records and keep trying rather than
+            # lose them or end the conversation.
+            log.exception("session %s: unexpected error while saving", self.id)
+            self._start_retry()
+            raise self._delayed() from exc
 
     def _delayed(self) -> SaveDelayed:
         return SaveDelayed(f"the session database cannot be reached; {len(self._pending)} "
@@ -203,6 +211,9 @@ class PgSessionLog:
                               self.id, len(self._pending), exc)
                     self._pending.clear()
                     return
+                except Exception:
+                    log.exception("session %s: unexpected error while saving", self.id)
+                    delay = 2.0
             log.info("session %s: the records kept during the outage are saved", self.id)
         finally:
             self._retry = None

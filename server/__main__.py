@@ -62,7 +62,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     from voice_rp.config import Settings
     from voice_rp.feedback.language import FeedbackSettings
     from voice_rp.personas import builtin_dirs, user_persona_dir
-    from voice_rp.storage import TranscriptStore
+    from voice_rp.stores import open_store
 
     settings = Settings.from_env(environ)
     token = args.token or environ.get("VOICE_RP_TOKEN", "").strip() or None
@@ -76,7 +76,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                             latency_target_ms=args.latency_target_ms),
         persona_dirs=tuple(persona_dirs),
     )
-    store = TranscriptStore(args.data_dir or settings.data_dir)
+    store = open_store(args.data_dir or settings.data_dir, settings.database_url)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
                                    settings=FeedbackSettings.from_env(environ))
     return VoiceServer(config, store=store, reports=reports,
@@ -95,6 +95,8 @@ async def serve_until_signalled(server: VoiceServer) -> None:
           f"browser client at {server.url}/ ; loading models...", file=sys.stderr, flush=True)
     await stop.wait()
     await server.stop()
+    # Saves what waits for the database (PostgreSQL), then closes its connections.
+    await asyncio.to_thread(server.store.close)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

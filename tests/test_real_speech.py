@@ -34,7 +34,7 @@ from client.__main__ import converse, parse_args
 from server.app import VoiceServer
 from voice_rp.audio import float_to_pcm16, wav_bytes
 from voice_rp.degenerate import check, voiced_seconds
-from voice_rp.persona import builtin_dirs, find_persona
+from voice_rp.personas import builtin_dirs, find_persona
 from voice_rp.stt import WhisperTranscriber
 
 CACHE = Path.home() / ".cache" / "voice-rp" / "real-speech"

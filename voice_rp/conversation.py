@@ -1,9 +1,8 @@
-"""One voice conversation: the asyncio shell around its turn controller.
+"""One voice conversation: the asyncio shell that carries out its turn controller's commands.
 
 The server feeds `push_audio` with 20 ms frames and forwards `events()` to the client. Every
-decision is the TurnController's (voice_rp.turn_controller); this class only carries out its
-commands: models in worker threads, one task per attempt's current step (owned here, cancelled
-when told), reply streams paced to playback, and the event queue.
+decision is the TurnController's; this shell runs the models in worker threads, owns one task per
+attempt's current step (cancelled when told), paces reply streams to playback, queues events.
 """
 
 from __future__ import annotations
@@ -17,20 +16,21 @@ from typing import Any
 
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
-from voice_rp.audio import SAMPLE_RATE, pcm16_to_float
+from voice_rp.audio import pcm16_to_float
 from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
-from voice_rp.errors import LLMError, VoiceRPError
+from voice_rp.errors import VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
+from voice_rp.flow import FlowEngine
 from voice_rp.llm import ChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.persona import Persona
-from voice_rp.reply import read_prompt_ahead, reply_stream
+from voice_rp.reply import reply_stream
 from voice_rp.reply_source import ReplyWriter
-from voice_rp.stage_reply import StageReplies
 from voice_rp.turn_controller import TurnController
 from voice_rp.turn_taking import policy_for
+from voice_rp.turns import TurnTracker
 from voice_rp.voice_choice import SessionVoices
 
 __all__ = ["Conversation", "ConversationOptions", "policy_for"]
@@ -55,17 +55,11 @@ class _Job:
 class Conversation:
     def __init__(self, *, models: Models, persona: Persona, clock: Clock,
                  options: ConversationOptions | None = None) -> None:
-        self.models = models
-        self.persona = persona
-        self.clock = clock
+        self.models, self.persona, self.clock = models, persona, clock
         self.options = options or ConversationOptions()
         self.controller = TurnController(persona, clock=clock, options=self.options)
-        capable = self.options.capable_model
-        if capable is None:
-            capable = getattr(models, "capable_chat", False)
-        stages = StageReplies(persona, capable=capable, rng=self.controller.rng)
-        self._writer = ReplyWriter(models, persona, stages, user_name=self.options.user_name,
-                                   history_budget_tokens=self.options.history_budget_tokens)
+        self.tracker: TurnTracker = self.controller.tracker  # the turns as heard: the history
+        self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona,
                                      report=lambda e: self._run(self.controller.notice(e)))
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
@@ -73,11 +67,10 @@ class Conversation:
         self._jobs: dict[int, _Job] = {}
         self._closed = asyncio.Event()
 
-    # The record the server and tests read: the history, the scenario, the statistics.
-    tracker = property(lambda self: self.controller.tracker)
-    flow = property(lambda self: self.controller.flow)
-    stats = property(lambda self: self.controller.stats)
-    memory = property(lambda self: self.controller.memory)
+    @property
+    def flow(self) -> FlowEngine | None:
+        """Where the scenario stands."""
+        return self.controller.flow
 
     async def run(self) -> None:
         """Speak the opening line, then serve turns until close() or the scenario ends."""
@@ -125,8 +118,7 @@ class Conversation:
             elif isinstance(c, cmd.Release):
                 self._jobs.setdefault(c.attempt, _Job()).released.set()
             elif isinstance(c, cmd.Cancel):
-                gone = self._jobs.pop(c.attempt, None)
-                # The task that reported what led here ends by itself.
+                gone = self._jobs.pop(c.attempt, None)  # (a task reporting here ends by itself)
                 if gone and gone.task and gone.task is not asyncio.current_task():
                     gone.task.cancel()
             elif isinstance(c, cmd.EndSession):
@@ -137,12 +129,9 @@ class Conversation:
                     ) -> None:
         ctl = self.controller
         if isinstance(c, cmd.Transcribe):
-            samples = pcm16_to_float(c.audio)
-            if c.tail_s is not None:
-                samples = samples[-int(c.tail_s * SAMPLE_RATE):]
             started = self.clock.now()
             transcript = await asyncio.to_thread(
-                self.models.transcribe, samples, language=self.persona.language,
+                self.models.transcribe, pcm16_to_float(c.audio), language=self.persona.language,
                 prompt=self.options.stt_prompt)
             self._run(ctl.transcribed(c.attempt, transcript.text.strip(), started=started))
         elif isinstance(c, cmd.Analyse):
@@ -174,10 +163,8 @@ class Conversation:
                         ahead = ctl.queued_s(c.attempt) - self.options.max_ahead_s
                         if ahead > 0:
                             await asyncio.sleep(ahead)
-        except (LLMError, VoiceRPError, TimeoutError) as exc:
-            error = exc if isinstance(exc, VoiceRPError) else LLMError(  # the turn's hard limit
-                f"the reply took longer than {self.options.turn_limit_s:g} s and was cut short")
-            self._run(ctl.reply_failed(c.attempt, error))
+        except (VoiceRPError, TimeoutError) as exc:  # TimeoutError: the turn's hard limit
+            self._run(ctl.reply_failed(c.attempt, exc if isinstance(exc, VoiceRPError) else None))
             return
         self._run(ctl.reply_made(c.attempt))
 
@@ -192,10 +179,7 @@ class Conversation:
     async def _read_persona_prompt(self) -> None:
         """Let the model read the persona's prompt while the opening line plays."""
         if _reads_prompt_ahead(self.models.chat):
-            # The first turn's history holds the opening line as heard: read that too.
-            messages = self._writer.prompt_ahead(self.controller.speaker(),
-                                                 self.controller.opening_heard)
-            await read_prompt_ahead(self.models.chat, messages, self.persona.llm)
+            await self._writer.read_ahead(self.controller.speaker(), self.controller.opening_heard)
 
     # -- tasks ----------------------------------------------------------------------------------
 
@@ -208,9 +192,6 @@ class Conversation:
 
     def _task_done(self, task: asyncio.Task[None], attempt: int | None) -> None:
         self._tasks.discard(task)
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("conversation task failed", exc_info=exc)
             self._run(self.controller.task_failed(attempt, exc))

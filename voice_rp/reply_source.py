@@ -7,17 +7,18 @@ wants one (voice_rp.stage_reply).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
+from voice_rp.conversation_options import ConversationOptions
 from voice_rp.flow import Step
 from voice_rp.labels import label_filter
 from voice_rp.llm import ChatMessage, GenerationOptions
-from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.memory import HistoryWindow
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
 from voice_rp.prompt import build_messages, closing_line
-from voice_rp.reply import ReplySource, ScriptedChat, holding_line
+from voice_rp.reply import ReplySource, ScriptedChat, holding_line, read_prompt_ahead
 from voice_rp.stage_reply import StageReplies
 
 _CLOSING_INSTRUCTION = (
@@ -39,24 +40,19 @@ class ReplyRequest:
     hold_at: float | None = None  # no reply piece by this clock time: a holding line first
 
 
-def reads_prompt_ahead(models: Models) -> bool:
-    """The chat model gains from reading the persona's prompt before the first turn.
-
-    The embedded model keeps its prompt cache; a remote endpoint caches its own way.
-    """
-    return isinstance(models.chat, EmbeddedChatModel)
-
-
 class ReplyWriter:
     """Builds each reply's source for one session."""
 
-    def __init__(self, models: Models, persona: Persona, stage_replies: StageReplies, *,
-                 user_name: str, history_budget_tokens: int) -> None:
+    def __init__(self, models: Models, persona: Persona, options: ConversationOptions,
+                 rng: random.Random) -> None:
         self._models = models  # read at each reply: the chat model may be swapped
         self._persona = persona
-        self._stage_replies = stage_replies
-        self._user_name = user_name
-        self._window = HistoryWindow(budget_tokens=history_budget_tokens)
+        capable = options.capable_model
+        if capable is None:
+            capable = getattr(models, "capable_chat", False)
+        self._stage_replies = StageReplies(persona, capable=capable, rng=rng)
+        self._user_name = options.user_name
+        self._window = HistoryWindow(budget_tokens=options.history_budget_tokens)
 
     async def source(self, request: ReplyRequest) -> ReplySource:
         """The reply's source. Raises LLMError if planning a scenario's step fails."""
@@ -80,10 +76,13 @@ class ReplyWriter:
             messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
         return self._free(request, messages, None)
 
-    def prompt_ahead(self, speaker: Speaker, opening_heard: str) -> list[ChatMessage]:
-        """The first turn's prompt up to the user's words, with the opening line as heard."""
+    async def read_ahead(self, speaker: Speaker, opening_heard: str) -> None:
+        """Have the model read the first turn's prompt up to the user's words (with the opening
+        line as heard) now, so that turn starts fast."""
         history = [ChatMessage("assistant", opening_heard)] if opening_heard else []
-        return build_messages(self._persona, history, "", speaker=speaker)
+        await read_prompt_ahead(self._models.chat,
+                                build_messages(self._persona, history, "", speaker=speaker),
+                                self._persona.llm)
 
     def _free(self, request: ReplyRequest, messages: list[ChatMessage],
               options: GenerationOptions | None) -> ReplySource:

@@ -33,12 +33,10 @@ class Emit:
 
 @dataclass(frozen=True)
 class Transcribe:
-    """Recognise `audio` (PCM16), the last `tail_s` seconds of it when given; then call
-    `transcribed`."""
+    """Recognise `audio` (PCM16); then call `transcribed`."""
 
     attempt: int
     audio: bytes
-    tail_s: float | None = None
 
 
 @dataclass(frozen=True)

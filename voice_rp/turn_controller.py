@@ -19,17 +19,17 @@ from __future__ import annotations
 import copy
 import random
 from collections import deque
-from dataclasses import dataclass, field
 
 from voice_rp import endpointer as ep
 from voice_rp import events as ev
+from voice_rp import turn_commands as cmd
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 from voice_rp.chunker import speakable
 from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
-from voice_rp.errors import VoiceRPError
+from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
-from voice_rp.flow import FlowEngine, Step
+from voice_rp.flow import FlowEngine
 from voice_rp.memory import SessionMemory
 from voice_rp.persona import Persona, Speaker
 from voice_rp.prompt import opening_line
@@ -38,58 +38,12 @@ from voice_rp.reply_source import ReplyRequest
 from voice_rp.session_end import EndingRules
 from voice_rp.stage_reply import user_label
 from voice_rp.timeline import TurnTimeline
-from voice_rp.turn_commands import (
-    Analyse,
-    Cancel,
-    Command,
-    Emit,
-    EndSession,
-    Phase,
-    Release,
-    Speak,
-    Transcribe,
-    WaitPlayback,
-)
+from voice_rp.turn_attempt import Attempt
+from voice_rp.turn_commands import Command, Phase
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
 
 _MERGE_GAP = b"\x00" * (FRAME_BYTES * 15)  # 300 ms of silence between merged parts of a turn
-
-
-@dataclass
-class Attempt:
-    """A reply in the making for one user turn (or a scripted line, with no audio)."""
-
-    id: int
-    turn: int
-    audio: bytes
-    timeline: TurnTimeline
-    speech_end_audio_t: float = 0.0  # in the audio time of the endpointer that heard it
-    committed: bool = False
-    working: bool = True  # False: its work ended with nothing to say (a look at a talk's tail)
-    held: list[ev.Event] = field(default_factory=list)  # its events, until the turn end
-    user_text: str | None = None
-    waiting: bool = False  # transcribed; the rest waits for the turn end
-    speaker: Speaker | None = None  # set when its reply starts
-    closing: bool = False  # the session ends once this reply is heard
-    made: bool = False  # the reply is all made (or failed, with `failed`)
-    failed: bool = False
-    made_ms: float = 0.0  # audio made so far: where the next piece starts
-    sent_ms: float = 0.0  # audio sent to the client
-    playing_since: float | None = None  # clock time the first audio was sent
-    piece_text: str = ""
-    flow_after: FlowEngine | None = None  # the scenario's state once this reply is heard
-    step: Step | None = None
-
-    @property
-    def delivered_audio(self) -> bool:
-        return self.playing_since is not None
-
-    def played_ms(self, now: float) -> float:
-        """Our estimate of the client's playback position: it plays in real time once sent."""
-        if self.playing_since is None:
-            return 0.0
-        return min(self.sent_ms, (now - self.playing_since) * 1000.0)
 
 
 class TurnController:
@@ -151,13 +105,8 @@ class TurnController:
             self._on_endpoint(event)
         return self._drain()
 
-    def endpoint(self, event: ep.EndpointEvent) -> list[Command]:
-        """What the endpointer decided about the user's speech (`audio` feeds it; tests may
-        script its events directly)."""
-        self._on_endpoint(event)
-        return self._drain()
-
     def _on_endpoint(self, event: ep.EndpointEvent) -> None:
+        """What the endpointer decided about the user's speech."""
         if isinstance(event, ep.SpeechStart):
             self._emit(ev.SpeechStarted(turn=self.tracker.peek_turn(), t=event.t))
         elif isinstance(event, ep.SpeculativeEnd):
@@ -251,10 +200,12 @@ class TurnController:
                 self._await_playback(a)
         return self._drain()
 
-    def reply_failed(self, attempt: int, error: VoiceRPError) -> list[Command]:
-        """The reply could not be made (the chat model failed, or its time ran out)."""
+    def reply_failed(self, attempt: int, error: VoiceRPError | None) -> list[Command]:
+        """The reply could not be made: the chat model failed, or (None) its time ran out."""
         a = self._live(attempt)
         if a is not None:
+            error = error or LLMError(f"the reply took longer than "
+                                      f"{self.options.turn_limit_s:g} s and was cut short")
             self._emit_for(a, ev.ErrorEvent(error.code, str(error)))
             a.made = a.failed = True
             if a.committed:
@@ -298,7 +249,6 @@ class TurnController:
         """The session is closing: a reply under way counts as far as it was heard."""
         a = self._active
         if a is not None:
-            self._out.append(Cancel(a.id))
             reported = self.tracker.reply.played_ms if self.tracker.reply else 0.0
             estimate = a.played_ms(self.clock.now()) if a.speaker is not None else None
             self._finish(a, interrupted=True, played_ms=reported or estimate)
@@ -334,9 +284,10 @@ class TurnController:
         a.speech_end_audio_t = speech_end_audio_t
         a.timeline.start = self.clock.now()
         self._pending = a
-        # During a talk, a look at a pause covers only its last seconds: it is cheap.
-        tail = self.options.talk_tail_s if self._in_talk and not committed else None
-        self._out.append(Transcribe(a.id, audio, tail))
+        if self._in_talk and not committed:
+            # During a talk, a look at a pause covers only its last seconds: it is cheap.
+            audio = audio[-int(self.options.talk_tail_s * SAMPLE_RATE) * 2:]
+        self._out.append(cmd.Transcribe(a.id, audio))
         if committed:
             self._commit(a)
 
@@ -351,7 +302,7 @@ class TurnController:
 
     def _restart_committed(self, a: Attempt) -> None:
         """Re-run a look at a talk's tail on the whole talk, committed."""
-        self._out.append(Cancel(a.id))
+        self._out.append(cmd.Cancel(a.id))
         self._pending = None
         self._start_attempt(a.audio, a.speech_end_audio_t, committed=True,
                             speech_end=a.timeline.speech_end)
@@ -364,11 +315,11 @@ class TurnController:
             return
         a.user_text = text
         # Pauses and pitch come from the audio, measured off the event loop.
-        self._out.append(Analyse(a.id, a.audio))
+        self._out.append(cmd.Analyse(a.id, a.audio))
 
     def _speak(self, a: Attempt, request: ReplyRequest) -> None:
         a.speaker, a.closing = request.speaker, request.closing
-        self._out.append(Speak(a.id, request))
+        self._out.append(cmd.Speak(a.id, request))
 
     def _commit(self, a: Attempt) -> None:
         """The turn really ended: the attempt's reply becomes the one the user hears."""
@@ -379,7 +330,7 @@ class TurnController:
         self._active = a
         self.tracker.begin_reply(a.turn, self.speaker().name, None)
         self._enter(Phase.THINKING)
-        self._out.append(Release(a.id))
+        self._out.append(cmd.Release(a.id))
         held, a.held = a.held, []
         for event in held:
             self._deliver(a, event)
@@ -393,7 +344,7 @@ class TurnController:
     def _drop_speculation(self) -> None:
         a = self._pending
         if a is not None and not a.committed:
-            self._out.append(Cancel(a.id))
+            self._out.append(cmd.Cancel(a.id))
             self._pending = None
             # The user never saw this attempt, so its turn number is reused.
             self.tracker.release_turn(a.turn)
@@ -402,7 +353,7 @@ class TurnController:
         """Hold the speaking state until the client has (by our estimate) played it all."""
         remaining = a.sent_ms / 1000.0 - (self.clock.now() - (a.playing_since or self.clock.now()))
         if remaining > 0:
-            self._out.append(WaitPlayback(a.id, remaining))
+            self._out.append(cmd.WaitPlayback(a.id, remaining))
         else:
             self._finish(a, interrupted=False)
 
@@ -445,7 +396,7 @@ class TurnController:
 
     def _emit(self, event: ev.Event) -> None:
         if self.phase is not Phase.ENDED:
-            self._out.append(Emit(event))
+            self._out.append(cmd.Emit(event))
 
     def _drain(self) -> list[Command]:
         out, self._out = self._out, []
@@ -457,7 +408,7 @@ class TurnController:
         if self._active is not a:
             return
         self._active = None
-        self._out.append(Cancel(a.id))  # whatever work it has left is no longer wanted
+        self._out.append(cmd.Cancel(a.id))  # whatever work it has left is no longer wanted
         if a.flow_after is not None and (a.delivered_audio or not interrupted):
             self._adopt(a)
         if self._pending is a:
@@ -485,14 +436,12 @@ class TurnController:
         if not a.delivered_audio and a.audio:
             # The user went on before hearing anything: their speech continues the same turn.
             self._carry = a.audio
-            self._out.append(Cancel(a.id))
             self._finish(a, interrupted=True)
             return
         self._interrupt(a)
 
     def _interrupt(self, a: Attempt) -> None:
         """One interruption path: cancel the work, clear the client, keep what was heard."""
-        self._out.append(Cancel(a.id))
         self._emit(ev.Clear(a.turn))
         a.timeline.interrupted = self.clock.now()
         reply = self.tracker.reply
@@ -517,8 +466,8 @@ class TurnController:
         self.tracker.end()
         summary = self.stats.summary(self.clock.now())
         self._enter(Phase.ENDED)
-        self._out.append(Emit(ev.SessionEnded(reason, summary)))
-        self._out.append(EndSession())
+        self._out.append(cmd.Emit(ev.SessionEnded(reason, summary)))
+        self._out.append(cmd.EndSession())
 
     # -- endpointing ----------------------------------------------------------------------------
 

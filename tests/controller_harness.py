@@ -148,6 +148,14 @@ class Harness:
                 return
         self.take(self.ctl.reply_made(attempt))
 
+    def replying(self, *sentences: str) -> int:
+        """A user turn whose reply (250 ms a word) has just started playing; its turn number."""
+        self.reply = list(sentences or ["One two three four five six seven eight."])
+        self.ms_per_word = 250
+        self.say(0.6, work=True)
+        self.pause(1.0, work=True)
+        return int(self.of(ev.AudioStart)[0].turn)
+
     def turn(self, speech_s: float = 1.0, *, work: bool = True) -> None:
         """A whole user turn, answered and played out."""
         self.say(speech_s, work=work)

@@ -96,11 +96,7 @@ def test_a_late_transcript_of_a_dropped_attempt_is_ignored():
 
 def test_barge_in_clears_audio_and_keeps_only_what_was_heard():
     h = Harness()
-    h.reply = ["One two three four five six seven eight.", "Nine ten eleven twelve."]
-    h.ms_per_word = 250  # two seconds a sentence
-    h.say(0.6, work=True)
-    h.pause(1.0, work=True)
-    turn = h.of(ev.AudioStart)[0].turn
+    turn = h.replying("One two three four five six seven eight.", "Nine ten eleven twelve.")
     h.clock.advance(0.6)
     h.take(h.ctl.played(turn, 1000.0))  # the client heard one second: four words
     h.say(0.5)
@@ -115,10 +111,7 @@ def test_barge_in_clears_audio_and_keeps_only_what_was_heard():
 
 def test_without_a_playback_report_the_estimate_counts():
     h = Harness()
-    h.reply = ["One two three four five six seven eight."]
-    h.ms_per_word = 250
-    h.say(0.6, work=True)
-    h.pause(1.0, work=True)
+    h.replying()
     h.clock.advance(0.3)
     h.say(0.5)
     done, = h.of(ev.ReplyDone)
@@ -264,11 +257,7 @@ def test_bad_frame_size_is_a_clear_error():
 
 def test_closing_mid_reply_records_what_was_heard():
     h = Harness()
-    h.reply = ["One two three four five six seven eight."]
-    h.ms_per_word = 250
-    h.say(0.6, work=True)
-    h.pause(1.0, work=True)
-    h.take(h.ctl.played(h.of(ev.AudioStart)[0].turn, 500.0))
+    h.take(h.ctl.played(h.replying(), 500.0))
     h.take(h.ctl.close())
     done, = h.of(ev.ReplyDone)
     assert done.interrupted and done.text == "One two"

@@ -32,50 +32,47 @@ class Emit:
 
 
 @dataclass(frozen=True)
-class Transcribe:
+class ForAttempt:
+    """A command about one attempt."""
+
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Transcribe(ForAttempt):
     """Recognise `audio` (PCM16); then call `transcribed`."""
 
-    attempt: int
     audio: bytes
 
 
 @dataclass(frozen=True)
-class Analyse:
+class Analyse(ForAttempt):
     """Measure the answer's pauses and pitch in `audio` for feedback; then call `analysed`."""
 
-    attempt: int
     audio: bytes
 
 
 @dataclass(frozen=True)
-class Speak:
+class Speak(ForAttempt):
     """Make the reply `request` asks for and hand each piece to `piece_ready`, waiting for
     `Release` after each one; then call `reply_made` (or `reply_failed`)."""
 
-    attempt: int
     request: ReplyRequest
 
 
 @dataclass(frozen=True)
-class Release:
-    """The attempt's turn end is confirmed: its reply may go on past its first piece."""
-
-    attempt: int
-
-
-@dataclass(frozen=True)
-class WaitPlayback:
+class WaitPlayback(ForAttempt):
     """The reply is all sent: call `played_out` once `seconds` more of it have played."""
 
-    attempt: int
     seconds: float
 
 
-@dataclass(frozen=True)
-class Cancel:
-    """Stop the attempt's work, if any is left, and forget it."""
+class Release(ForAttempt):
+    """The attempt's turn end is confirmed: its reply may go on past its first piece."""
 
-    attempt: int
+
+class Cancel(ForAttempt):
+    """Stop the attempt's work, if any is left, and forget it."""
 
 
 @dataclass(frozen=True)

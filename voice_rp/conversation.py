@@ -1,8 +1,7 @@
-"""One voice conversation: the asyncio shell that carries out its turn controller's commands.
+"""One voice conversation: the asyncio shell that carries out its TurnController's commands.
 
-The server feeds `push_audio` with 20 ms frames and forwards `events()` to the client. Every
-decision is the TurnController's; this shell runs the models in worker threads, owns one task per
-attempt's current step (cancelled when told), paces reply streams to playback, queues events.
+The server feeds `push_audio` 20 ms frames and forwards `events()` to the client. The shell runs
+models in threads, owns one task per attempt's current step, paces replies, queues events.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass, field
 from typing import Any
 
 from voice_rp import events as ev
@@ -44,14 +42,6 @@ def _reads_prompt_ahead(chat: ChatModel) -> bool:
     return isinstance(chat, EmbeddedChatModel)
 
 
-@dataclass
-class _Job:
-    """The shell's side of one attempt: its current task, and the gate its reply waits at."""
-
-    task: asyncio.Task[None] | None = None
-    released: asyncio.Event = field(default_factory=asyncio.Event)
-
-
 class Conversation:
     def __init__(self, *, models: Models, persona: Persona, clock: Clock,
                  options: ConversationOptions | None = None) -> None:
@@ -64,7 +54,9 @@ class Conversation:
                                      report=lambda e: self._run(self.controller.notice(e)))
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._jobs: dict[int, _Job] = {}
+        # Per attempt: the task doing its current step, and the gate its reply waits at.
+        self._step_of: dict[int, asyncio.Task[None]] = {}
+        self._released: dict[int, asyncio.Event] = {}
         self._closed = asyncio.Event()
 
     @property
@@ -113,14 +105,14 @@ class Conversation:
             if isinstance(c, cmd.Emit):
                 self._events.put_nowait(c.event)
             elif isinstance(c, cmd.Transcribe | cmd.Analyse | cmd.Speak | cmd.WaitPlayback):
-                job = self._jobs.setdefault(c.attempt, _Job())
-                job.task = self._spawn(self._step(c), attempt=c.attempt)
+                self._step_of[c.attempt] = self._spawn(self._step(c), attempt=c.attempt)
             elif isinstance(c, cmd.Release):
-                self._jobs.setdefault(c.attempt, _Job()).released.set()
+                self._released.setdefault(c.attempt, asyncio.Event()).set()
             elif isinstance(c, cmd.Cancel):
-                gone = self._jobs.pop(c.attempt, None)  # (a task reporting here ends by itself)
-                if gone and gone.task and gone.task is not asyncio.current_task():
-                    gone.task.cancel()
+                self._released.pop(c.attempt, None)
+                task = self._step_of.pop(c.attempt, None)  # (a task reporting here ends itself)
+                if task is not None and task is not asyncio.current_task():
+                    task.cancel()
             elif isinstance(c, cmd.EndSession):
                 self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
                 self._closed.set()
@@ -147,7 +139,7 @@ class Conversation:
     async def _speak(self, c: cmd.Speak) -> None:
         """Make the reply and hand it over piece by piece, no further ahead of playback than
         `max_ahead_s`, and only its first piece before the turn end is confirmed."""
-        ctl, job = self.controller, self._jobs[c.attempt]
+        ctl, released = self.controller, self._released.setdefault(c.attempt, asyncio.Event())
         try:
             synth = await self._voices.for_speaker(c.request.speaker)
             async with asyncio.timeout(self.options.turn_limit_s):
@@ -159,7 +151,7 @@ class Conversation:
                 async with contextlib.aclosing(stream):
                     async for piece in stream:
                         self._run(ctl.piece_ready(c.attempt, piece))
-                        await job.released.wait()
+                        await released.wait()
                         ahead = ctl.queued_s(c.attempt) - self.options.max_ahead_s
                         if ahead > 0:
                             await asyncio.sleep(ahead)

@@ -7,10 +7,9 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
-from voice_rp.chunker import Piece
 from voice_rp.clock import MonotonicClock
 from voice_rp.llm import ChatMessage, GenerationOptions
-from voice_rp.reply import Playback, ReplyTimes, speak_reply
+from voice_rp.reply import ReplySource, SpokenPiece, reply_stream
 
 
 class SlowVoice:
@@ -51,17 +50,11 @@ class WatchingChat:
             await asyncio.sleep(0.005)
 
 
-async def _speak(chat: WatchingChat, voice: SlowVoice | None) -> tuple[str, list[Piece]]:
-    clock = MonotonicClock()
-    heard: list[Piece] = []
-
-    async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
-        heard.append(piece)
-
-    text = await speak_reply(chat, [], GenerationOptions(), synthesizer=voice, rate=1.0,
-                             clock=clock, playback=Playback(clock), speak=speak,
-                             times=ReplyTimes())
-    return text, heard
+async def _speak(chat: WatchingChat, voice: SlowVoice | None) -> tuple[str, list[SpokenPiece]]:
+    stream = reply_stream(ReplySource(chat, [], GenerationOptions()), synthesizer=voice, rate=1.0,
+                          clock=MonotonicClock())
+    heard = [piece async for piece in stream]
+    return " ".join(p.text for p in heard), heard
 
 
 async def test_the_model_waits_while_the_first_words_are_voiced() -> None:
@@ -82,7 +75,8 @@ async def test_a_text_only_reply_says_everything() -> None:
     reply = "Fine. Thanks for asking, really."
     text, heard = await _speak(WatchingChat(reply, SlowVoice()), None)
     assert text == reply
-    assert " ".join(p.text for p in heard) == reply
+    assert all(p.audio is None and p.duration_ms == 0 for p in heard)
+    assert [p.index for p in heard] == list(range(len(heard)))
 
 
 async def test_a_reply_cancelled_mid_way_frees_the_shared_model_at_once() -> None:
@@ -96,14 +90,14 @@ async def test_a_reply_cancelled_mid_way_frees_the_shared_model_at_once() -> Non
     engine.release.set()
     model = EmbeddedChatModel(engine)
     voice = SlowVoice()
-    clock = MonotonicClock()
 
-    async def speak(piece: Piece, pcm: bytes, rate: int) -> None:
-        pass
+    async def speak() -> None:
+        stream = reply_stream(ReplySource(model, [], GenerationOptions()), synthesizer=voice,
+                              rate=1.0, clock=MonotonicClock())
+        async for _ in stream:
+            pass
 
-    reply = asyncio.create_task(speak_reply(
-        model, [], GenerationOptions(), synthesizer=voice, rate=1.0, clock=clock,
-        playback=Playback(clock), speak=speak))
+    reply = asyncio.create_task(speak())
     try:
         assert await asyncio.to_thread(voice.started.wait, 5.0)
         reply.cancel()

@@ -1,9 +1,9 @@
-"""The turn state machine: states, history, and barge-in truncation to what was heard."""
+"""The record of turns: turn numbers, history, and barge-in truncation to what was heard."""
 
 import pytest
 
 from voice_rp.llm import ChatMessage
-from voice_rp.turns import State, TurnTracker
+from voice_rp.turns import TurnTracker
 
 
 def _speak(tracker: TurnTracker, turn: int, user: str | None, pieces: list[tuple[str, float]]):
@@ -12,17 +12,14 @@ def _speak(tracker: TurnTracker, turn: int, user: str | None, pieces: list[tuple
         tracker.add_piece(text, ms)
 
 
-def test_states_follow_a_turn():
+def test_a_finished_reply_enters_the_history():
     t = TurnTracker()
-    assert t.state is State.LISTENING
     turn = t.new_turn()
     t.begin_reply(turn, "Alex", "Hello there.")
-    assert t.state is State.THINKING
     t.add_piece("Hi!", 500)
-    assert t.state is State.SPEAKING
+    assert t.reply is not None and t.reply.audio_ms == 500
     heard = t.finish_reply(interrupted=False)
-    assert heard == "Hi!"
-    assert t.state is State.LISTENING
+    assert heard == "Hi!" and t.reply is None
     assert t.history == [ChatMessage("user", "Hello there."), ChatMessage("assistant", "Hi!")]
 
 

@@ -72,7 +72,7 @@ class StageReplies:
 
     @property
     def user_label(self) -> str:
-        return _USER_LABEL.get(self.persona.kind, "the user")
+        return user_label(self.persona)
 
     async def plan(self, step: Step, chat: ChatModel, messages: list[ChatMessage],
                    user_text: str) -> ReplyPlan:
@@ -127,6 +127,11 @@ class StageReplies:
 
     def _names(self) -> tuple[str, ...]:
         return (self.persona.name, *(m.name for m in self.persona.panel))
+
+
+def user_label(persona: Persona) -> str:
+    """How prompts name the person practising, by the persona's kind ("the candidate")."""
+    return _USER_LABEL.get(persona.kind, "the user")
 
 
 def acceptable_ack(ack: str, *, user_text: str, earlier: list[str], language: str,

@@ -1,23 +1,16 @@
-"""The turn state machine: listening → thinking → speaking, the history, and barge-in truncation.
+"""The record of turns: turn numbers, the reply being spoken, the history, barge-in truncation.
 
-I/O-free: the conversation engine feeds it what happened (a user turn committed, a reply piece
-produced, the playback position) and it keeps the record straight. The assistant's turn enters the
-history only as far as the user actually heard it.
+I/O-free: the turn controller feeds it what happened (a user turn committed, a reply piece
+sent, the playback position) and it keeps the record straight. The assistant's turn enters the
+history only as far as the user actually heard it. (Where the session stands, listening,
+thinking or speaking, is the controller's `Phase`.)
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from voice_rp.llm import ChatMessage
-
-
-class State(enum.Enum):
-    LISTENING = "listening"
-    THINKING = "thinking"
-    SPEAKING = "speaking"
-    ENDED = "ended"
 
 
 @dataclass
@@ -57,10 +50,10 @@ class Reply:
 
 
 class TurnTracker:
-    """Owns the conversation state and history for one session."""
+    """Owns the turn numbers and the history of one session."""
 
     def __init__(self) -> None:
-        self.state = State.LISTENING
+        self.ended = False
         self.history: list[ChatMessage] = []
         self.reply: Reply | None = None
         self._next_turn = 0
@@ -80,17 +73,15 @@ class TurnTracker:
             self._next_turn = turn
 
     def begin_reply(self, turn: int, speaker: str, user_text: str | None) -> Reply:
-        if self.state is State.ENDED:
+        if self.ended:
             raise RuntimeError("conversation has ended")
         self.reply = Reply(turn=turn, speaker=speaker, user_text=user_text)
-        self.state = State.THINKING
         return self.reply
 
     def add_piece(self, text: str, duration_ms: float) -> SpokenPiece:
         reply = self._current()
         piece = SpokenPiece(text=text, offset_ms=reply.audio_ms, duration_ms=duration_ms)
         reply.pieces.append(piece)
-        self.state = State.SPEAKING
         return piece
 
     def played(self, turn: int, played_ms: float) -> None:
@@ -107,8 +98,6 @@ class TurnTracker:
         """
         reply = self._current()
         self.reply = None
-        if self.state is not State.ENDED:
-            self.state = State.LISTENING
         if not interrupted:
             heard = reply.heard_text()
         else:
@@ -123,7 +112,7 @@ class TurnTracker:
         return heard
 
     def end(self) -> None:
-        self.state = State.ENDED
+        self.ended = True
 
     def _current(self) -> Reply:
         if self.reply is None:

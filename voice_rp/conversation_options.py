@@ -1,0 +1,29 @@
+"""A conversation's tuning knobs, read by its turn controller and its asyncio shell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from voice_rp import endpointer as ep
+from voice_rp.chunker import ChunkPolicy
+
+
+@dataclass(frozen=True)
+class ConversationOptions:
+    """Tuning knobs; defaults are what the latency benchmark measured best on a 2-core CPU."""
+
+    turn_policy: ep.TurnPolicy | None = None  # None: from the persona's turn-taking
+    chunk_policy: ChunkPolicy = field(default_factory=ChunkPolicy)
+    max_ahead_s: float = 4.0  # synthesise at most this far ahead of playback
+    speculative: bool = True  # start STT + reply at the first short silence
+    speak_opening_line: bool = True
+    stt_prompt: str | None = None  # e.g. "Um, uh, so..." to keep fillers for feedback
+    talk_tail_s: float = 8.0  # during a talk, speculative STT looks only at the last seconds
+    user_name: str = "you"
+    is_speech: Callable[[bytes], bool] | None = None  # None: webrtcvad
+    hold_after_s: float | None = None  # no reply piece this long after speech: a holding line
+    turn_limit_s: float = 60.0  # a reply still being made after this is cut short, with an error
+    flow_seed: int | None = None  # draws the scenario's questions; None: differ every session
+    capable_model: bool | None = None  # phrase questions freely; None: Models.capable_chat
+    history_budget_tokens: int = 700  # older turns leave the prompt; SessionMemory keeps facts

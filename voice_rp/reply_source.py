@@ -1,0 +1,97 @@
+"""Who writes a reply: a scripted line, the scenario's step, or the model freely, and its prompt.
+
+The turn controller decides what a reply is for (a `ReplyRequest`); `ReplyWriter` turns that into
+a `ReplySource` for the reply stream, asking the model for an acknowledgement where the scenario
+wants one (voice_rp.stage_reply).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from voice_rp.conversation_options import ConversationOptions
+from voice_rp.flow import Step
+from voice_rp.labels import label_filter
+from voice_rp.llm import ChatMessage, GenerationOptions
+from voice_rp.memory import HistoryWindow
+from voice_rp.models import Models
+from voice_rp.personas import Persona, Speaker
+from voice_rp.prompt import build_messages, closing_line
+from voice_rp.reply import ReplySource, ScriptedChat, holding_line, read_prompt_ahead
+from voice_rp.stage_reply import StageReplies
+
+_CLOSING_INSTRUCTION = (
+    "The session is over now. In one or two short sentences, thank the user warmly and say goodbye."
+)
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """What one reply is for, as the turn controller decided it."""
+
+    speaker: Speaker
+    user_text: str = ""  # "" for lines the persona says unprompted
+    scripted: str | None = None  # a line to say as written (the opening line)
+    closing: bool = False  # the scenario ends with this reply
+    step: Step | None = None  # the scenario's step, when a flow runs the session
+    history: tuple[ChatMessage, ...] = ()  # the conversation so far, as the user heard it
+    memory: str = ""  # what the session remembers of the user (SessionMemory.render)
+    hold_at: float | None = None  # no reply piece by this clock time: a holding line first
+
+
+class ReplyWriter:
+    """Builds each reply's source for one session."""
+
+    def __init__(self, models: Models, persona: Persona, options: ConversationOptions,
+                 rng: random.Random) -> None:
+        self._models = models  # read at each reply: the chat model may be swapped
+        self._persona = persona
+        capable = options.capable_model
+        if capable is None:
+            capable = getattr(models, "capable_chat", False)
+        self._stage_replies = StageReplies(persona, capable=capable, rng=rng)
+        self._user_name = options.user_name
+        self._window = HistoryWindow(budget_tokens=options.history_budget_tokens)
+
+    async def source(self, request: ReplyRequest) -> ReplySource:
+        """The reply's source. Raises LLMError if planning a scenario's step fails."""
+        scripted, closing, step = request.scripted, request.closing, request.step
+        chat = self._models.chat
+        if scripted is None and closing:
+            scripted = (step.say if step is not None else "") or closing_line(
+                self._persona, user_name=self._user_name) or None
+        if scripted is None and step is not None:
+            plan = await self._stage_replies.plan(step, chat, self._messages(request),
+                                                  request.user_text)
+            if plan.scripted is None:
+                return self._free(request, plan.messages or [], plan.options)
+            scripted = plan.scripted
+        if scripted is not None:
+            # A scripted line is spoken as written and is never late.
+            return ReplySource(ScriptedChat(scripted), [], self._persona.llm)
+        messages = self._messages(request)
+        if closing:
+            # Said just before the user's last words, so the prompt prefix stays reusable.
+            messages.insert(-1, ChatMessage("system", _CLOSING_INSTRUCTION))
+        return self._free(request, messages, None)
+
+    async def read_ahead(self, speaker: Speaker, opening_heard: str) -> None:
+        """Have the model read the first turn's prompt up to the user's words (with the opening
+        line as heard) now, so that turn starts fast."""
+        history = [ChatMessage("assistant", opening_heard)] if opening_heard else []
+        await read_prompt_ahead(self._models.chat,
+                                build_messages(self._persona, history, "", speaker=speaker),
+                                self._persona.llm)
+
+    def _free(self, request: ReplyRequest, messages: list[ChatMessage],
+              options: GenerationOptions | None) -> ReplySource:
+        return ReplySource(
+            self._models.chat, messages, options or self._persona.llm,
+            labels=label_filter(self._persona, request.speaker, self._user_name),
+            hold_at=request.hold_at, holding_text=holding_line(self._persona.language))
+
+    def _messages(self, request: ReplyRequest) -> list[ChatMessage]:
+        """The prompt for a reply: the history that fits the budget, plus the session's memory."""
+        return build_messages(self._persona, self._window.select(request.history),
+                              request.user_text, speaker=request.speaker, memory=request.memory)

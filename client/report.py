@@ -144,7 +144,7 @@ def _history(reports: Reports, args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(history, ensure_ascii=False, indent=1), file=out)
         return 0
     if not history["sessions"]:
-        print(f"no saved sessions in {store.data_dir}", file=out)
+        print(f"no saved sessions in {store.location}", file=out)
         return 0
     for p in history["sessions"]:
         goals = "".join(" ✓" if g["met"] else " ✗" if g["met"] is False else ""

@@ -67,7 +67,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     from voice_rp.config import Settings
     from voice_rp.feedback.language import FeedbackSettings
     from voice_rp.persona import builtin_dirs, user_persona_dir
-    from voice_rp.storage import TranscriptStore
+    from voice_rp.stores import open_store
 
     settings = Settings.from_env(environ)
     token = args.token or environ.get("VOICE_RP_TOKEN", "").strip() or None
@@ -82,7 +82,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                             drain_s=_drain_s(args, environ)),
         persona_dirs=tuple(persona_dirs),
     )
-    store = TranscriptStore(args.data_dir or settings.data_dir)
+    store = open_store(args.data_dir or settings.data_dir, settings.database_url)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
                                    settings=FeedbackSettings.from_env(environ))
     # A remote endpoint's URL names the service readiness must probe; embedded models need none.
@@ -134,6 +134,8 @@ async def serve_until_signalled(server: VoiceServer) -> None:
         await draining
     for task in waits:
         task.cancel()
+    # Saves what waits for the database (PostgreSQL), then closes its connections.
+    await asyncio.to_thread(server.store.close)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

@@ -27,7 +27,7 @@ from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.errors import ModelError
-from voice_rp.storage import TranscriptStore
+from voice_rp.storage import SessionStore
 
 logger = logging.getLogger("voice_rp.server")
 
@@ -86,7 +86,7 @@ class VoiceServer:
         config: ServerConfig,
         *,
         load: Callable[[], Awaitable[ConversationFactory]],
-        store: TranscriptStore,
+        store: SessionStore,
         clock: Clock | None = None,
         reports: ReportsAPI | None = None,
         readiness: Readiness | None = None,

@@ -30,7 +30,7 @@ from server import http
 from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
-from voice_rp.storage import SessionNotFound, TranscriptStore
+from voice_rp.storage import SessionNotFound, SessionStore
 
 log = logging.getLogger("voice_rp.server.reports")
 
@@ -46,7 +46,7 @@ class ReportsAPI:
     access: http.AccessPolicy
 
     @classmethod
-    def for_store(cls, store: TranscriptStore, access: http.AccessPolicy, *,
+    def for_store(cls, store: SessionStore, access: http.AccessPolicy, *,
                   persona_dirs: Sequence[Path] | None = None,
                   settings: FeedbackSettings | None = None) -> ReportsAPI:
         from voice_rp.persona import builtin_dirs

@@ -24,7 +24,7 @@ from voice_rp import events as ev
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock
 from voice_rp.errors import VoiceRPError
-from voice_rp.storage import SessionLog, TranscriptStore
+from voice_rp.storage import SaveDelayed, SessionStore, SessionWriter
 
 
 class ConversationLike(Protocol):
@@ -66,7 +66,7 @@ class Session:
         session_id: str,
         *,
         factory: Callable[[], Awaitable[ConversationFactory]],
-        store: TranscriptStore,
+        store: SessionStore,
         limits: ServerLimits,
         clock: Clock,
         logger: logging.Logger,
@@ -85,7 +85,8 @@ class Session:
             rate=limits.audio_rate, burst_ms=limits.audio_burst_ms,
             error_interval_s=limits.error_interval_s)
         self._conv: ConversationLike | None = None
-        self._transcript: SessionLog | None = None
+        self._transcript: SessionWriter | None = None
+        self._save_delayed = False  # the user has been told saving waits for the database
         self._run_task: asyncio.Task[None] | None = None
         self._forward_task: asyncio.Task[None] | None = None
         self._admission = admission or Admission(limits.max_sessions)
@@ -318,7 +319,15 @@ class Session:
         if self._transcript is None or isinstance(event, ev.AudioChunk):
             return
         try:
-            await asyncio.to_thread(self._transcript.record_event, event)
+            if await asyncio.to_thread(self._transcript.record_event, event):
+                self._save_delayed = False  # a write went through: everything before it did
+        except SaveDelayed as exc:
+            # Kept in order and saved when the database is back: say so once per outage.
+            if not self._save_delayed:
+                self._save_delayed = True
+                self.log.warning("saving is delayed: %s", exc)
+                await self._send(proto.error_message(
+                    proto.INTERNAL_ERROR, f"saving this session is delayed: {exc}"))
         except OSError as exc:
             # A full or read-only disk must not silence the conversation; the user must know.
             self.log.error("cannot save the transcript: %s", exc)

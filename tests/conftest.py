@@ -6,12 +6,14 @@ Tests that use them should be marked `@pytest.mark.models` (deselect with `-m "n
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from store_backends import BACKENDS, LocalPostgres, StoreMaker, start_postgres, store_maker
 
 from voice_rp.llm_embedded import EmbeddedChatModel
+from voice_rp.storage import SessionStore
 from voice_rp.stt import WhisperTranscriber
 from voice_rp.tts import PiperSynthesizer, VoiceCatalog
 
@@ -51,3 +53,27 @@ def voices_dir(tmp_path: Path) -> Path:
     path = tmp_path / "voices"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Callable[[], LocalPostgres]]:
+    """A PostgreSQL server started on first use (skips if it cannot be installed here)."""
+    servers: list[LocalPostgres] = []
+
+    def get() -> LocalPostgres:
+        if not servers:
+            servers.append(start_postgres())
+        return servers[0]
+    yield get
+    for server in servers:
+        server.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def make_store(request: pytest.FixtureRequest, tmp_path: Path,
+               postgres_server: Callable[[], LocalPostgres]) -> Iterator[StoreMaker]:
+    """Opens session stores of each backend in turn: the same test proves both behave alike."""
+    opened: list[SessionStore] = []
+    yield store_maker(request.param, tmp_path, postgres_server, opened)
+    for store in opened:
+        store.close()

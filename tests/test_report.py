@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_backends import StoreMaker
 from test_feedback_content import teacher  # noqa: F401 - the fake capable model
 
 from client.report import main as report_main
@@ -19,7 +20,7 @@ from voice_rp.feedback.report import PersonaFacts, build_report
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
 from voice_rp.persona import builtin_dirs
-from voice_rp.storage import TranscriptStore
+from voice_rp.storage import SessionStore, TranscriptStore
 
 ANSWERS = [
     ("Tell me about a time you fixed a process?",
@@ -35,7 +36,7 @@ ANSWERS = [
 ]
 
 
-def interview(store: TranscriptStore, clock: FakeClock, *, fillers: int = 1, end: bool = True,
+def interview(store: SessionStore, clock: FakeClock, *, fillers: int = 1, end: bool = True,
               slow: float = 1.0) -> str:
     log = store.open_session(persona="behavioural-interviewer", persona_name="Dana")
     for turn, (question, text, speech) in enumerate(ANSWERS, start=1):
@@ -63,8 +64,14 @@ def store_with_clock(tmp_path: Path) -> tuple[TranscriptStore, FakeClock]:
     return TranscriptStore(tmp_path, now=clock.now), clock
 
 
-def test_report_data_per_answer_and_session(tmp_path: Path):
-    store, clock = store_with_clock(tmp_path)
+def any_store_with_clock(make_store: StoreMaker) -> tuple[SessionStore, FakeClock]:
+    """Either backend: reports must not depend on where the sessions are kept."""
+    clock = FakeClock(1_700_000_000.0)
+    return make_store(now=clock.now), clock
+
+
+def test_report_data_per_answer_and_session(make_store: StoreMaker):
+    store, clock = any_store_with_clock(make_store)
     sid = interview(store, clock)
     report = Reports(store, builtin_dirs()).report(sid)
     assert report["practice"] == "interview" and not report["unfinished"]
@@ -83,8 +90,8 @@ def test_report_data_per_answer_and_session(tmp_path: Path):
     assert json.loads(json.dumps(report)) == report  # the JSON form is the same data
 
 
-def test_nothing_is_praised_that_was_not_said(tmp_path: Path):
-    store, _ = store_with_clock(tmp_path)
+def test_nothing_is_praised_that_was_not_said(make_store: StoreMaker):
+    store, _ = any_store_with_clock(make_store)
     log = store.open_session(persona="behavioural-interviewer")
     log.write("reply", turn=0, text="Tell me about yourself?", interrupted=False, speaker="D")
     log.end("client_end", {})
@@ -177,8 +184,8 @@ def test_cli_report_goal_and_errors(tmp_path: Path):
     assert [g.text for g in store.goals()] == ["pauses at most 1"]
 
 
-def test_a_language_session_without_a_capable_model_says_so(tmp_path: Path):
-    store, _ = store_with_clock(tmp_path)
+def test_a_language_session_without_a_capable_model_says_so(make_store: StoreMaker):
+    store, _ = any_store_with_clock(make_store)
     log = store.open_session(persona="english-partner")
     log.write("user", turn=1, text="Yesterday I have went to the market.")
     report = Reports(store, builtin_dirs()).report(log.id)
@@ -188,8 +195,8 @@ def test_a_language_session_without_a_capable_model_says_so(tmp_path: Path):
     assert "SmolLM2-135M" in render_html(report)
 
 
-def test_talk_report_has_structure_and_pitch(tmp_path: Path):
-    store, _ = store_with_clock(tmp_path)
+def test_talk_report_has_structure_and_pitch(make_store: StoreMaker):
+    store, _ = any_store_with_clock(make_store)
     log = store.open_session(persona="talk-audience")
     talk = ("Good morning. Today I want to talk about sleep. First, it helps memory. Second, it "
             "helps mood. Finally, thank you for listening.")
@@ -202,9 +209,9 @@ def test_talk_report_has_structure_and_pitch(tmp_path: Path):
 
 
 def test_corrections_from_a_capable_model_are_kept_and_recur_in_history(
-        tmp_path: Path, teacher):  # noqa: F811 - the fixture imported above
+        make_store: StoreMaker, teacher):  # noqa: F811 - the fixture imported above
     url, handler = teacher
-    store, clock = store_with_clock(tmp_path)
+    store, clock = any_store_with_clock(make_store)
     settings = FeedbackSettings(base_url=url, model="tutor", capable_models=("tutor",))
     reports = Reports(store, builtin_dirs(), settings)
     ids = []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from server_fakes import FRAMES_PER_TURN, FakeFactory
+from store_backends import StoreMaker
 from websockets.asyncio.client import connect
 
 from server.app import ServerConfig, VoiceServer
@@ -56,11 +57,11 @@ async def _one_turn(server: VoiceServer) -> str:
         return session
 
 
-async def test_sessions_report_and_history_over_http(tmp_path: Path):
+async def test_sessions_report_and_history_over_http(make_store: StoreMaker):
     async def load() -> FakeFactory:
         return FakeFactory()
 
-    server = VoiceServer(ServerConfig(port=0), load=load, store=TranscriptStore(tmp_path))
+    server = VoiceServer(ServerConfig(port=0), load=load, store=make_store())
     await server.start()
     try:
         sid = await _one_turn(server)
@@ -98,12 +99,14 @@ _SERVER = textwrap.dedent("""
     sys.path.insert(0, sys.argv[2])
     from server.app import ServerConfig, VoiceServer
     from server_fakes import FakeFactory
-    from voice_rp.storage import TranscriptStore
+    from voice_rp.stores import open_store
 
     async def main():
         async def load():
             return FakeFactory()
-        server = VoiceServer(ServerConfig(port=0), load=load, store=TranscriptStore(sys.argv[1]))
+        where = sys.argv[1]  # a data dir, or a PostgreSQL URL
+        store = open_store(where, where if where.startswith("postgresql:") else None)
+        server = VoiceServer(ServerConfig(port=0), load=load, store=store)
         await server.start()
         print(server.port, flush=True)
         await asyncio.Event().wait()
@@ -112,8 +115,10 @@ _SERVER = textwrap.dedent("""
 """)
 
 
-async def test_a_killed_server_leaves_a_session_its_report_is_built_from(tmp_path: Path):
-    data = tmp_path / "data"
+async def test_a_killed_server_leaves_a_session_its_report_is_built_from(
+        make_store: StoreMaker):
+    store = make_store()  # opened first, so the killed server finds its database made
+    data = store.data_dir if isinstance(store, TranscriptStore) else store.url
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # A real process, so it can really be killed; started once, read from a thread.
     proc = subprocess.Popen(  # noqa: ASYNC220
@@ -136,7 +141,6 @@ async def test_a_killed_server_leaves_a_session_its_report_is_built_from(tmp_pat
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    store = TranscriptStore(data)
     [summary] = store.list_sessions()
     assert not summary.ended
     report = Reports(store, builtin_dirs()).report(summary.id)

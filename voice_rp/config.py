@@ -29,6 +29,8 @@ Environment variables (empty counts as unset):
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
   before `~/.local/share/voice-rp/voices`.
 - `VOICE_RP_DATA_DIR`: where transcripts are saved (default `~/.local/share/voice-rp`).
+- `VOICE_RP_DATABASE_URL`: `postgresql://user:password@host:port/db` keeps sessions in that
+  PostgreSQL database instead, shared by every session server (docs/storage.md).
 - `XDG_DATA_HOME`, `XDG_CACHE_HOME`: move the default data and cache directories, as usual.
 """
 
@@ -90,6 +92,8 @@ class Settings:
     """Voice for personas that name none."""
     data_dir: Path = field(default_factory=lambda: _data_home({}))
     """Where transcripts are saved."""
+    database_url: str | None = field(default=None, repr=False)
+    """A postgresql:// URL: sessions are kept there instead of in data_dir (None: SQLite)."""
 
     @property
     def embedded_llm(self) -> bool:
@@ -134,6 +138,7 @@ class Settings:
             data_dir=Path(env["VOICE_RP_DATA_DIR"]).expanduser()
             if "VOICE_RP_DATA_DIR" in env
             else data_home,
+            database_url=env.get("VOICE_RP_DATABASE_URL"),
         )
 
 

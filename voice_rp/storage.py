@@ -79,6 +79,14 @@ class Goal:
     created: float
 
 
+class SaveDelayed(OSError):
+    """A record is kept in memory, not yet saved: the database is unreachable for now.
+
+    The store goes on trying and saves it, in order, when the database is back; the session should
+    tell its user. Any other OSError from a writer means the record is lost.
+    """
+
+
 class SessionWriter(Protocol):
     """What a running session writes through (SessionLog; a failing fake in tests)."""
 
@@ -89,6 +97,63 @@ class SessionWriter(Protocol):
     def record_event(self, event: ev.Event) -> bool: ...
     def end(self, reason: str, summary: dict[str, Any] | None = None) -> None: ...
     def close(self) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Where sessions, goals and analyses are kept: TranscriptStore (SQLite, one machine) or
+    storage_pg.PostgresStore (PostgreSQL, shared by session servers). `stores.open_store` picks.
+
+    Calls block, so async code makes them in a worker thread (`asyncio.to_thread`). Reads and
+    deletes raise OSError when the database cannot be reached in time.
+    """
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages (a path, or a URL without its password)."""
+        ...
+
+    def open_session(self, *, persona: str, session_id: str | None = None,
+                     **meta: Any) -> SessionWriter: ...
+    def new_id(self) -> str: ...
+    def read_session(self, session_id: str) -> list[dict[str, Any]]: ...
+    def list_sessions(self) -> list[SessionSummary]: ...
+    def delete_session(self, session_id: str) -> None: ...
+    def delete_all(self) -> int: ...
+    def add_goal(self, text: str) -> Goal: ...
+    def goals(self) -> list[Goal]: ...
+    def remove_goal(self, goal_id: int) -> bool: ...
+    def analysis(self, session_id: str, key: str) -> dict[str, Any] | None: ...
+    def save_analysis(self, session_id: str, key: str, data: dict[str, Any]) -> None: ...
+    def export(self, session_ids: list[str] | None = None) -> dict[str, Any]: ...
+    def check(self) -> None:
+        """Raise OSError unless the database answers now (for a readiness probe)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def export_sessions(store: SessionStore, session_ids: list[str] | None) -> dict[str, Any]:
+    """Sessions (all, or the ones named) with their records, and the goals, as JSON data."""
+    ids = session_ids if session_ids is not None else [s.id for s in store.list_sessions()]
+    return {"format": "voice-rp-export", "schema": SCHEMA_VERSION,
+            "sessions": [{"id": sid, "records": store.read_session(sid)} for sid in ids],
+            "goals": [{"text": g.text, "created": g.created} for g in store.goals()]}
+
+
+def check_id(session_id: str) -> None:
+    if not _ID.match(session_id):
+        raise SessionNotFound(f"{session_id!r} is not a session id")
+
+
+def new_session_id(now: float) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def valid_new_id(session_id: str) -> str:
+    if not _ID.match(session_id):
+        raise ValueError(f"{session_id!r} is not a session id")
+    return session_id
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -206,6 +271,20 @@ class TranscriptStore:
         self._now = now
         self._ready = False
 
+    @property
+    def location(self) -> str:
+        return str(self.db_path)
+
+    def check(self) -> None:
+        try:
+            with self._db() as conn:
+                conn.execute("SELECT 1")
+        except sqlite3.Error as exc:
+            raise OSError(f"cannot open {self.db_path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Nothing to release: each call opens and closes its own connection."""
+
     # -- connections ----------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
@@ -233,9 +312,7 @@ class TranscriptStore:
     def open_session(self, *, persona: str, session_id: str | None = None,
                      **meta: Any) -> SessionLog:
         """Create a new session and write its session_start record."""
-        sid = session_id or self.new_id()
-        if not _ID.match(sid):
-            raise ValueError(f"{sid!r} is not a session id")
+        sid = valid_new_id(session_id or self.new_id())
         conn = self._open()
         try:
             with _transaction(conn):
@@ -251,8 +328,7 @@ class TranscriptStore:
         return log
 
     def new_id(self) -> str:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._now()))
-        return f"{stamp}-{secrets.token_hex(3)}"
+        return new_session_id(self._now())
 
     def read_session(self, session_id: str) -> list[dict[str, Any]]:
         """All records of a session, oldest first."""
@@ -331,10 +407,7 @@ class TranscriptStore:
 
     def export(self, session_ids: list[str] | None = None) -> dict[str, Any]:
         """Sessions (all, or the ones named) with their records, and the goals, as JSON data."""
-        ids = session_ids if session_ids is not None else [s.id for s in self.list_sessions()]
-        return {"format": "voice-rp-export", "schema": SCHEMA_VERSION,
-                "sessions": [{"id": sid, "records": self.read_session(sid)} for sid in ids],
-                "goals": [{"text": g.text, "created": g.created} for g in self.goals()]}
+        return export_sessions(self, session_ids)
 
     # -- earlier versions' JSONL transcripts ---------------------------------------------------
 
@@ -355,10 +428,7 @@ class TranscriptStore:
                 conn.execute("INSERT INTO imported_files (name, imported) VALUES (?, ?)",
                              (path.name, self._now()))
 
-    @staticmethod
-    def _check_id(session_id: str) -> None:
-        if not _ID.match(session_id):
-            raise SessionNotFound(f"{session_id!r} is not a session id")
+    _check_id = staticmethod(check_id)
 
 
 def _record(t: float, kind: str, data: str) -> dict[str, Any]:

@@ -109,13 +109,9 @@ async def restart_postgres(info: ClusterInfo, after_s: float, down_s: float, log
 def saved_user_turns(session_ids: list[str], *, data_dir: Path | None,
                      database_url: str | None) -> dict[str, list[str]]:
     """Session id -> the user turns saved for it, from the cluster's store."""
-    if database_url:
-        from voice_rp.stores import open_store  # type: ignore[attr-defined]
-        store = open_store(database_url=database_url, data_dir=data_dir)
-    else:
-        from voice_rp.storage import TranscriptStore
-        assert data_dir is not None
-        store = TranscriptStore(data_dir)
+    from voice_rp.stores import open_store
+    assert data_dir is not None
+    store = open_store(data_dir, database_url)
     out = {}
     for sid in session_ids:
         try:

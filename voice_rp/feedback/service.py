@@ -14,12 +14,12 @@ from typing import Any
 from voice_rp.feedback.language import FeedbackSettings, JsonChat, language_feedback
 from voice_rp.feedback.report import PersonaFacts, build_report, persona_facts
 from voice_rp.progress import parse_goal, recurring_corrections, session_metrics, trends
-from voice_rp.storage import TranscriptStore
+from voice_rp.storage import SessionStore
 
 
 @dataclass
 class Reports:
-    store: TranscriptStore
+    store: SessionStore
     persona_dirs: Sequence[Path] = ()
     settings: FeedbackSettings = field(default_factory=FeedbackSettings)
     chat: JsonChat | None = None  # None: the endpoint in `settings`

@@ -23,15 +23,15 @@ from typing import Any
 from voice_rp import endpointer as ep
 from voice_rp import events as ev
 from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, pcm16_to_float
+from voice_rp.backends import capabilities_of
 from voice_rp.chunker import ChunkPolicy, Piece, speakable
 from voice_rp.clock import Clock
-from voice_rp.errors import LLMError, VoiceRPError
+from voice_rp.errors import LLMError, SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.flow import FlowEngine, Step
 from voice_rp.labels import label_filter
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
-from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.memory import HistoryWindow, SessionMemory
 from voice_rp.models import Models
 from voice_rp.persona import Persona, Speaker
@@ -319,10 +319,16 @@ class Conversation:
         if not attempt.committed.is_set() and self._in_talk:
             samples = samples[-int(self.options.talk_tail_s * SAMPLE_RATE):]
         t0 = self.clock.now()
-        transcript = await asyncio.to_thread(
-            self.models.transcribe, samples, language=self.persona.language,
-            prompt=self.options.stt_prompt,
-        )
+        try:
+            transcript = await asyncio.to_thread(
+                self.models.transcribe, samples, language=self.persona.language,
+                prompt=self.options.stt_prompt,
+            )
+        except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
+            self._emit_for(attempt, ev.ErrorEvent(exc.code, str(exc)))
+            await attempt.committed.wait()
+            self._finish_attempt(attempt, interrupted=False)
+            return
         attempt.marks["stt_done"] = self.clock.now()
         attempt.marks["stt_s"] = attempt.marks["stt_done"] - t0
         text = transcript.text.strip()
@@ -497,7 +503,7 @@ class Conversation:
 
     async def _read_persona_prompt(self) -> None:
         """Let the embedded model read the persona's prompt while the opening line plays."""
-        if isinstance(self.models.chat, EmbeddedChatModel):  # a remote endpoint caches its own way
+        if capabilities_of(self.models.chat).reads_prompt_ahead:  # e.g. not a remote endpoint
             # The first turn's history holds the opening line as heard: read that too.
             line = speakable(self._opening)
             history = [ChatMessage("assistant", line)] if (

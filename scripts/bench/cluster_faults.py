@@ -4,6 +4,7 @@ faults injected mid-run (a session server killed, PostgreSQL restarted) and its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -61,7 +62,13 @@ def group_cpu_seconds(pgid: int) -> float:
 
 
 def cpu_by_process(info: ClusterInfo) -> dict[str, float]:
-    return {name: group_cpu_seconds(pid) for name, pid in info.procs.items()}
+    cpu = {name: group_cpu_seconds(pid) for name, pid in info.procs.items()}
+    if info.postgres_dir is not None:
+        # pg_ctl starts the postmaster in a process group of its own, backends included.
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = (info.postgres_dir / "data" / "postmaster.pid").read_text().split()[0]
+            cpu["postgres"] = group_cpu_seconds(int(pid))
+    return cpu
 
 
 def sessions_on(url: str) -> int:

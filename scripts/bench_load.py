@@ -234,7 +234,9 @@ def run_against_cluster(args: argparse.Namespace, lines: list[Any], levels: list
             sids = [sid for r in results for sid in r.sessions]
             saved = saved_user_turns(sids, data_dir=info.run_dir / "data", database_url=db)
         row = level_row(n, results, saved, took)
-        row["cpu_s"] = {k: round(after.get(k, 0.0) - v, 2) for k, v in before.items()}
+        # A process killed during the level has no total left to read: None, not a negative.
+        row["cpu_s"] = {k: round(after[k] - v, 2) if after.get(k, 0.0) >= v else None
+                        for k, v in before.items()}
         row["faults"] = faults
         report.append(row)
         show(row)

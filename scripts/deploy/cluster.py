@@ -153,7 +153,10 @@ class Cluster:
         if self.load() and any(alive(p.pid) for p in self.procs):
             raise ClusterError(f"a cluster is already running from {self.run_dir}; run "
                                "`scripts/cluster down` first")
-        self.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Traversable, not listable: PostgreSQL runs as its own user (as root) and must reach its
+        # directory inside; the data and logs below keep their own modes.
+        self.run_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
+        self.run_dir.chmod(0o711)
         self.procs = []
         env: dict[str, str] = {}
         say = _progress
@@ -359,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"voice-rp cluster down: stopped {', '.join(stopped) or 'nothing'}")
         else:
             print("\n".join(cluster.status()) or "no cluster running")
-    except (ClusterError, FileNotFoundError) as exc:
+    except (ClusterError, FileNotFoundError, RuntimeError) as exc:
         print(f"cluster: {exc}", file=sys.stderr)
         return 1
     return 0

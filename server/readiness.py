@@ -69,6 +69,14 @@ class WyomingProbe:
                     writer.write(b'{"type": "describe"}\n')
                     await writer.drain()
                     line = await reader.readline()
+                    # Read the rest of the answer too: closing with it unread resets the
+                    # connection, which the service logs as an error on every probe.
+                    with contextlib.suppress(ValueError, AttributeError, TypeError):
+                        header = json.loads(line)
+                        rest = int(header.get("data_length") or 0) + int(
+                            header.get("payload_length") or 0)
+                        if 0 < rest < 1_000_000:
+                            await reader.readexactly(rest)
                 finally:
                     writer.close()
                     with contextlib.suppress(OSError):

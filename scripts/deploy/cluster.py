@@ -82,8 +82,14 @@ def wyoming_answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             s.sendall(b'{"type": "describe"}\n')
-            return b'"info"' in s.makefile("rb").readline()
-    except OSError:
+            stream = s.makefile("rb")
+            line = stream.readline()
+            header = json.loads(line) if line.strip() else {}
+            # Read the whole answer: closing with it unread resets the connection (logged there).
+            stream.read(int(header.get("data_length") or 0) + int(
+                header.get("payload_length") or 0))
+            return header.get("type") == "info"
+    except (OSError, ValueError, AttributeError):
         return False
 
 

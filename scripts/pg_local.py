@@ -93,6 +93,8 @@ def start(directory: Path, port: int | None = None, *, user: str | None = None) 
     if port is None:
         saved = directory / "port"
         port = int(saved.read_text()) if saved.exists() else free_port()
+    if _running(bins, data, run_as):
+        return url_of(directory)  # already up (a second `start`): same server, same URL
     (directory / "port").write_text(f"{port}\n")
     options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1"
     try:
@@ -111,6 +113,15 @@ def start(directory: Path, port: int | None = None, *, user: str | None = None) 
         _run_as(run_as, [str(bins / "createdb"), "-h", str(directory), "-p", str(port), "-U",
                          DB_USER, DB_NAME])
     return url_of(directory)
+
+
+def _running(bins: Path, data: Path, run_as: str | None) -> bool:
+    if not (data / "postmaster.pid").exists():
+        return False
+    argv = [str(bins / "pg_ctl"), "-D", str(data), "status"]
+    if run_as is not None:
+        argv = ["runuser", "-u", run_as, "--", *argv]
+    return subprocess.run(argv, capture_output=True).returncode == 0
 
 
 def stop(directory: Path, *, user: str | None = None, mode: str = "fast") -> None:

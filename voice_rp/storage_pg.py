@@ -16,11 +16,9 @@ DO NOTHING, so a retry after a commit whose answer was lost cannot duplicate one
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -29,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from voice_rp import events as ev
+from voice_rp.loop_thread import LoopThread
 from voice_rp.storage import (
     Goal,
     SaveDelayed,
@@ -50,7 +49,9 @@ T = TypeVar("T")
 RETRYABLE: tuple[type[BaseException], ...] = (
     OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError)
+    asyncpg.exceptions.InsufficientResourcesError,
+    # Seen when the server went away while a broken connection was being reset for the pool.
+    asyncpg.exceptions.InternalClientError)
 
 _INSERT_RECORD = ("INSERT INTO records (session, seq, t, kind, data) VALUES ($1, $2, $3, $4, $5)"
                   " ON CONFLICT DO NOTHING")
@@ -71,33 +72,6 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rpartition("@")[2]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-
-class _LoopThread:
-    """An event loop in a daemon thread, where every database coroutine of one store runs."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever,
-                                        name="voice-rp-postgres", daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("a blocking store call made on the store's own event loop")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError("the session database did not answer in time") from None
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5.0)
-        if not self._thread.is_alive():
-            self.loop.close()
 
 
 class PgSessionLog:
@@ -194,6 +168,12 @@ class PgSessionLog:
             lost = len(self._pending)
             self._pending.clear()
             raise OSError(f"cannot save the transcript ({lost} record(s) lost): {exc}") from exc
+        except Exception as exc:
+            # A driver failure nobody foresaw: keep the records and keep trying rather than
+            # lose them or end the conversation.
+            log.exception("session %s: unexpected error while saving", self.id)
+            self._start_retry()
+            raise self._delayed() from exc
 
     def _delayed(self) -> SaveDelayed:
         return SaveDelayed(f"the session database cannot be reached; {len(self._pending)} "
@@ -230,6 +210,10 @@ class PgSessionLog:
                     log.error("session %s: %d record(s) cannot be saved: %s",
                               self.id, len(self._pending), exc)
                     self._pending.clear()
+                    return
+                except Exception:
+                    log.exception("session %s: unexpected error while saving", self.id)
+                    delay = 2.0
             log.info("session %s: the records kept during the outage are saved", self.id)
         finally:
             self._retry = None
@@ -259,7 +243,7 @@ class PostgresStore:
         # A write found the database unreachable and none has reached it since: other
         # sessions' writes queue at once instead of each holding a worker thread for write_wait_s.
         self.down = False
-        self._loop: _LoopThread | None = None
+        self._loop: LoopThread | None = None
         self._pool: asyncpg.Pool | None = None
 
     @classmethod
@@ -267,7 +251,7 @@ class PostgresStore:
         """Open the pool and migrate the schema. Waits up to `connect_wait_s` for a database
         that is still starting (as in a cluster brought up all at once); OSError after that."""
         store = cls(url, **options)
-        store._loop = _LoopThread()
+        store._loop = LoopThread("voice-rp-postgres")
         try:
             store.run(store._open(connect_wait_s), timeout=connect_wait_s + 30.0)
         except BaseException:
@@ -292,6 +276,10 @@ class PostgresStore:
         except RETRYABLE as exc:
             await self._pool.close()
             raise OSError(f"the session database at {self.location} cannot be reached: "
+                          f"{exc}") from exc
+        except asyncpg.PostgresError as exc:  # a wrong password, no such database...
+            await self._pool.close()
+            raise OSError(f"the session database at {self.location} refused voice-rp: "
                           f"{exc}") from exc
 
     @property
@@ -470,6 +458,7 @@ class PostgresStore:
 
     async def _close(self, wait_s: float) -> None:
         deadline = asyncio.get_running_loop().time() + wait_s
+        retries = []
         for session in list(self.waiting):
             try:
                 await session._flush_by(deadline)
@@ -478,6 +467,8 @@ class PostgresStore:
                           session.id, session.unsaved, exc)
             if session._retry is not None:
                 session._retry.cancel()
+                retries.append(session._retry)
+        await asyncio.gather(*retries, return_exceptions=True)
         if self._pool is not None:
             try:
                 await asyncio.wait_for(self._pool.close(), 5.0)

@@ -47,6 +47,7 @@ class FakeAudioAPI:
     def __init__(self, *, transcribe: Callable[[np.ndarray], str] | None = None,
                  slow_s: float = 1.5) -> None:
         self.mode = "ok"
+        self.speech_mode: str | None = None  # set: speech answers so, transcription by `mode`
         self.status = 500
         self.slow_s = slow_s
         self.transcribe = transcribe or (lambda s: f"I heard {len(s) / 16000:.2f} seconds.")
@@ -57,6 +58,8 @@ class FakeAudioAPI:
         self.release.set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
+        # A client that gave up (timeout tests) leaves a broken pipe behind: expected here.
+        self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -82,6 +85,7 @@ class FakeAudioAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, chunked answers
+            mode = "ok"
 
             def setup(self) -> None:
                 super().setup()
@@ -94,9 +98,11 @@ class FakeAudioAPI:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 api.requests.append(request)
-                if api.mode == "slow":
+                self.mode = (api.speech_mode if self.path.endswith("/speech")
+                             and api.speech_mode else api.mode)
+                if self.mode == "slow":
                     time.sleep(api.slow_s)
-                if api.mode == "status":
+                if self.mode == "status":
                     return self._send(api.status, b'{"error": {"message": "overloaded"}}',
                                       "application/json")
                 if self.path == "/v1/audio/transcriptions":
@@ -119,7 +125,7 @@ class FakeAudioAPI:
                         request.samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
                     else:
                         request.form[str(name)] = data.decode()
-                if api.mode == "garbage":
+                if self.mode == "garbage":
                     return self._send(200, b"<html>Service starting</html>", "text/html")
                 text = api.transcribe(request.samples if request.samples is not None
                                       else np.zeros(0, np.float32))
@@ -127,10 +133,10 @@ class FakeAudioAPI:
 
             def _speech(self, request: Request, body: bytes) -> None:
                 request.json = json.loads(body)
-                if api.mode == "garbage":
+                if self.mode == "garbage":
                     return self._send(200, b'{"detail": "voice not found"}', "application/json")
                 seconds = 0.06 * len(request.json.get("input", ""))
-                if api.mode == "wav":
+                if self.mode == "wav":
                     out = io.BytesIO()
                     with wave.open(out, "wb") as w:
                         w.setnchannels(1)
@@ -153,7 +159,7 @@ class FakeAudioAPI:
                     self.wfile.flush()
                     if i == 0:
                         api.release.wait(10)
-                    if api.mode == "cut" and i == 1:
+                    if self.mode == "cut" and i == 1:
                         self.close_connection = True
                         self.connection.shutdown(2)  # dies mid-answer
                         return

@@ -94,6 +94,10 @@ class FakeAudioAPI:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                status = api.status if api.mode == "status" else 200
+                self._send(status, b'{"object": "list", "data": []}', "application/json")
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})

@@ -164,10 +164,14 @@ def test_wyoming_tts_that_misbehaves_is_tts_unavailable(misbehaving, behave, pro
     assert caught.value.code == "tts_unavailable"
 
 
-def test_wyoming_service_that_is_down() -> None:
+async def test_wyoming_service_that_is_down(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         down = SpeechService(f"wyoming://127.0.0.1:{s.getsockname()[1]}", connect_s=1.0)
+    models = load_models(Settings(stt_service=down, tts_service=down, data_dir=tmp_path,
+                                  llm_base_url="http://127.0.0.1:1/v1", llm_model="m"))
+    problems = await models.check_services()  # what readiness reports
+    assert len(problems) == 2 and "does not answer" in problems[1], problems
     with pytest.raises(SpeechRecognitionError, match="cannot connect"):
         WyomingTranscriber(down).transcribe(ONE_SECOND)
     with pytest.raises(SpeechSynthesisError, match="unreachable"):

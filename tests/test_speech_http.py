@@ -160,3 +160,14 @@ def test_concurrent_sessions_share_one_backend(api):
     for t in threads:
         t.join()
     assert results == ["I heard 2.00 seconds."] * 4
+
+
+def test_readiness_check_asks_whether_the_service_answers(api):
+    stt, tts = OpenAITranscriber(service(api.base_url)), OpenAISynthesizer(service(api.base_url))
+    stt.check()
+    tts.check()
+    api.mode = "status"
+    with pytest.raises(SpeechRecognitionError, match="HTTP 500"):
+        stt.check()
+    with pytest.raises(SpeechSynthesisError, match="does not answer"):
+        OpenAISynthesizer(service(dead_url())).check()

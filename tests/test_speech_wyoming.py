@@ -76,6 +76,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeechServers]
 
 def test_wyoming_transcribes_real_speech(servers: SpeechServers) -> None:
     stt = WyomingTranscriber(servers.service("stt"))
+    stt.check()  # answers `describe`: what readiness asks
     for text, engine in [("I have five years of experience building payment systems.", "piper"),
                          ("Last year I led a team of four engineers.", "espeak")]:
         heard = stt.transcribe(with_silence(say(text, engine=engine), 0.3, 0.3), language="en")

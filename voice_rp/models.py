@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from .backends.seams import Closable, Voices, capabilities_of
+from .backends.seams import Checkable, Closable, Voices, capabilities_of
 from .clock import Clock, MonotonicClock
+from .errors import VoiceRPError
 from .llm import ChatMessage, ChatModel, GenerationOptions
 from .stt import Transcriber, Transcript
 from .tts import Synthesizer
@@ -96,6 +97,19 @@ class Models:
             took["llm"] = clock.now() - start
         logger.info("models warmed up in %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
         return took
+
+    async def check_services(self) -> list[str]:
+        """What is wrong with the remote speech services (empty: all answer). For readiness:
+        a server whose services are down should not be sent new sessions."""
+        problems: list[str] = []
+        voice = await asyncio.to_thread(self.voice)
+        for backend in (self.transcriber, voice):
+            if isinstance(backend, Checkable):
+                try:
+                    await asyncio.to_thread(backend.check)
+                except VoiceRPError as exc:
+                    problems.append(str(exc))
+        return problems
 
     def close(self) -> None:
         """Free the chat model's engines and the remote services' connections."""

@@ -8,6 +8,7 @@ services (`service.SpeechService` says where and how).
 from ..capabilities import UNDECLARED, Capabilities
 from .seams import (
     ChatBackend,
+    Checkable,
     Closable,
     SpeechRecognition,
     SpeechSynthesis,
@@ -19,6 +20,7 @@ __all__ = [
     "UNDECLARED",
     "Capabilities",
     "ChatBackend",
+    "Checkable",
     "Closable",
     "SpeechRecognition",
     "SpeechSynthesis",

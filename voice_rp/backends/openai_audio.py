@@ -49,6 +49,16 @@ def _client(service: SpeechService, transport: httpx.BaseTransport | None) -> ht
         transport=transport)
 
 
+def _answers(http: httpx.Client) -> str | None:
+    """None if the service answers HTTP at all (`GET /v1/models`; a 404 still means it is up),
+    else what is wrong."""
+    try:
+        status = http.get("/models").status_code
+    except httpx.HTTPError as exc:
+        return f"it does not answer ({type(exc).__name__})"
+    return f"it answers HTTP {status}" if status >= 500 else None
+
+
 def _status_problem(response: httpx.Response) -> str:
     detail = response.read()[:300].decode("utf-8", "replace").strip()
     if response.status_code in (401, 403):
@@ -107,6 +117,12 @@ class OpenAITranscriber:
         except httpx.ConnectError:
             # Nothing reached the service: asking again cannot transcribe anything twice.
             return self._http.post("/audio/transcriptions", data=form, files=files)
+
+    def check(self) -> None:
+        """Raise SpeechRecognitionError unless the service answers (readiness)."""
+        problem = _answers(self._http)
+        if problem:
+            raise self._error(problem)
 
     def _error(self, problem: str) -> SpeechRecognitionError:
         return SpeechRecognitionError(
@@ -180,6 +196,12 @@ class OpenAISynthesizer:
             response = self._http.send(self._http.build_request(
                 "POST", "/audio/speech", json=request), stream=True)
         return response
+
+    def check(self) -> None:
+        """Raise SpeechSynthesisError unless the service answers (readiness)."""
+        problem = _answers(self._http)
+        if problem:
+            raise self._error(problem, heard=False)
 
     def _error(self, problem: str, heard: bool) -> SpeechSynthesisError:
         cut = " mid-sentence" if heard else ""

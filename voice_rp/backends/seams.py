@@ -56,5 +56,12 @@ class Voices(Protocol):
 
 
 @runtime_checkable
+class Checkable(Protocol):
+    def check(self) -> None:
+        """Blocking. Raise the backend's typed error unless its remote service answers."""
+        ...
+
+
+@runtime_checkable
 class Closable(Protocol):
     def close(self) -> None: ...

@@ -157,6 +157,13 @@ class WyomingTranscriber:
         finally:
             conn.close()
 
+    def check(self) -> None:
+        """Raise SpeechRecognitionError unless the service answers `describe` (readiness)."""
+        try:
+            describe(self.service)
+        except (OSError, _Garbage, _ServiceSaid) as exc:
+            raise self._error(f"it does not answer ({exc})") from exc
+
     def _error(self, problem: str) -> SpeechRecognitionError:
         return SpeechRecognitionError(
             f"speech recognition at {self.service.display} failed: {problem}. "
@@ -269,6 +276,14 @@ class WyomingSynthesizer:
         cut = " mid-sentence" if heard else ""
         return SpeechSynthesisError(f"speech synthesis at {self.service.display} failed{cut}: "
                                     f"{problem}")
+
+    def check(self) -> None:
+        """Raise SpeechSynthesisError unless the service answers `describe` (readiness)."""
+        try:
+            describe(self.service)
+        except (OSError, _Garbage, _ServiceSaid) as exc:
+            raise SpeechSynthesisError(
+                f"speech synthesis at {self.service.display} does not answer ({exc})") from exc
 
     def close(self) -> None:
         with self._lock:

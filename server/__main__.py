@@ -94,8 +94,10 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
 
 
 def _drain_s(args: argparse.Namespace, environ: Mapping[str, str]) -> float:
-    if args.drain_s is not None:
-        value = float(args.drain_s)
+    # Callers that build the namespace themselves (tests, launchers) may leave it out.
+    given = getattr(args, "drain_s", None)
+    if given is not None:
+        value = float(given)
     else:
         raw = environ.get("VOICE_RP_DRAIN_S", "").strip()
         try:

@@ -46,6 +46,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="refuse new sessions (server_busy) while the p95 response latency of "
                         "recent turns is above MS (default: twice the p95 measured while one "
                         "session ran alone)")
+    p.add_argument("--drain-s", type=float, default=None, metavar="S",
+                   help="on SIGTERM, take no new sessions and let running ones go on for up to S "
+                        "seconds before ending them with server_shutdown (default: "
+                        "$VOICE_RP_DRAIN_S or 10). SIGINT (Ctrl-C) ends them at once")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where transcripts are saved (default: $VOICE_RP_DATA_DIR or "
                         "~/.local/share/voice-rp)")
@@ -57,6 +61,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceServer:
     """The server the command line and environment describe (models load on start())."""
+    from server.readiness import Readiness, probes_from_env
     from server.reports_http import ReportsAPI
     from server.wiring import ModelConversations
     from voice_rp.config import Settings
@@ -73,28 +78,64 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                             allowed_hosts=frozenset(h.lower() for h in args.allow_host)),
         limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
                                 os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
-                            latency_target_ms=args.latency_target_ms),
+                            latency_target_ms=args.latency_target_ms,
+                            drain_s=_drain_s(args, environ)),
         persona_dirs=tuple(persona_dirs),
     )
     store = open_store(args.data_dir or settings.data_dir, settings.database_url)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
                                    settings=FeedbackSettings.from_env(environ))
+    # A remote endpoint's URL names the service readiness must probe; embedded models need none.
+    probe_env = {k: v for k, v in environ.items() if k != "OPENAI_BASE_URL"
+                 or not settings.embedded_llm}
     return VoiceServer(config, store=store, reports=reports,
+                       readiness=Readiness(probes_from_env(probe_env)),
                        load=lambda: ModelConversations.load(settings, persona_dirs))
 
 
+def _drain_s(args: argparse.Namespace, environ: Mapping[str, str]) -> float:
+    # Callers that build the namespace themselves (tests, launchers) may leave it out.
+    given = getattr(args, "drain_s", None)
+    if given is not None:
+        value = float(given)
+    else:
+        raw = environ.get("VOICE_RP_DRAIN_S", "").strip()
+        try:
+            value = float(raw) if raw else ServerLimits.drain_s
+        except ValueError:
+            raise VoiceRPError(f"VOICE_RP_DRAIN_S must be a number of seconds, got {raw!r}"
+                               ) from None
+    if not 0 <= value <= 86_400:
+        raise VoiceRPError(f"the drain time must be 0 to 86400 seconds, got {value:g}")
+    return value
+
+
 async def serve_until_signalled(server: VoiceServer) -> None:
-    stop = asyncio.Event()
+    drain, stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGTERM (an orchestrator, scripts/cluster) drains; SIGINT (Ctrl-C) or a second signal
+    # during the drain ends the sessions at once.
+    handlers = {signal.SIGTERM: lambda: (stop if drain.is_set() else drain).set(),
+                signal.SIGINT: stop.set}
+    for sig, handler in handlers.items():
         # Not available on Windows: there Ctrl-C ends the process without the clean shutdown.
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, handler)
     await server.start()
     print(f"voice-rp server on {server.url} (websocket {server.ws_url}); "
           f"browser client at {server.url}/ ; loading models...", file=sys.stderr, flush=True)
-    await stop.wait()
-    await server.stop()
+    waits = [asyncio.create_task(e.wait()) for e in (drain, stop)]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    if stop.is_set():
+        await server.stop()
+    else:
+        draining = asyncio.create_task(server.drain(server.config.limits.drain_s))
+        await asyncio.wait([draining, waits[1]], return_when=asyncio.FIRST_COMPLETED)
+        if not draining.done():
+            await server.stop()  # ends the sessions now; the drain then returns at once
+        await draining
+    for task in waits:
+        task.cancel()
     # Saves what waits for the database (PostgreSQL), then closes its connections.
     await asyncio.to_thread(server.store.close)
 

@@ -1,4 +1,8 @@
-"""The voice-rp server: one port for websocket conversations, /healthz and the browser client."""
+"""The voice-rp server: one port for conversations, health, metrics and the browser client.
+
+A session lives in its websocket and the store only: any server can take any new session, so
+servers behind a load balancer are interchangeable (docs/deploy.md).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from websockets.http11 import Request, Response
 from server import http, personas_http
 from server.admission import Admission
 from server.limits import ErrorBudget, ServerLimits
+from server.metrics import ServerMetrics
+from server.readiness import Readiness
 from server.reports_http import ReportsAPI
 from server.session import ConversationFactory, Session
 from voice_rp import protocol as proto
@@ -83,7 +89,9 @@ class VoiceServer:
         store: SessionStore,
         clock: Clock | None = None,
         reports: ReportsAPI | None = None,
+        readiness: Readiness | None = None,
     ) -> None:
+        """`readiness`: probes of the remote services this server needs (none: embedded)."""
         if not http.is_loopback(config.host) and not config.access.token:
             raise InsecureBind(
                 f"refusing to listen on {config.host} without an access token: anyone who can "
@@ -102,6 +110,11 @@ class VoiceServer:
         self._port: int | None = None
         self._loading: asyncio.Task[ConversationFactory] | None = None
         self._stopping = False
+        self._draining = False
+        self._session_left = asyncio.Event()
+        self.readiness = readiness or Readiness()
+        self.metrics = ServerMetrics(sessions_active=lambda: self.admission.in_use,
+                                     connections_open=lambda: len(self._sessions))
         # Refused handshakes come from anyone, on new connections each: one budget for all.
         self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
                                         rate=config.limits.error_rate)
@@ -129,6 +142,24 @@ class VoiceServer:
             raise
         logger.info("models ready")
         return factory
+
+    async def drain(self, timeout_s: float) -> None:
+        """Stop taking sessions (readiness false, new ones refused with server_busy), let the
+        running ones finish for up to `timeout_s`, then stop: the rest end with server_shutdown."""
+        if not self._draining and not self._stopping:
+            self._draining = True
+            self.metrics.draining.set(1)
+            logger.info("draining: %d session(s) may run for up to %g s",
+                        self.admission.in_use, timeout_s)
+            deadline = asyncio.get_running_loop().time() + timeout_s
+            while self.admission.in_use:
+                self._session_left.clear()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        await self._session_left.wait()
+                except TimeoutError:
+                    break
+        await self.stop()
 
     async def stop(self) -> None:
         """End every session (clients get session_end, transcripts are closed), then close."""
@@ -179,6 +210,13 @@ class VoiceServer:
         if not http.is_websocket(request):
             if path == "/healthz":
                 return http.json_response(200 if self.ready else 503, self.health())
+            if path == "/livez":  # the process answers: restarting it would not help
+                return http.json_response(200, {"live": True})
+            if path == "/readyz":
+                return self._readyz()
+            if path == "/metrics":
+                body, kind = self.metrics.render()
+                return http.bytes_response(200, body, kind)
             page = personas_http.handle(path, self.config.persona_dirs,
                                         token_required=bool(self.config.access.token),
                                         web_dir=self.config.web_dir)
@@ -190,6 +228,13 @@ class VoiceServer:
         if path not in http.WEBSOCKET_PATHS:
             return http.json_response(404, {"error": {"code": "not_found", "message":
                                                       "conversations are served at /ws"}})
+        if self.refusing:
+            # Refused before the upgrade, so a load balancer passes the user to another server
+            # (nginx: proxy_next_upstream http_503); a direct client reads the same error.
+            self.metrics.refused("draining")
+            self.metrics.error(proto.SERVER_BUSY)
+            return http.busy_response("the server is shutting down",
+                                      self.config.limits.retry_after_s)
         rejection = self.config.access.check(request)
         if rejection is not None:
             if self._refusal_log.allow(self._clock.now()):
@@ -199,6 +244,23 @@ class VoiceServer:
             return http.rejection_response(rejection)
         return None
 
+    @property
+    def refusing(self) -> bool:
+        """Draining or stopping: no new sessions."""
+        return self._draining or self._stopping
+
+    async def _readyz(self) -> Response:
+        """Ready: models loaded, not draining, and every remote service answers."""
+        problems = await self.readiness.problems()
+        if not self.ready:
+            problems["models"] = str(self.health()["error"] or "loading")
+        if self.refusing:
+            problems["server"] = "draining" if not self._stopping else "stopping"
+        return http.json_response(503 if problems else 200,
+                                  {"ready": not problems, "problems": problems,
+                                   "sessions": self.admission.in_use,
+                                   "max_sessions": self.admission.capacity})
+
     def health(self) -> dict[str, object]:
         error = None
         if self._loading is not None and self._loading.done() and not self._loading.cancelled():
@@ -206,13 +268,16 @@ class VoiceServer:
             error = None if exc is None else str(exc)
         return {"ready": self.ready, "loading": not self.ready and error is None,
                 "error": error, "protocol": proto.PROTOCOL, "sessions": self.admission.in_use,
-                "max_sessions": self.admission.capacity, "connections": len(self._sessions)}
+                "max_sessions": self.admission.capacity, "connections": len(self._sessions),
+                "draining": self.refusing}
 
     async def _handle(self, ws: ServerConnection) -> None:
         limits = self.config.limits
-        if self._stopping or len(self._sessions) >= limits.max_connections:
-            why = ("shutting down" if self._stopping
+        if self.refusing or len(self._sessions) >= limits.max_connections:
+            why = ("shutting down" if self.refusing
                    else f"already {len(self._sessions)} open connections")
+            self.metrics.refused("draining" if self.refusing else "connections")
+            self.metrics.error(proto.SERVER_BUSY)
             await ws.send(proto.encode(proto.ErrorMessage(
                 proto.SERVER_BUSY, f"the server is busy ({why}); try again later", fatal=True,
                 retry_after_s=limits.retry_after_s)))
@@ -220,7 +285,8 @@ class VoiceServer:
             return
         session = Session(ws, self.store.new_id(), factory=self._factory, store=self.store,
                           limits=limits, clock=self._clock, logger=logger,
-                          admission=self.admission, stopping=lambda: self._stopping)
+                          admission=self.admission, stopping=lambda: self.refusing,
+                          metrics=self.metrics)
         self._sessions[session.id] = session
         session.log.info("connected from %s", ws.remote_address)
         try:
@@ -228,6 +294,7 @@ class VoiceServer:
         finally:
             del self._sessions[session.id]
             self.admission.release(session.id)
+            self._session_left.set()
 
     async def _factory(self) -> ConversationFactory:
         """The conversation factory, waiting for models still loading."""

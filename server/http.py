@@ -1,4 +1,4 @@
-"""The HTTP side of the server's port: access checks, /healthz and the browser client's files."""
+"""The HTTP side of the server's port: access checks, responses and the browser client's files."""
 
 from __future__ import annotations
 
@@ -156,6 +156,19 @@ def static_response(path: str, web_dir: Path = WEB_DIR) -> Response:
     if kind.startswith("text/") or kind.endswith("javascript"):
         kind += "; charset=utf-8"
     return _response(200, target.read_bytes(), kind)
+
+
+def bytes_response(status: int, body: bytes, content_type: str) -> Response:
+    return _response(status, body, content_type)
+
+
+def busy_response(why: str, retry_after_s: float) -> Response:
+    """HTTP 503 with the server_busy error and a retry hint, before any websocket upgrade."""
+    response = json_response(503, {"error": {
+        "code": proto.SERVER_BUSY, "message": f"the server is busy ({why}); try again later",
+        "retry_after_s": retry_after_s}})
+    response.headers["Retry-After"] = str(max(1, round(retry_after_s)))
+    return response
 
 
 def _response(status: int, body: bytes, content_type: str) -> Response:

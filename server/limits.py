@@ -40,6 +40,9 @@ class ServerLimits:
     error_rate: float = 2.0
     model_wait_s: float = 300.0
     """A start that arrives while models are still loading waits this long for them."""
+    drain_s: float = 10.0
+    """On SIGTERM, running sessions may go on this long (no new ones are taken) before they end
+    with server_shutdown. A deployment that rolls servers sets it to a whole practice session."""
     close_timeout_s: float = 10.0
     """How long a closing conversation may take to wind down and report its end."""
 

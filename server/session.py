@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from server.admission import Admission
 from server.limits import ErrorBudget, ServerLimits
+from server.metrics import ServerMetrics
 from voice_rp import events as ev
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock
@@ -72,6 +73,7 @@ class Session:
         logger: logging.Logger,
         admission: Admission | None = None,
         stopping: Callable[[], bool] = lambda: False,
+        metrics: ServerMetrics | None = None,
     ) -> None:
         self.ws = ws
         self.id = session_id
@@ -90,6 +92,7 @@ class Session:
         self._forward_task: asyncio.Task[None] | None = None
         self._admission = admission or Admission(limits.max_sessions)
         self._stopping = stopping
+        self._metrics = metrics or ServerMetrics()
         self._errors = ErrorBudget(burst=limits.error_burst, rate=limits.error_rate)
         self._drop_report: asyncio.Task[None] | None = None
         # Absolute: a connection that keeps sending junk must not keep itself alive.
@@ -232,6 +235,9 @@ class Session:
             return False
         if self._stopping() or not self._admission.try_admit(self.id):
             why = "shutting down" if self._stopping() else self._admission.why_busy()
+            self._metrics.refused(
+                "draining" if self._stopping() else
+                "capacity" if self._admission.in_use >= self._admission.capacity else "latency")
             retry = self._admission.retry_after_s
             self.log.info("refused a session: %s", why)
             await self._send(proto.ErrorMessage(
@@ -259,6 +265,7 @@ class Session:
             persona_name=opened.persona.get("name"), protocol=proto.PROTOCOL,
             options=start.options)
         self.log.info("started with persona %s", persona_id)
+        self._metrics.session_started()
         await self._send(proto.Ready(
             session=self.id, persona=opened.persona,
             limits={"audio_rate": self._limits.audio_rate,
@@ -290,6 +297,7 @@ class Session:
                     # A user's turn that was answered (an opening line has no STT): what
                     # admission watches.
                     self._admission.record_turn(float(event.stages["response_ms"] or 0.0))
+                    self._metrics.turn(event.stages)
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
                 await self._send(proto.from_event(event))
@@ -343,6 +351,8 @@ class Session:
         await self._send(proto.ErrorMessage(code, message, fatal=fatal))
 
     async def _send(self, message: proto.Message | bytes) -> None:
+        if isinstance(message, proto.ErrorMessage):
+            self._metrics.error(message.code)
         data = message if isinstance(message, bytes) else proto.encode(message)
         # A closed connection is noticed by the receive loop; the transcript is still written.
         with contextlib.suppress(ConnectionClosed):

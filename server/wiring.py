@@ -11,11 +11,12 @@ from typing import Any
 
 from server.session import Opened
 from voice_rp import protocol as proto
+from voice_rp.backends.factory import load_models
 from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.config import Settings
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import PersonaError, UnknownPersona
-from voice_rp.models import Models, load_models
+from voice_rp.models import Models
 from voice_rp.personas import DIFFICULTIES, Persona, find_persona
 from voice_rp.stt import FILLER_PROMPT
 

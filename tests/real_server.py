@@ -18,6 +18,7 @@ def build_real_server(data_dir: Path, *, max_sessions: int = 4, personas: Sequen
     machine's own persona files, for tests that list every persona."""
     args = argparse.Namespace(host="127.0.0.1", port=0, token=None, allow_origin=[],
                               allow_host=[], max_sessions=max_sessions, latency_target_ms=None,
+                              drain_s=None,
                               data_dir=data_dir, personas=list(personas))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
     if home is not None:

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from speech import concat_with_pause, say, wer, with_silence, words
 
+from voice_rp.backends.factory import load_models
 from voice_rp.clock import FakeClock
 from voice_rp.config import Settings
 from voice_rp.errors import ModelError, VoiceMissing
 from voice_rp.llm import ChatMessage, GenerationOptions, OpenAIChatModel
 from voice_rp.llm_embedded import EmbeddedChatModel
-from voice_rp.models import Models, load_models
+from voice_rp.models import Models
 from voice_rp.stt import (
     FILLER_PROMPT,
     Transcript,

@@ -26,6 +26,16 @@ Environment variables (empty counts as unset):
   `1` for an endpoint.
 - `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
   path of a CTranslate2 Whisper model directory.
+- `VOICE_RP_STT_URL`, `VOICE_RP_TTS_URL`: a remote speech recognition / synthesis service instead
+  of the embedded faster-whisper / Piper. The scheme names the protocol: `wyoming://HOST:PORT`
+  (Wyoming: wyoming-faster-whisper, wyoming-piper) or `http(s)://HOST[:PORT][/v1]` (an
+  OpenAI-compatible `/v1/audio/transcriptions`, `/v1/audio/speech`). With `VOICE_RP_STT_URL`,
+  `VOICE_RP_STT_MODEL` names the model at that service (HTTP default `whisper-1`);
+  `VOICE_RP_TTS_MODEL` (HTTP default `tts-1`), `VOICE_RP_TTS_VOICE` (HTTP default `alloy`;
+  Wyoming: the service's default voice), `VOICE_RP_TTS_SAMPLE_RATE` (the rate replies are sent
+  at; default 22050 for Wyoming, 24000 for HTTP), `VOICE_RP_SPEECH_API_KEY` (sent to HTTP
+  services only), `VOICE_RP_SPEECH_CONNECT_S` (default 3) and `VOICE_RP_SPEECH_TIMEOUT_S` (a
+  whole transcription, or each wait for more synthesized audio; default 15).
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
   before `~/.local/share/voice-rp/voices`.
 - `VOICE_RP_DATA_DIR`: where transcripts are saved (default `~/.local/share/voice-rp`).
@@ -42,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .backends.service import SpeechService, speech_services_from_env
 from .errors import LLMError
 from .llm import DEFAULT_OPENAI_MODEL, Deadlines
 from .stt import BUNDLED_ENGLISH, MULTILINGUAL_OPTIONS, WhisperOptions
@@ -97,6 +108,10 @@ class Settings:
     """Where transcripts are saved."""
     database_url: str | None = field(default=None, repr=False)
     """A postgresql:// URL: sessions are kept there instead of in data_dir (None: SQLite)."""
+    stt_service: SpeechService | None = None
+    """A remote speech recognition service instead of the embedded faster-whisper."""
+    tts_service: SpeechService | None = None
+    """A remote speech synthesis service instead of the embedded Piper voices."""
 
     @property
     def embedded_llm(self) -> bool:
@@ -106,7 +121,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Settings from environment variables (see the module docstring).
 
-        Raises LLMError when an endpoint other than OpenAI is configured without a model name.
+        Raises LLMError when an endpoint other than OpenAI is configured without a model name,
+        ModelError when a speech service setting is unusable.
         """
         env = {k: v.strip() for k, v in environ.items() if v.strip()}
         base_url = env.get("OPENAI_BASE_URL")
@@ -122,10 +138,13 @@ class Settings:
         capable = env.get("VOICE_RP_LLM_CAPABLE", "1" if base_url else "0").lower()
         if capable not in ("1", "0", "true", "false", "yes", "no"):
             raise LLMError(f"VOICE_RP_LLM_CAPABLE must be 1 or 0, got {capable!r}")
+        stt_service, tts_service = speech_services_from_env(env)
         extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
             os.pathsep) if p]
         return cls(
-            stt_model=env.get("VOICE_RP_STT_MODEL", BUNDLED_ENGLISH),
+            # With a remote service, VOICE_RP_STT_MODEL names the model there instead.
+            stt_model=BUNDLED_ENGLISH if stt_service else env.get("VOICE_RP_STT_MODEL",
+                                                                  BUNDLED_ENGLISH),
             stt_cache_dir=_cache_home(env) / "models",
             llm_base_url=base_url,
             llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
@@ -142,6 +161,8 @@ class Settings:
             if "VOICE_RP_DATA_DIR" in env
             else data_home,
             database_url=env.get("VOICE_RP_DATABASE_URL"),
+            stt_service=stt_service,
+            tts_service=tts_service,
         )
 
 

@@ -15,13 +15,12 @@ from typing import Any
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
 from voice_rp.audio import pcm16_to_float
+from voice_rp.backends import capabilities_of
 from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
-from voice_rp.errors import VoiceRPError
+from voice_rp.errors import SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.flow import FlowEngine
-from voice_rp.llm import ChatModel
-from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
@@ -34,12 +33,6 @@ from voice_rp.voice_choice import SessionVoices
 __all__ = ["Conversation", "ConversationOptions", "policy_for"]
 
 log = logging.getLogger(__name__)
-
-
-def _reads_prompt_ahead(chat: ChatModel) -> bool:
-    """The embedded model gains from reading the persona's prompt before the first turn; a
-    remote endpoint caches its own way."""
-    return isinstance(chat, EmbeddedChatModel)
 
 
 class Conversation:
@@ -122,9 +115,13 @@ class Conversation:
         ctl = self.controller
         if isinstance(c, cmd.Transcribe):
             started = self.clock.now()
-            transcript = await asyncio.to_thread(
-                self.models.transcribe, pcm16_to_float(c.audio), language=self.persona.language,
-                prompt=self.options.stt_prompt)
+            try:
+                transcript = await asyncio.to_thread(
+                    self.models.transcribe, pcm16_to_float(c.audio),
+                    language=self.persona.language, prompt=self.options.stt_prompt)
+            except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
+                self._run(ctl.transcription_failed(c.attempt, exc))
+                return
             self._run(ctl.transcribed(c.attempt, transcript.text.strip(), started=started))
         elif isinstance(c, cmd.Analyse):
             # A failure there costs the feedback, never the conversation.
@@ -170,7 +167,7 @@ class Conversation:
 
     async def _read_persona_prompt(self) -> None:
         """Let the model read the persona's prompt while the opening line plays."""
-        if _reads_prompt_ahead(self.models.chat):
+        if capabilities_of(self.models.chat).reads_prompt_ahead:  # not a remote endpoint
             await self._writer.read_ahead(self.controller.speaker(), self.controller.opening_heard)
 
     # -- tasks ----------------------------------------------------------------------------------

@@ -39,3 +39,21 @@ class VoiceMissing(ModelError):
     """A persona asks for a Piper voice that is not installed."""
 
     code = "voice_missing"
+
+
+class SpeechRecognitionError(VoiceRPError):
+    """The speech recognition service failed: unreachable, timed out or answered garbage.
+
+    The turn is lost, the session goes on: the user is told and may say it again.
+    """
+
+    code = "stt_unavailable"
+
+
+class SpeechSynthesisError(VoiceRPError):
+    """The speech synthesis service failed: unreachable, timed out or answered garbage.
+
+    The reply stops where the audio stopped; the session goes on.
+    """
+
+    code = "tts_unavailable"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from .capabilities import Capabilities
 from .errors import LLMError
 
 
@@ -132,22 +134,38 @@ class OpenAIChatModel:
     ) -> None:
         """`deadlines` bound every request (see Deadlines); `max_retries` defaults to 0
         because in a live conversation a quick, clear failure beats a silent backoff."""
-        import openai
-
         self.endpoint = display_endpoint(base_url)
         self.model = model
         self.name = f"{model} @ {self.endpoint}"
+        self.capabilities = Capabilities(self.name, remote=True)
         self.deadlines = deadlines or Deadlines()
         self._secret = api_key or ""
-        d = self.deadlines
-        # Local servers need no key, but the client insists on one.
-        self._client = openai.AsyncOpenAI(
-            base_url=base_url,
-            api_key=api_key or "not-needed",
-            # The transport's own bounds are a backstop; `within_deadlines` is the policy.
-            timeout=openai.Timeout(d.total_s, connect=d.connect_s),
-            max_retries=max_retries,
-        )
+        self._client: Any = None
+        # Importing the openai package takes about a second of CPU: done on a thread of its
+        # own, so a server without local models is ready at once. The first reply waits for it
+        # only if it comes sooner (an opening line usually plays first).
+        self._client_made = threading.Event()
+        self._client_failed: BaseException | None = None
+        threading.Thread(target=self._make_client, args=(base_url, api_key, max_retries),
+                         name="voice-rp-openai-client", daemon=True).start()
+
+    def _make_client(self, base_url: str, api_key: str | None, max_retries: int) -> None:
+        try:
+            import openai
+
+            d = self.deadlines
+            # Local servers need no key, but the client insists on one.
+            self._client = openai.AsyncOpenAI(
+                base_url=base_url,
+                api_key=api_key or "not-needed",
+                # The transport's own bounds are a backstop; `within_deadlines` is the policy.
+                timeout=openai.Timeout(d.total_s, connect=d.connect_s),
+                max_retries=max_retries,
+            )
+        except BaseException as exc:  # handed to the first caller, who reports it
+            self._client_failed = exc
+        finally:
+            self._client_made.set()
 
     def stream(
         self, messages: list[ChatMessage], options: GenerationOptions
@@ -158,7 +176,12 @@ class OpenAIChatModel:
     async def _stream(
         self, messages: list[ChatMessage], options: GenerationOptions
     ) -> AsyncGenerator[str, None]:
-        import openai
+        if not self._client_made.is_set():
+            await asyncio.to_thread(self._client_made.wait)
+        if self._client_failed is not None:
+            raise LLMError(f"cannot set up the chat client for {self.endpoint}: "
+                           f"{self._client_failed}") from self._client_failed
+        import openai  # already imported by _make_client: instant
 
         wire: Any = to_wire(messages)  # the client's TypedDicts add nothing over our dataclass
         words = 0

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .capabilities import Capabilities
 from .errors import LLMError, ModelError
 from .llm import ChatMessage, GenerationOptions, to_wire
 
@@ -124,6 +125,7 @@ class EmbeddedChatModel:
         self._workers = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"voice-rp-llm{i}")
                          for i in range(len(self._engines))]
         self._pool = _EnginePool(len(self._engines))
+        self.capabilities = Capabilities(name, reads_prompt_ahead=True)
 
     @classmethod
     def load(

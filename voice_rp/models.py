@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .audio import SAMPLE_RATE
+from .backends.seams import Checkable, Closable, Voices, capabilities_of
 from .clock import Clock, MonotonicClock
-from .config import Settings
-from .llm import ChatMessage, ChatModel, GenerationOptions, OpenAIChatModel
-from .llm_embedded import EmbeddedChatModel
-from .stt import BUNDLED_MULTILINGUAL, Transcriber, Transcript, WhisperTranscriber
-from .tts import Synthesizer, VoiceCatalog
+from .errors import VoiceRPError
+from .llm import ChatMessage, ChatModel, GenerationOptions
+from .stt import Transcriber, Transcript
+from .tts import Synthesizer
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Models:
     """Everything a session needs from the models. Safe to share between sessions."""
 
     transcriber: Transcriber
-    voices: VoiceCatalog
+    voices: Voices
     chat: ChatModel
     default_voice: str
     load_multilingual: Callable[[], Transcriber]
@@ -70,22 +70,24 @@ class Models:
     async def warm_up(self, *, clock: Clock | None = None) -> dict[str, float]:
         """Run each model once so the user's first turn is not the slow one.
 
-        Returns seconds per model. A remote chat endpoint is left alone: warming it would cost
-        the user money, and if it is down they hear about it on their first turn anyway.
+        Returns seconds per model. Remote services are left alone: warming them would cost
+        the user money, and if one is down they hear about it on their first turn anyway.
         """
         clock = clock or MonotonicClock()
         took: dict[str, float] = {}
-        start = clock.now()
-        noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE // 2).astype(np.float32)
-        await asyncio.to_thread(self.transcriber.transcribe, noise)
-        took["stt"] = clock.now() - start
+        if not capabilities_of(self.transcriber).remote:
+            start = clock.now()
+            noise = np.random.default_rng(0).normal(0, 0.01, SAMPLE_RATE // 2).astype(np.float32)
+            await asyncio.to_thread(self.transcriber.transcribe, noise)
+            took["stt"] = clock.now() - start
 
-        start = clock.now()
         voice = await asyncio.to_thread(self.voice)
-        await asyncio.to_thread(lambda: sum(len(c) for c in voice.synthesize("Hello.")))
-        took["tts"] = clock.now() - start
+        if not capabilities_of(voice).remote:
+            start = clock.now()
+            await asyncio.to_thread(lambda: sum(len(c) for c in voice.synthesize("Hello.")))
+            took["tts"] = clock.now() - start
 
-        if isinstance(self.chat, EmbeddedChatModel):
+        if capabilities_of(self.chat).reads_prompt_ahead:
             start = clock.now()
             hello = [ChatMessage("user", "Hello.")]
             stream = self.chat.stream(hello, GenerationOptions(max_tokens=2))
@@ -96,59 +98,25 @@ class Models:
         logger.info("models warmed up in %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
         return took
 
+    async def check_services(self) -> list[str]:
+        """What is wrong with the remote speech services (empty: all answer). For readiness:
+        a server whose services are down should not be sent new sessions."""
+        problems: list[str] = []
+        voice = await asyncio.to_thread(self.voice)
+        for backend in (self.transcriber, voice):
+            if isinstance(backend, Checkable):
+                try:
+                    await asyncio.to_thread(backend.check)
+                except VoiceRPError as exc:
+                    problems.append(str(exc))
+        return problems
+
     def close(self) -> None:
-        if isinstance(self.chat, EmbeddedChatModel):
-            self.chat.close()
+        """Free the chat model's engines and the remote services' connections."""
+        for backend in (self.chat, self.transcriber, self._multilingual, self.voices):
+            if isinstance(backend, Closable):
+                backend.close()
 
 
 def _primary(language: str) -> str:
     return language.replace("-", "_").split("_", 1)[0].lower()
-
-
-def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
-    """Load the transcriber, voice catalog and chat model the settings ask for. Blocking.
-
-    Raises ModelError (or LLMError for a bad endpoint setting) with a message for the user.
-    """
-    clock = clock or MonotonicClock()
-    voices = VoiceCatalog(settings.voices_dirs)
-    voices.find(settings.tts_voice)  # a missing voice fails at start-up, before slow loading
-
-    start = clock.now()
-    transcriber = WhisperTranscriber.load(
-        settings.stt_model, cache_dir=settings.stt_cache_dir, options=settings.whisper
-    )
-    if transcriber.multilingual:  # known once loaded: a directory may hold either kind
-        transcriber.options = settings.whisper_multilingual
-    logger.info("speech recognition %s loaded in %.2f s", transcriber.name, clock.now() - start)
-
-    def load_multilingual() -> Transcriber:
-        start = clock.now()
-        model = WhisperTranscriber.load(
-            BUNDLED_MULTILINGUAL, cache_dir=settings.stt_cache_dir,
-            options=settings.whisper_multilingual,
-        )
-        logger.info("multilingual speech recognition loaded in %.2f s", clock.now() - start)
-        return model
-
-    start = clock.now()
-    chat: ChatModel
-    if settings.llm_base_url is None:
-        chat = EmbeddedChatModel.load(engines=settings.llm_engines)
-    else:
-        chat = OpenAIChatModel(
-            settings.llm_base_url,
-            settings.llm_api_key,
-            settings.llm_model or "",
-            deadlines=settings.llm_deadlines,
-        )
-    logger.info("chat model %s ready in %.2f s", chat.name, clock.now() - start)
-    return Models(
-        transcriber=transcriber,
-        voices=voices,
-        chat=chat,
-        default_voice=settings.tts_voice,
-        load_multilingual=load_multilingual,
-        multilingual=transcriber.multilingual,
-        capable_chat=settings.llm_capable,
-    )

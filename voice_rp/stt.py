@@ -18,6 +18,7 @@ import numpy as np
 
 from . import degenerate
 from .audio import SAMPLE_RATE
+from .capabilities import Capabilities
 from .errors import ModelError
 
 
@@ -260,6 +261,8 @@ class WhisperTranscriber:
         self.options = options
         self.name = name or model_dir.name
         self.multilingual: bool = bool(self._model.model.is_multilingual)
+        self.capabilities = Capabilities(f"faster-whisper {self.name}",
+                                         languages=None if self.multilingual else ("en",))
 
     @classmethod
     def load(

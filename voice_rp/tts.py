@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from .capabilities import Capabilities
 from .errors import ModelError, VoiceMissing
 
 
@@ -44,6 +45,9 @@ class PiperSynthesizer:
     def __init__(self, voice: Any, *, name: str) -> None:
         self._voice = voice
         self.name = name
+        language = str(getattr(getattr(voice, "config", None), "espeak_voice", "") or "")
+        self.capabilities = Capabilities(
+            f"piper {name}", languages=(_primary(language),) if language else None)
 
     @classmethod
     def load(cls, model_path: Path, config_path: Path, *, name: str = "") -> PiperSynthesizer:

@@ -200,8 +200,13 @@ class TurnController:
                 self._await_playback(a)
         return self._drain()
 
+    def transcription_failed(self, attempt: int, error: VoiceRPError) -> list[Command]:
+        """Speech recognition failed (a remote service is down): the turn gets no reply, the
+        user is told, and the conversation goes on."""
+        return self.reply_failed(attempt, error)
+
     def reply_failed(self, attempt: int, error: VoiceRPError | None) -> list[Command]:
-        """The reply could not be made: the chat model failed, or (None) its time ran out."""
+        """The reply could not be made: a model failed, or (None) its time ran out."""
         a = self._live(attempt)
         if a is not None:
             error = error or LLMError(f"the reply took longer than "

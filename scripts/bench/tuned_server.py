@@ -68,9 +68,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from server.limits import ServerLimits
     from server.session import Opened
     from server.wiring import ModelConversations
+    from voice_rp.backends.factory import load_models
     from voice_rp.config import Settings
     from voice_rp.conversation import Conversation, policy_for
-    from voice_rp.models import load_models
     from voice_rp.personas import builtin_dirs, user_persona_dir
     from voice_rp.storage import TranscriptStore
 

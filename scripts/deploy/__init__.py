@@ -1,0 +1,1 @@
+"""Helpers of scripts/cluster: the processes of a voice-rp deployment on one machine."""

@@ -1,0 +1,178 @@
+"""Deployment, end to end with the bundled models: SIGTERM drains a real `python -m server`, and
+a real nginx (started here, in a temp dir, on free ports) balances two real servers.
+
+nginx comes from Debian (scripts/setup installs it); without it the nginx test is skipped with
+the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_server_e2e import ANSWER_TIMEOUT_S, REPO, Talk, speech_pcm
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from client.__main__ import converse, parse_args
+from server.app import ServerConfig, VoiceServer
+from voice_rp import protocol as proto
+from voice_rp.audio import wav_bytes
+from voice_rp.storage import TranscriptStore
+
+sys.path.insert(0, str(REPO / "scripts"))
+from deploy.nginx import nginx_binary, start_nginx, stop_process, wait_http
+
+pytestmark = [pytest.mark.models, pytest.mark.timeout(600)]
+PERSONA = "behavioural-interviewer"
+
+
+def http_get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_sigterm_drains_a_live_session_then_exits(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp_path),
+        "--drain-s", "120", cwd=REPO, env={**env, "HF_HUB_OFFLINE": "1"},
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        assert proc.stderr is not None
+        async with asyncio.timeout(60):
+            while not (m := re.search(rb"websocket (ws://\S+?)\)", await proc.stderr.readline())):
+                pass
+        log = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
+        ws_url = m.group(1).decode()
+        http_url = ws_url.replace("ws://", "http://").removesuffix("/ws")
+        talk = Talk(await connect(ws_url))
+        ready = await talk.start(PERSONA, opening_line=False)  # waits for the models
+        assert (await asyncio.to_thread(http_get, http_url + "/readyz"))[0] == 200
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        status, body = await asyncio.to_thread(http_get, http_url + "/readyz")
+        assert status == 503 and body["problems"]["server"] == "draining"
+        assert (await asyncio.to_thread(http_get, http_url + "/livez"))[0] == 200
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(ws_url)
+        assert json.loads(refused.value.response.body)["error"]["code"] == proto.SERVER_BUSY
+        # The running session goes on: the user is heard and answered during the drain.
+        said, _ = await talk.say(speech_pcm("I led the migration of our billing system."))
+        assert "billing" in said["text"].lower()
+        assert talk.of("audio_start")
+        await talk.ws.send(json.dumps({"type": "end"}))
+        end = await talk.wait("session_end", within_s=30)
+        assert end["reason"] == "client_end"
+        await talk.close()
+        # The last session left: the server stops long before the 120 s limit.
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+        await log
+        records = TranscriptStore(tmp_path).read_session(ready["session"])
+        assert [r["text"] for r in records if r["kind"] == "user"] == [said["text"]]
+        assert records[-1]["kind"] == "session_end" and records[-1]["reason"] == "client_end"
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]):
+    try:
+        nginx_binary()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    from voice_rp.personas import builtin_dirs
+
+    from server.wiring import ModelConversations
+    from voice_rp.config import Settings
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
+    dirs = builtin_dirs(None)
+    # Two real servers; the models are loaded once and shared to spare the test's memory.
+    conversations = await ModelConversations.load(Settings.from_env(env), dirs)
+
+    async def load() -> ModelConversations:
+        return conversations
+
+    data = tmp_path / "data"
+    servers = [VoiceServer(ServerConfig(port=0, persona_dirs=tuple(dirs)), load=load,
+                           store=TranscriptStore(data)) for _ in range(2)]
+    for s in servers:
+        await s.start()
+        await s.wait_ready()
+    port = free_port()
+    nginx = start_nginx(tmp_path / "run", listen=f"127.0.0.1:{port}",
+                        upstreams=[f"127.0.0.1:{s.port}" for s in servers])
+    try:
+        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/livez", proc=nginx)
+        url = f"ws://127.0.0.1:{port}/ws"
+        # The browser app and the health endpoints come through the balancer.
+        page = await asyncio.to_thread(
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read())
+        assert b"<html" in page.lower()
+        assert (await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/readyz"))[0] == 200
+
+        first = Talk(await connect(url))
+        ready = await first.start(PERSONA, opening_line=False)
+        said, _ = await first.say(speech_pcm("I have five years of experience in sales."))
+        assert "sales" in said["text"].lower()
+        reply = b"".join(pcm for _, pcm in first.audio)
+        assert len(reply) > 22_050  # more than half a second of the persona's voice
+        # least_conn: the next user goes to the server that has nobody.
+        second = Talk(await connect(url))
+        await second.start(PERSONA, opening_line=False)
+        assert sorted(s.admission.in_use for s in servers) == [1, 1]
+        await second.close()
+        await asyncio.sleep(0.2)
+        busy = next(s for s in servers if s.admission.in_use)
+        other = next(s for s in servers if s is not busy)
+
+        # The Python client, unchanged, through nginx (file in, file out).
+        wav = tmp_path / "me.wav"
+        wav.write_bytes(wav_bytes(speech_pcm("Hello, I am ready for the interview."), 16_000))
+        args = parse_args(["--server", url, "--persona", PERSONA, "--input", str(wav), "--fast",
+                           "--no-opening-line", "--output", str(tmp_path / "out.wav"),
+                           "--timeout", str(ANSWER_TIMEOUT_S)])
+        assert await converse(args, None) == 0
+        assert "you: " in capsys.readouterr().out
+
+        # A draining server refuses the upgrade; nginx hands every new user to the other one.
+        drain = asyncio.create_task(busy.drain(timeout_s=300))
+        await asyncio.sleep(0.2)
+        late = [Talk(await connect(url)) for _ in range(3)]
+        for talk in late:
+            await talk.start(PERSONA, opening_line=False)
+        assert other.admission.in_use == 3 and busy.admission.in_use == 1
+        for talk in late:
+            await talk.close()
+        # The first user's session went on through all this; ending it ends the drain.
+        await first.ws.send(json.dumps({"type": "end"}))
+        assert (await first.wait("session_end", within_s=30))["reason"] == "client_end"
+        await first.close()
+        await asyncio.wait_for(drain, 30)
+        records = TranscriptStore(data).read_session(ready["session"])
+        assert [r["text"] for r in records if r["kind"] == "user"] == [said["text"]]
+    finally:
+        stop_process(nginx)
+        for s in servers:
+            await s.stop()

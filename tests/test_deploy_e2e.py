@@ -101,10 +101,9 @@ async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,
         nginx_binary()
     except FileNotFoundError as exc:
         pytest.skip(str(exc))
-    from voice_rp.personas import builtin_dirs
-
     from server.wiring import ModelConversations
     from voice_rp.config import Settings
+    from voice_rp.personas import builtin_dirs
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
     dirs = builtin_dirs(None)

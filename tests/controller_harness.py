@@ -55,6 +55,7 @@ class Harness:
         self.playing: list[cmd.WaitPlayback] = []
         self.ended = False
         self.hear: Callable[[bytes], str] = spoke_for
+        self.measure: Callable[[bytes], dict[str, Any] | None] = lambda audio: None
         self.reply = ["Thanks.", "Tell me about your last project?"]
         self.ms_per_word = 100.0
         self.take(self.ctl.begin())
@@ -118,7 +119,7 @@ class Harness:
                 self.take(self.ctl.transcribed(c.attempt, self.hear(c.audio),
                                                started=self.clock.now()))
             elif isinstance(c, cmd.Analyse):
-                self.take(self.ctl.analysed(c.attempt, None))
+                self.take(self.ctl.analysed(c.attempt, self.measure(c.audio)))
             elif isinstance(c, cmd.Speak):
                 self._speak_on(c.attempt, self._pieces(c))
 

@@ -16,11 +16,10 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from voice_rp.feedback.stats import FILLERS
+from voice_rp.feedback.stats import FILLERS, LONG_PAUSE_S, speaking_seconds
 
 PACE_BAND = (130.0, 160.0)
 PACE_SLOW, PACE_FAST = 110.0, 190.0
-LONG_PAUSE_S = 1.0
 FILLERS_OK_PER_MIN = 5.0
 HEDGES = ("i think", "maybe", "sort of", "kind of", "i guess", "probably", "i suppose",
           "perhaps", "i feel like", "i believe")
@@ -119,7 +118,7 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         length = speech[-1][1] - t0
         gaps = [(a[1], b[0]) for a, b in pairwise(speech)]
         long = [(s, e) for s, e in gaps if e - s >= LONG_PAUSE_S]
-        speaking = length - sum(e - s for s, e in long)
+        speaking = speaking_seconds(speech) or 0.0
         talk = sum(b - a for a, b in speech)
         for s, e in long:
             # Where in the words: Whisper gives no timings on the fast path, so the place is

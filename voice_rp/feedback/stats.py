@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 # Only sounds and phrases that are fillers whatever the context: "like" or "kind of" are
 # often real words ("I would like to"), and counting them would make the feedback dishonest.
 FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "mm", "you know")
 _WORD = re.compile(r"[\w']+", re.UNICODE)
+LONG_PAUSE_S = 1.0
+"""A silence this long inside an answer is a pause, left out of the time pace is measured over."""
+
+
+def speaking_seconds(speech: Sequence[Sequence[float]]) -> float | None:
+    """From the first word to the last, less the long pauses: the time an answer's pace is
+    measured over (`speech`: the voiced (start, end) spans, see feedback.audio)."""
+    if not speech:
+        return None
+    length = speech[-1][1] - speech[0][0]
+    return length - sum(b[0] - a[1] for a, b in pairwise(speech) if b[0] - a[1] >= LONG_PAUSE_S)
 
 
 def count_fillers(text: str) -> dict[str, int]:
@@ -36,13 +49,15 @@ class SessionStats:
     interruptions: int = 0
     longest_turn_s: float = 0.0
 
-    def user_turn(self, text: str, audio_s: float) -> None:
+    def user_turn(self, text: str, audio_s: float, *, speaking_s: float | None = None) -> None:
+        """`audio_s`: the turn as cut; `speaking_s`: its speech less long pauses, when measured
+        (the same time the report's pace uses, so the summary and the report agree)."""
         words = _WORD.findall(text)
         if not words:
             return
         self.user_turns += 1
         self.user_words += len(words)
-        self.speaking_s += audio_s
+        self.speaking_s += audio_s if speaking_s is None else speaking_s
         self.longest_turn_s = max(self.longest_turn_s, audio_s)
         for filler, n in count_fillers(text).items():
             self.fillers[filler] = self.fillers.get(filler, 0) + n

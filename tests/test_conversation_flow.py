@@ -17,6 +17,7 @@ from test_conversation import (
 from voice_rp import events as ev
 from voice_rp.clock import MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions
+from voice_rp.errors import LLMError
 
 GOOD = ("In my last job a colleague kept missing deadlines. I talked to him privately, I set up "
         "weekly check-ins and I shared my plan. In the end we delivered the release on time.")
@@ -70,6 +71,23 @@ async def test_a_model_acknowledgement_with_a_stage_direction_and_a_label_is_rep
     assert "(" not in follow.text and "Maya" not in follow.text
     flow_ack = s.conv.persona.flow.acknowledgements  # type: ignore[union-attr]
     assert any(follow.text.startswith(a) for a in flow_ack)
+    await s.close()
+
+
+async def test_a_dead_endpoint_is_reported_and_the_scenario_goes_on() -> None:
+    # A scenario's scripted questions need no model, but the user must learn the endpoint is
+    # down rather than hear fixed acknowledgements with no word why.
+    chat = FakeChat()
+    s = start(chat, script=["We fixed it.", GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    chat.fail_with = LLMError("cannot reach the chat endpoint http://127.0.0.1:9/v1")
+    follow = await turn(s)
+    err, = s.of(ev.ErrorEvent)
+    assert err.code == "llm_unavailable" and "127.0.0.1:9" in err.message and not err.fatal
+    assert s.events.index(err) < s.events.index(follow)
+    assert follow.text.endswith(s.conv.flow.asked[-1])  # type: ignore[union-attr]
+    await turn(s)
+    assert len(s.of(ev.ErrorEvent)) == 2, "told again while the endpoint stays down"
     await s.close()
 
 

@@ -120,7 +120,7 @@ class Conversation:
                     self.models.transcribe, pcm16_to_float(c.audio),
                     language=self.persona.language, prompt=self.options.stt_prompt)
             except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
-                self._run(ctl.transcription_failed(c.attempt, exc))
+                self._run(ctl.reply_failed(c.attempt, exc))
                 return
             self._run(ctl.transcribed(c.attempt, transcript.text.strip(), started=started))
         elif isinstance(c, cmd.Analyse):
@@ -141,6 +141,8 @@ class Conversation:
             synth = await self._voices.for_speaker(c.request.speaker)
             async with asyncio.timeout(self.options.turn_limit_s):
                 source = await self._writer.source(c.request)
+                if source.model_failed is not None:
+                    self._run(ctl.model_failed(c.attempt, source.model_failed))
                 stream = reply_stream(
                     source, synthesizer=synth, rate=c.request.speaker.voice.rate,
                     clock=self.clock, queued_s=lambda: ctl.queued_s(c.attempt),

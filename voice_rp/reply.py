@@ -50,6 +50,7 @@ class ReplySource:
     labels: LabelFilter | None = None  # drops speaker labels; ends where the user's turn begins
     hold_at: float | None = None  # no piece ready by this clock time: say `holding_text` first
     holding_text: str = ""
+    model_failed: VoiceRPError | None = None  # a fixed line stands in for the model's words
 
 
 @dataclass(frozen=True)

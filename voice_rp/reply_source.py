@@ -66,6 +66,9 @@ class ReplyWriter:
                                                   request.user_text)
             if plan.scripted is None:
                 return self._free(request, plan.messages or [], plan.options)
+            if plan.model_failed is not None:
+                return ReplySource(ScriptedChat(plan.scripted), [], self._persona.llm,
+                                   model_failed=plan.model_failed)
             scripted = plan.scripted
         if scripted is not None:
             # A scripted line is spoken as written and is never late.

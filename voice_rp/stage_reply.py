@@ -54,6 +54,9 @@ class ReplyPlan:
     scripted: str | None = None
     messages: list[ChatMessage] | None = None
     options: GenerationOptions | None = None
+    model_failed: VoiceRPError | None = None
+    """The model could not write the acknowledgement; a fixed one stands in, and the user is told
+    (a dead endpoint must not hide behind a scenario that goes on)."""
 
 
 class StageReplies:
@@ -90,8 +93,8 @@ class StageReplies:
             return ReplyPlan(messages=_with_instruction(messages, text), options=self.persona.llm)
         if not step.acknowledge:
             return ReplyPlan(scripted=step.say)
-        ack = await self.acknowledgement(chat, messages, user_text)
-        return ReplyPlan(scripted=f"{ack} {step.say}".strip())
+        ack, failed = await self._acknowledgement(chat, messages, user_text)
+        return ReplyPlan(scripted=f"{ack} {step.say}".strip(), model_failed=failed)
 
     def _free(self, step: Step) -> str:
         return (f"Now: {step.instruction} Answer in one or two short sentences, as "
@@ -100,10 +103,15 @@ class StageReplies:
     async def acknowledgement(self, chat: ChatModel, messages: list[ChatMessage],
                               user_text: str) -> str:
         """A few in-character words from the model, or a fixed acknowledgement."""
+        return (await self._acknowledgement(chat, messages, user_text))[0]
+
+    async def _acknowledgement(self, chat: ChatModel, messages: list[ChatMessage],
+                               user_text: str) -> tuple[str, VoiceRPError | None]:
         instruction = (f"Reply to {self.user_label} with a short acknowledgement of at most "
                        "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
         options = dataclasses.replace(self.persona.llm, max_tokens=_ACK_TOKENS)
         parts: list[str] = []
+        failed: VoiceRPError | None = None
         try:
             stream = chat.stream(_with_instruction(messages, instruction), options)
             async with contextlib.aclosing(stream):
@@ -111,9 +119,9 @@ class StageReplies:
                     parts.append(delta)
                     if _SENTENCE_END.search("".join(parts)):
                         break  # only the first sentence is used: the user is waiting
-        except VoiceRPError:
-            parts = []
-        return self.choose(" ".join("".join(parts).split()), user_text)
+        except VoiceRPError as exc:
+            parts, failed = [], exc
+        return self.choose(" ".join("".join(parts).split()), user_text), failed
 
     def choose(self, candidate: str, user_text: str) -> str:
         """`candidate` cut to its first sentence if it passes the checks, else a fixed one."""

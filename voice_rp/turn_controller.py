@@ -1,10 +1,9 @@
 """Every decision of one conversation, free of I/O: a plain object fed inputs, returning commands.
 
-Inputs: audio frames (run through the endpointer it owns), a transcript ready, the answer's
-audio measured, a reply piece ready, the reply all made or failed, the client's playback
-position, the reply played out, a task failed, close. Each returns a list of commands
-(voice_rp.turn_commands) for the asyncio shell (voice_rp.conversation) to carry out. The clock
-is an argument: tests drive it with a fake clock and scripted inputs.
+Inputs: audio frames (through the endpointer it owns), a transcript, the answer's audio measured,
+a reply piece, the reply made or failed, playback position, played out, a task failed, close.
+Each returns commands (voice_rp.turn_commands) for the asyncio shell (voice_rp.conversation) to
+carry out. The clock is an argument: tests drive it with a fake clock and scripted inputs.
 
 Speculation: at the first short silence the endpointer emits SpeculativeEnd and an *attempt*
 starts at once (STT, then the reply's first piece). Its events are held back until the turn end
@@ -29,6 +28,7 @@ from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
 from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
+from voice_rp.feedback.stats import speaking_seconds
 from voice_rp.flow import FlowEngine
 from voice_rp.memory import SessionMemory
 from voice_rp.personas import Persona, Speaker
@@ -200,13 +200,16 @@ class TurnController:
                 self._await_playback(a)
         return self._drain()
 
-    def transcription_failed(self, attempt: int, error: VoiceRPError) -> list[Command]:
-        """Speech recognition failed (a remote service is down): the turn gets no reply, the
-        user is told, and the conversation goes on."""
-        return self.reply_failed(attempt, error)
+    def model_failed(self, attempt: int, error: VoiceRPError) -> list[Command]:
+        """The chat model failed; a scripted line stands in and the user is told, with it."""
+        a = self._live(attempt)
+        if a is not None:
+            self._emit_for(a, ev.ErrorEvent(error.code, f"{error}; the scenario goes on"))
+        return self._drain()
 
     def reply_failed(self, attempt: int, error: VoiceRPError | None) -> list[Command]:
-        """The reply could not be made: a model failed, or (None) its time ran out."""
+        """No reply: speech recognition or the chat model failed, or (None) time ran out. The
+        user is told and the conversation goes on."""
         a = self._live(attempt)
         if a is not None:
             error = error or LLMError(f"the reply took longer than "
@@ -379,7 +382,9 @@ class TurnController:
     def _deliver(self, a: Attempt, event: ev.Event) -> None:
         if isinstance(event, ev.UserTranscript) and self.tracker.reply is not None:
             self.tracker.reply.user_text = event.text
-            self.stats.user_turn(event.text, len(a.audio) / 2 / SAMPLE_RATE)
+            speech = (event.audio or {}).get("speech") or []
+            self.stats.user_turn(event.text, len(a.audio) / 2 / SAMPLE_RATE,
+                                 speaking_s=speaking_seconds(speech))
         elif isinstance(event, ev.AudioStart) and not a.delivered_audio:
             a.timeline.audio_sent = self.clock.now()
             self._carry = b""

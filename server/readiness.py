@@ -52,13 +52,16 @@ class HttpProbe:
 
 
 @dataclass(frozen=True)
-class WyomingProbe:
-    """A Wyoming service (wyoming-faster-whisper, wyoming-piper): `describe` must get `info`."""
-
+class _ServiceAddress:
     name: str
     host: str
     port: int
     timeout_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class WyomingProbe(_ServiceAddress):
+    """A Wyoming service (wyoming-faster-whisper, wyoming-piper): `describe` must get `info`."""
 
     async def check(self) -> str | None:
         where = f"{self.host}:{self.port}"
@@ -91,13 +94,8 @@ class WyomingProbe:
 
 
 @dataclass(frozen=True)
-class TcpProbe:
+class TcpProbe(_ServiceAddress):
     """A service whose port accepting connections is the cheap sign of life (PostgreSQL)."""
-
-    name: str
-    host: str
-    port: int
-    timeout_s: float = 2.0
 
     async def check(self) -> str | None:
         try:

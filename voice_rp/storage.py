@@ -222,26 +222,7 @@ class SessionLog:
 
     def record_event(self, event: ev.Event) -> bool:
         """Append what a conversation event means for the transcript; False if it means nothing."""
-        match event:
-            case ev.SpeechStarted(turn=turn):
-                self.write("speech_start", turn=turn)
-            case ev.UserTranscript(turn=turn, text=text, audio=audio):
-                user: dict[str, Any] = {} if audio is None else {"audio": audio}
-                self.write("user", turn=turn, text=text, **user)
-            case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):
-                reply: dict[str, Any] = ({} if event.audio_ms is None
-                                         else {"audio_ms": event.audio_ms})
-                self.write("reply", turn=turn, text=text, interrupted=interrupted,
-                           speaker=speaker, **reply)
-            case ev.TurnMetrics(turn=turn, stages=stages):
-                self.write("metrics", turn=turn, stages=stages)
-            case ev.ErrorEvent(code=code, message=message, fatal=fatal):
-                self.write("error", code=code, message=message, fatal=fatal)
-            case ev.SessionEnded(reason=reason, summary=summary):
-                self.end(reason, summary)
-            case _:
-                return False
-        return True
+        return record_event(self, event)
 
     def end(self, reason: str, summary: dict[str, Any] | None = None) -> None:
         """Write the session_end record (once) and close."""
@@ -462,3 +443,28 @@ def _insert_imported(conn: sqlite3.Connection, sid: str, records: list[dict[str,
         conn.execute("INSERT INTO records (session, seq, t, kind, data) VALUES (?, ?, ?, ?, ?)",
                      (sid, seq, float(record.get("t", 0.0)), str(record.get("kind", "?")),
                       json.dumps(data, ensure_ascii=False, default=str)))
+
+
+def record_event(log: SessionWriter, event: ev.Event) -> bool:
+    """Write what a conversation event means for the transcript to `log` (either store's
+    session log); False if it means nothing there (audio, state changes)."""
+    match event:
+        case ev.SpeechStarted(turn=turn):
+            log.write("speech_start", turn=turn)
+        case ev.UserTranscript(turn=turn, text=text, audio=audio):
+            user: dict[str, Any] = {} if audio is None else {"audio": audio}
+            log.write("user", turn=turn, text=text, **user)
+        case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):
+            reply: dict[str, Any] = ({} if event.audio_ms is None
+                                     else {"audio_ms": event.audio_ms})
+            log.write("reply", turn=turn, text=text, interrupted=interrupted,
+                      speaker=speaker, **reply)
+        case ev.TurnMetrics(turn=turn, stages=stages):
+            log.write("metrics", turn=turn, stages=stages)
+        case ev.ErrorEvent(code=code, message=message, fatal=fatal):
+            log.write("error", code=code, message=message, fatal=fatal)
+        case ev.SessionEnded(reason=reason, summary=summary):
+            log.end(reason, summary)
+        case _:
+            return False
+    return True

@@ -36,6 +36,7 @@ from voice_rp.storage import (
     check_id,
     export_sessions,
     new_session_id,
+    record_event,
     valid_new_id,
 )
 from voice_rp.storage_pg_schema import SchemaTooNew, migrate
@@ -103,26 +104,7 @@ class PgSessionLog:
 
     def record_event(self, event: ev.Event) -> bool:
         """Append what a conversation event means for the transcript; False if it means nothing."""
-        match event:
-            case ev.SpeechStarted(turn=turn):
-                self.write("speech_start", turn=turn)
-            case ev.UserTranscript(turn=turn, text=text, audio=audio):
-                user: dict[str, Any] = {} if audio is None else {"audio": audio}
-                self.write("user", turn=turn, text=text, **user)
-            case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):
-                reply: dict[str, Any] = ({} if event.audio_ms is None
-                                         else {"audio_ms": event.audio_ms})
-                self.write("reply", turn=turn, text=text, interrupted=interrupted,
-                           speaker=speaker, **reply)
-            case ev.TurnMetrics(turn=turn, stages=stages):
-                self.write("metrics", turn=turn, stages=stages)
-            case ev.ErrorEvent(code=code, message=message, fatal=fatal):
-                self.write("error", code=code, message=message, fatal=fatal)
-            case ev.SessionEnded(reason=reason, summary=summary):
-                self.end(reason, summary)
-            case _:
-                return False
-        return True
+        return record_event(self, event)
 
     def end(self, reason: str, summary: dict[str, Any] | None = None) -> None:
         """Write session_end (once) and close; waits longer than a write for an outage to pass."""

@@ -20,7 +20,7 @@ from ..capabilities import Capabilities
 from ..errors import SpeechRecognitionError, SpeechSynthesisError, VoiceRPError
 from ..stt import Transcript
 from .pcm import PCMFormatError, Rechunker, float_to_wav, wav_or_pcm
-from .service import SpeechService
+from .service import RemoteSynthesizer, SpeechService
 
 OPENAI_PCM_RATE = 24000  # OpenAI's `pcm` response format: raw 24 kHz mono 16-bit LE
 DEFAULT_STT_MODEL = "whisper-1"
@@ -133,7 +133,7 @@ class OpenAITranscriber:
         self._http.close()
 
 
-class OpenAISynthesizer:
+class OpenAISynthesizer(RemoteSynthesizer):
     """Speech synthesis through `POST {base}/v1/audio/speech`, streamed as the body arrives.
 
     Asks for `pcm` (24 kHz raw); a WAV answer is understood too. A connect failure is retried
@@ -149,15 +149,6 @@ class OpenAISynthesizer:
         self._rate = service.sample_rate or OPENAI_PCM_RATE
         self.capabilities = Capabilities(f"openai tts {self.name}", remote=True)
         self._http = _client(service, transport)
-
-    @property
-    def sample_rate(self) -> int:
-        return self._rate
-
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
-        if rate <= 0:
-            raise ValueError(f"speaking rate must be positive, got {rate}")
-        return self._stream(text, rate)
 
     def _stream(self, text: str, rate: float) -> Iterator[bytes]:
         request = {"model": self.model, "input": text, "voice": self.voice,

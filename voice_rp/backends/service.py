@@ -7,6 +7,7 @@ e.g. wyoming-faster-whisper, wyoming-piper) or `http://` / `https://` (an OpenAI
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -104,3 +105,21 @@ def _seconds(env: dict[str, str], name: str, default: str) -> float:
     if not 0 < value <= 600:  # NaN fails too
         raise ModelError(f"{name} must be a number of seconds from 0 to 600, got {text!r}")
     return value
+
+
+class RemoteSynthesizer:
+    """What the remote voices share: the rate their PCM comes at, and a checked speaking rate."""
+
+    _rate: int
+
+    @property
+    def sample_rate(self) -> int:
+        return self._rate
+
+    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
+        if rate <= 0:
+            raise ValueError(f"speaking rate must be positive, got {rate}")
+        return self._stream(text, rate)
+
+    def _stream(self, text: str, rate: float) -> Iterator[bytes]:
+        raise NotImplementedError

@@ -28,7 +28,7 @@ from ..capabilities import Capabilities
 from ..errors import SpeechRecognitionError, SpeechSynthesisError, VoiceRPError
 from ..stt import Transcript
 from .pcm import PCMFormatError, Rechunker, float_to_pcm16
-from .service import SpeechService
+from .service import RemoteSynthesizer, SpeechService
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class WyomingTranscriber:
             "Please say that again in a moment.")
 
 
-class WyomingSynthesizer:
+class WyomingSynthesizer(RemoteSynthesizer):
     """Speech synthesis by a Wyoming TTS service, streamed as its audio chunks arrive.
 
     Connections are kept and reused (wyoming-piper answers many requests on one). A reused
@@ -188,16 +188,8 @@ class WyomingSynthesizer:
         self._lock = threading.Lock()
         self.capabilities = Capabilities(f"wyoming tts {service.display}", remote=True)
 
-    @property
-    def sample_rate(self) -> int:
-        return self._rate
-
-    def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
-        if rate <= 0:
-            raise ValueError(f"speaking rate must be positive, got {rate}")
-        return self._stream(text)
-
-    def _stream(self, text: str) -> Iterator[bytes]:
+    def _stream(self, text: str, rate: float) -> Iterator[bytes]:
+        # Wyoming's synthesize event has no speaking rate: the voice's own pace is used.
         voice = SynthesizeVoice(name=self.service.voice) if self.service.voice else None
         request = Synthesize(text=text, voice=voice).event()
         conn, fresh = self._take()

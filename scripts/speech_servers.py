@@ -186,12 +186,16 @@ def main(argv: list[str] | None = None) -> int:
         process = start(args.kind, args.port, host=args.host, work_dir=work_dir, **options)
         print(f"{args.kind} ready on wyoming://{args.host}:{args.port}", flush=True)
 
+        stopped: list[int] = []
+
         def forward(signum: int, _frame: object) -> None:
+            stopped.append(signum)
             stop(process)
 
         signal.signal(signal.SIGTERM, forward)
         signal.signal(signal.SIGINT, forward)
-        return process.wait()
+        code = process.wait()
+        return 0 if stopped else code  # stopped as asked: a clean exit
 
 
 if __name__ == "__main__":

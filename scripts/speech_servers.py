@@ -186,12 +186,24 @@ def main(argv: list[str] | None = None) -> int:
         process = start(args.kind, args.port, host=args.host, work_dir=work_dir, **options)
         print(f"{args.kind} ready on wyoming://{args.host}:{args.port}", flush=True)
 
+        stopped: list[float] = []
+
         def forward(signum: int, _frame: object) -> None:
-            stop(process)
+            # Only signal here: waiting inside a handler that interrupted Popen.wait would
+            # deadlock on its lock. The loop below reaps the server (and kills a stuck one).
+            stopped.append(time.monotonic())
+            process.terminate()
 
         signal.signal(signal.SIGTERM, forward)
         signal.signal(signal.SIGINT, forward)
-        return process.wait()
+        while True:
+            try:
+                code = process.wait(0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if stopped and time.monotonic() - stopped[0] > 5:
+                    process.kill()
+        return 0 if stopped else code  # stopped as asked: a clean exit
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
+import socket
+import subprocess
 import sys
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -36,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import speech_servers
 from bench.fake_llm import handle as fake_chat
 
+REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.models, pytest.mark.timeout(600)]
 
 SILENCE = b"\x00" * FRAME_BYTES
@@ -214,3 +218,24 @@ async def test_conversation_with_remote_speech_survives_services_going_down(
     finally:
         await server.stop()
 
+
+
+def test_launcher_cli_prints_ready_and_stops_its_server_on_sigterm(tmp_path: Path) -> None:
+    """The command line a deployment script runs: one line when ready; SIGTERM stops it all."""
+    port = speech_servers.free_port()
+    launcher = subprocess.Popen(
+        [sys.executable, str(REPO / "scripts" / "speech_servers.py"), "wyoming-tts",
+         "--port", str(port), "--work-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path)
+    try:
+        assert launcher.stdout is not None
+        assert launcher.stdout.readline().strip() == (
+            f"wyoming-tts ready on wyoming://127.0.0.1:{port}")
+        tts = WyomingSynthesizer(SpeechService(f"wyoming://127.0.0.1:{port}"))
+        assert b"".join(tts.synthesize("Ready when you are."))
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(30) == 0
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        speech_servers.stop(launcher)

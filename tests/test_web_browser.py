@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
-import wave
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +21,22 @@ from real_server import build_real_server
 from speech import say, wer, with_silence
 from web_browser import (
     CHROMIUM,
-    PAGE_STATE,
+    Page,
+    choose,
     chromium_args,
+    count,
     float32_b64,
+    launch,
+    new_page,
     room_microphone,
     scripted_server,
+    state,
+    until,
+    write_wav,
 )
 
 from server.app import VoiceServer
-from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
+from voice_rp.audio import SAMPLE_RATE
 from voice_rp.personas import builtin_dirs
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -42,8 +47,6 @@ pytestmark = [pytest.mark.models, pytest.mark.asyncio(loop_scope="module"),
               pytest.mark.timeout(600)]
 
 SHIPPED = builtin_dirs()[0]
-REPLY_TIMEOUT_S = 120.0  # generous: the CPU is shared with other work
-Page = Any  # playwright.async_api.Page
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -86,58 +89,6 @@ async def model_server(tmp_path_factory: pytest.TempPathFactory, extra_personas:
 async def pw() -> AsyncIterator[Any]:
     async with playwright_api.async_playwright() as p:
         yield p
-
-
-async def launch(pw: Any, args: list[str]) -> Any:
-    return await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-
-
-async def new_page(browser: Any, url: str, *, width: int = 1000, height: int = 900,
-                   init_script: str | None = None) -> Page:
-    page = await browser.new_page(viewport={"width": width, "height": height})
-    if init_script:
-        await page.add_init_script(init_script)
-    await page.goto(url)
-    return page
-
-
-async def state(page: Page) -> dict[str, Any]:
-    result: dict[str, Any] = await page.evaluate(PAGE_STATE)
-    return result
-
-
-async def until(page: Page, check: Callable[[dict[str, Any]], bool], what: str,
-                within_s: float = REPLY_TIMEOUT_S, every_s: float = 0.1,
-                on_poll: Callable[[dict[str, Any]], Awaitable[None]] | None = None
-                ) -> dict[str, Any]:
-    deadline = time.monotonic() + within_s
-    while True:
-        s = await state(page)
-        if on_poll is not None:
-            await on_poll(s)
-        if check(s):
-            return s
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: {s}")
-        await asyncio.sleep(every_s)
-
-
-def count(s: dict[str, Any], kind: str, turn: int | None = None) -> int:
-    return sum(1 for e in s["events"] if e[0] == kind and (turn is None or e[1] == turn))
-
-
-def write_wav(path: Path, samples: np.ndarray) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(float_to_pcm16(samples))
-    return path
-
-
-async def choose(page: Page, persona: str) -> None:
-    await page.wait_for_selector(f'label.card[data-persona="{persona}"]')
-    await page.click(f'label.card[data-persona="{persona}"]')
 
 
 # ---------------------------------------------------------------------------- a whole practice

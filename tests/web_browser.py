@@ -4,23 +4,32 @@
 microphone access granted without a prompt, autoplay allowed, nothing fetched from the network.
 `ROOM_MICROPHONE` replaces the page's microphone with a Web Audio graph: the user's speech on
 demand, plus the persona's own reply audio leaking back in through a delay and a room reverb,
-as from a laptop speaker; the echo tests use it.
+as from a laptop speaker; the echo tests use it. `launch`, `new_page`, `state`, `until` and
+`choose` drive a page the same way in every test that opens one, whoever serves it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import shutil
+import time
+import wave
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
+from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
 from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REPLY_TIMEOUT_S = 120.0  # generous: the CPU is shared with other work
+Page = Any  # playwright.async_api.Page
 
 
 def chromium_args(fake_mic_wav: Path | None = None, *, grant_mic: bool = True) -> list[str]:
@@ -66,3 +75,58 @@ async def scripted_server(tmp_path: Path, port: int = 0) -> VoiceServer:
                       store=TranscriptStore(tmp_path / "data"))
     await srv.start()
     return srv
+
+
+# Driving a page: launch Chromium, open the page, read its state, wait for it.
+
+
+async def launch(pw: Any, args: list[str]) -> Any:
+    return await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+
+
+async def new_page(browser: Any, url: str, *, width: int = 1000, height: int = 900,
+                   init_script: str | None = None) -> Page:
+    page = await browser.new_page(viewport={"width": width, "height": height})
+    if init_script:
+        await page.add_init_script(init_script)
+    await page.goto(url)
+    return page
+
+
+async def state(page: Page) -> dict[str, Any]:
+    result: dict[str, Any] = await page.evaluate(PAGE_STATE)
+    return result
+
+
+async def until(page: Page, check: Callable[[dict[str, Any]], bool], what: str,
+                within_s: float = REPLY_TIMEOUT_S, every_s: float = 0.1,
+                on_poll: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+                ) -> dict[str, Any]:
+    deadline = time.monotonic() + within_s
+    while True:
+        s = await state(page)
+        if on_poll is not None:
+            await on_poll(s)
+        if check(s):
+            return s
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {s}")
+        await asyncio.sleep(every_s)
+
+
+def count(s: dict[str, Any], kind: str, turn: int | None = None) -> int:
+    return sum(1 for e in s["events"] if e[0] == kind and (turn is None or e[1] == turn))
+
+
+def write_wav(path: Path, samples: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(float_to_pcm16(samples))
+    return path
+
+
+async def choose(page: Page, persona: str) -> None:
+    await page.wait_for_selector(f'label.card[data-persona="{persona}"]')
+    await page.click(f'label.card[data-persona="{persona}"]')

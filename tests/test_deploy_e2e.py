@@ -1,5 +1,6 @@
 """Deployment, end to end with the bundled models: SIGTERM drains a real `python -m server`, and
-a real nginx (started here, in a temp dir, on free ports) balances two real servers.
+a real nginx (started here, in a temp dir, on free ports; tests/nginx_pair.py) balances two
+real servers. test_deploy_browser.py drives the browser page through the same pair.
 
 nginx comes from Debian (scripts/setup installs it); without it the nginx test is skipped with
 the reason.
@@ -18,18 +19,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from nginx_pair import two_servers_behind_nginx
 from test_server_e2e import ANSWER_TIMEOUT_S, REPO, Talk, speech_pcm
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from client.__main__ import converse, parse_args
-from server.app import ServerConfig, VoiceServer
 from voice_rp import protocol as proto
 from voice_rp.audio import wav_bytes
 from voice_rp.storage import TranscriptStore
-
-sys.path.insert(0, str(REPO / "scripts"))
-from deploy.nginx import nginx_binary, start_nginx, stop_process, wait_http
 
 pytestmark = [pytest.mark.models, pytest.mark.timeout(600)]
 PERSONA = "behavioural-interviewer"
@@ -41,13 +39,6 @@ def http_get(url: str) -> tuple[int, dict]:
             return resp.status, json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_sigterm_drains_a_live_session_then_exits(tmp_path: Path):
@@ -97,33 +88,8 @@ async def test_sigterm_drains_a_live_session_then_exits(tmp_path: Path):
 
 async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]):
-    try:
-        nginx_binary()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-    from server.wiring import ModelConversations
-    from voice_rp.config import Settings
-    from voice_rp.personas import builtin_dirs
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    dirs = builtin_dirs(None)
-    # Two real servers; the models are loaded once and shared to spare the test's memory.
-    conversations = await ModelConversations.load(Settings.from_env(env), dirs)
-
-    async def load() -> ModelConversations:
-        return conversations
-
-    data = tmp_path / "data"
-    servers = [VoiceServer(ServerConfig(port=0, persona_dirs=tuple(dirs)), load=load,
-                           store=TranscriptStore(data)) for _ in range(2)]
-    for s in servers:
-        await s.start()
-        await s.wait_ready()
-    port = free_port()
-    nginx = start_nginx(tmp_path / "run", listen=f"127.0.0.1:{port}",
-                        upstreams=[f"127.0.0.1:{s.port}" for s in servers])
-    try:
-        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/livez", proc=nginx)
+    async with two_servers_behind_nginx(tmp_path) as pair:
+        servers, data, port = pair.servers, pair.data, pair.port
         url = f"ws://127.0.0.1:{port}/ws"
         # The browser app and the health endpoints come through the balancer.
         page = await asyncio.to_thread(
@@ -171,7 +137,3 @@ async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,
         await asyncio.wait_for(drain, 30)
         records = TranscriptStore(data).read_session(ready["session"])
         assert [r["text"] for r in records if r["kind"] == "user"] == [said["text"]]
-    finally:
-        stop_process(nginx)
-        for s in servers:
-            await s.stop()

@@ -51,7 +51,7 @@ async def test_a_practice_in_the_browser_through_nginx(tmp_path: Path) -> None:
                         "the session to open", 30)
             s = await until(page, lambda s: count(s, "metrics") == 1 or s["problem"] is not None
                             or s["endShown"], "the reply to the answer")
-            assert s["problem"] is None and not s["endShown"], s
+            assert s["problem"] is None and not s["endShown"], (s["problem"], s["lines"])
             you = [ln["text"] for ln in s["lines"] if "you" in ln["cls"].split()]
             assert len(you) == 1 and wer(USER_TEXT, you[0].removeprefix("You:")) <= 0.35, you
             persona = [ln["text"] for ln in s["lines"] if "persona" in ln["cls"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,9 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
+
+from voice_rp.backends.service import SpeechService
+from voice_rp.backends.wyoming import NotWyoming, describe
 
 
 class Probe(Protocol):
@@ -65,32 +67,15 @@ class WyomingProbe(_ServiceAddress):
 
     async def check(self) -> str | None:
         where = f"{self.host}:{self.port}"
+        service = SpeechService(f"wyoming://{where}", connect_s=self.timeout_s,
+                                timeout_s=self.timeout_s)
         try:
-            async with asyncio.timeout(self.timeout_s):
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-                try:
-                    writer.write(b'{"type": "describe"}\n')
-                    await writer.drain()
-                    line = await reader.readline()
-                    # Read the rest of the answer too: closing with it unread resets the
-                    # connection, which the service logs as an error on every probe.
-                    with contextlib.suppress(ValueError, AttributeError, TypeError):
-                        header = json.loads(line)
-                        rest = int(header.get("data_length") or 0) + int(
-                            header.get("payload_length") or 0)
-                        if 0 < rest < 1_000_000:
-                            await reader.readexactly(rest)
-                finally:
-                    writer.close()
-                    with contextlib.suppress(OSError):
-                        await writer.wait_closed()
+            await asyncio.to_thread(describe, service)  # the speech backends' own exchange
         except (OSError, TimeoutError) as exc:
             return f"{where} does not answer: {type(exc).__name__}"
-        try:
-            kind = json.loads(line).get("type")
-        except (ValueError, AttributeError):
-            kind = None
-        return None if kind == "info" else f"{where} is not a Wyoming service"
+        except NotWyoming:
+            return f"{where} is not a Wyoming service"
+        return None
 
 
 @dataclass(frozen=True)

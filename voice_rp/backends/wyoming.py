@@ -38,7 +38,7 @@ _SEND_BYTES = SAMPLE_RATE * 2  # one second of audio per chunk event
 PIPER_RATE = 22050
 
 
-class _Garbage(Exception):
+class NotWyoming(Exception):
     """The service's answer is not the Wyoming protocol."""
 
 
@@ -52,12 +52,12 @@ class _Reader:
     def readline(self) -> bytes:
         line = self._stream.readline(_MAX_LINE)
         if line and not line.endswith(b"\n"):
-            raise _Garbage("an event header longer than 64 KiB")
+            raise NotWyoming("an event header longer than 64 KiB")
         return line
 
     def read(self, size: int) -> bytes:
         if size > _MAX_BLOCK:
-            raise _Garbage(f"an event of {size} bytes")
+            raise NotWyoming(f"an event of {size} bytes")
         return self._stream.read(size)
 
 
@@ -78,10 +78,10 @@ class _Connection:
         self.sock.settimeout(timeout_s)
         try:
             event = read_event(self._in)  # type: ignore[arg-type]  # duck-typed reader
-        except (_Garbage, AttributeError, KeyError, TypeError) as exc:
-            raise _Garbage(str(exc) or type(exc).__name__) from exc
+        except (NotWyoming, AttributeError, KeyError, TypeError) as exc:
+            raise NotWyoming(str(exc) or type(exc).__name__) from exc
         if event is None:
-            raise _Garbage("the connection closed mid-answer (or the answer was not JSON)")
+            raise NotWyoming("the connection closed mid-answer (or the answer was not JSON)")
         if WyomingError.is_type(event.type):
             raise _ServiceSaid(WyomingError.from_event(event).text)
         return event
@@ -97,7 +97,7 @@ class _ServiceSaid(Exception):
 
 
 def describe(service: SpeechService) -> Info:
-    """Ask a Wyoming service what it offers (its readiness check). Raises OSError or _Garbage."""
+    """Ask a Wyoming service what it offers (its readiness check). Raises OSError or NotWyoming."""
     conn = _Connection(service)
     try:
         conn.send(Describe().event())
@@ -150,7 +150,7 @@ class WyomingTranscriber:
             raise self._error(f"no transcript within {self.service.timeout_s:g} s") from exc
         except _ServiceSaid as exc:
             raise self._error(f"the service reported an error: {exc}") from exc
-        except _Garbage as exc:
+        except NotWyoming as exc:
             raise self._error(f"the answer was not a transcript: {exc}") from exc
         except OSError as exc:
             raise self._error(f"the connection failed ({exc})") from exc
@@ -161,7 +161,7 @@ class WyomingTranscriber:
         """Raise SpeechRecognitionError unless the service answers `describe` (readiness)."""
         try:
             describe(self.service)
-        except (OSError, _Garbage, _ServiceSaid) as exc:
+        except (OSError, NotWyoming, _ServiceSaid) as exc:
             raise self._error(f"it does not answer ({exc})") from exc
 
     def _error(self, problem: str) -> SpeechRecognitionError:
@@ -198,7 +198,7 @@ class WyomingSynthesizer(RemoteSynthesizer):
             try:
                 conn.send(request)
                 first = conn.receive(self.service.timeout_s)
-            except (OSError, _Garbage) as exc:
+            except (OSError, NotWyoming) as exc:
                 if fresh or isinstance(exc, TimeoutError):
                     raise
                 conn.close()  # the service closed an idle connection: nothing was spoken yet
@@ -261,7 +261,7 @@ class WyomingSynthesizer(RemoteSynthesizer):
             problem = f"no audio for {self.service.timeout_s:g} s"
         elif isinstance(exc, _ServiceSaid):
             problem = f"the service reported an error: {exc}"
-        elif isinstance(exc, (_Garbage, PCMFormatError)):
+        elif isinstance(exc, (NotWyoming, PCMFormatError)):
             problem = f"the answer was not audio: {exc}"
         else:
             problem = f"the connection failed ({exc})"
@@ -273,7 +273,7 @@ class WyomingSynthesizer(RemoteSynthesizer):
         """Raise SpeechSynthesisError unless the service answers `describe` (readiness)."""
         try:
             describe(self.service)
-        except (OSError, _Garbage, _ServiceSaid) as exc:
+        except (OSError, NotWyoming, _ServiceSaid) as exc:
             raise SpeechSynthesisError(
                 f"speech synthesis at {self.service.display} does not answer ({exc})") from exc
 

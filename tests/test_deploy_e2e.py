@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import signal
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from nginx_pair import two_servers_behind_nginx
-from test_server_e2e import ANSWER_TIMEOUT_S, REPO, Talk, speech_pcm
+from real_server import server_process
+from test_server_e2e import ANSWER_TIMEOUT_S, Talk, speech_pcm
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -42,18 +40,7 @@ def http_get(url: str) -> tuple[int, dict]:
 
 
 async def test_sigterm_drains_a_live_session_then_exits(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp_path),
-        "--drain-s", "120", cwd=REPO, env={**env, "HF_HUB_OFFLINE": "1"},
-        stderr=asyncio.subprocess.PIPE)
-    try:
-        assert proc.stderr is not None
-        async with asyncio.timeout(60):
-            while not (m := re.search(rb"websocket (ws://\S+?)\)", await proc.stderr.readline())):
-                pass
-        log = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
-        ws_url = m.group(1).decode()
+    async with server_process(tmp_path, "--drain-s", "120") as (proc, ws_url):
         http_url = ws_url.replace("ws://", "http://").removesuffix("/ws")
         talk = Talk(await connect(ws_url))
         ready = await talk.start(PERSONA, opening_line=False)  # waits for the models
@@ -76,14 +63,10 @@ async def test_sigterm_drains_a_live_session_then_exits(tmp_path: Path):
         await talk.close()
         # The last session left: the server stops long before the 120 s limit.
         assert await asyncio.wait_for(proc.wait(), 30) == 0
-        await log
-        records = TranscriptStore(tmp_path).read_session(ready["session"])
-        assert [r["text"] for r in records if r["kind"] == "user"] == [said["text"]]
-        assert records[-1]["kind"] == "session_end" and records[-1]["reason"] == "client_end"
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    # The session's transcript, as saved.
+    records = TranscriptStore(tmp_path).read_session(ready["session"])
+    assert [r["text"] for r in records if r["kind"] == "user"] == [said["text"]]
+    assert records[-1]["kind"] == "session_end" and records[-1]["reason"] == "client_end"
 
 
 async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
+import signal
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import pytest_asyncio
-from real_server import build_real_server
+from real_server import build_real_server, server_process
 from speech import say, wer, with_silence
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -33,7 +33,6 @@ pytestmark = [pytest.mark.models, pytest.mark.asyncio(loop_scope="module"),
               pytest.mark.timeout(600)]
 
 SILENCE = b"\x00" * FRAME_BYTES
-REPO = Path(__file__).resolve().parents[1]
 ANSWER_TIMEOUT_S = 180.0  # generous: the CPU is shared with other work
 
 
@@ -237,22 +236,8 @@ async def test_client_file_mode_writes_what_the_persona_said(
 
 async def test_sigterm_ends_sessions_cleanly(tmp_path: Path):
     """The real `python -m server` process: SIGTERM -> session_end to clients, transcript closed."""
-    import re
-    import signal
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_"))}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server", "--port", "0", "--data-dir", str(tmp_path),
-        cwd=REPO, env={**env, "HF_HUB_OFFLINE": "1"},
-        stderr=asyncio.subprocess.PIPE)
-    try:
-        assert proc.stderr is not None
-        async with asyncio.timeout(60):
-            while not (m := re.search(rb"websocket (ws://\S+?)\)", await proc.stderr.readline())):
-                pass
-        drain = asyncio.create_task(proc.stderr.read())  # keep the pipe from filling up
-        talk = Talk(await connect(m.group(1).decode()))
+    async with server_process(tmp_path) as (proc, ws_url):
+        talk = Talk(await connect(ws_url))
         ready = await talk.start("talk-audience", opening_line=False)  # waits for the models
         proc.send_signal(signal.SIGTERM)
         end = await talk.wait("session_end", within_s=30)
@@ -260,11 +245,6 @@ async def test_sigterm_ends_sessions_cleanly(tmp_path: Path):
         await talk.close()
         assert talk.ws.close_code == 1001
         assert await asyncio.wait_for(proc.wait(), 30) == 0
-        await drain
-        records = TranscriptStore(tmp_path).read_session(ready["session"])
-        assert records[-1]["kind"] == "session_end"
-        assert records[-1]["reason"] == "server_shutdown"
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+    records = TranscriptStore(tmp_path).read_session(ready["session"])
+    assert records[-1]["kind"] == "session_end"
+    assert records[-1]["reason"] == "server_shutdown"

@@ -69,6 +69,9 @@ async def test_a_practice_in_the_browser_through_nginx(tmp_path: Path) -> None:
             await page.click("#stop")
             s = await until(page, lambda s: s["endShown"], "the end of the session", 30)
             assert session in s["summary"], s["summary"]
+            shots = tmp_path.parent / "web-screenshots"  # beside the other page tests
+            shots.mkdir(exist_ok=True)
+            await page.screenshot(path=shots / "60-through-nginx.png", full_page=True)
         finally:
             await browser.close()
 

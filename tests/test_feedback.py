@@ -8,6 +8,12 @@ def test_fillers_are_counted_as_whole_words():
     assert counts == {"um": 2, "uh": 1}
 
 
+def test_each_spelling_of_a_filler_counts_as_that_filler():
+    # Whisper writes the same sound as "Um", "Umm" or "Uhm" from one clip to the next
+    counts = count_fillers("Umm, I think, uhh, we shipped. Uhm. Hmmm, mm. Erm, ahh. Mummy hummed.")
+    assert counts == {"um": 2, "uh": 1, "hmm": 1, "mm": 1, "erm": 1, "ah": 1}
+
+
 def test_words_that_are_only_sometimes_fillers_are_not_counted():
     assert count_fillers("I would like to lead this kind of team, basically.") == {}
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from voice_rp.feedback.stats import FILLERS, LONG_PAUSE_S, speaking_seconds
+from voice_rp.feedback.stats import LONG_PAUSE_S, count_fillers, filler_of, speaking_seconds
 
 PACE_BAND = (130.0, 160.0)
 PACE_SLOW, PACE_FAST = 110.0, 190.0
@@ -95,11 +95,11 @@ def pace_label(wpm: float | None) -> str | None:
 
 def repetition(said: list[str]) -> tuple[list[str], list[str]]:
     """Phrases of 3+ words said more than once, and words said twice in a row ("I I")."""
-    spoken = [w for w in said if w not in FILLERS]  # "we, uh, we" is a restart too
+    spoken = [w for w in said if not filler_of(w)]  # "we, uh, we" is a restart too
     stutters = sorted({a for a, b in pairwise(spoken) if a == b})
     grams = Counter(tuple(said[i:i + 3]) for i in range(len(said) - 2))
     repeated = [" ".join(g) for g, n in grams.most_common() if n > 1
-                and not set(g) <= _STOP and not set(g) & set(FILLERS)]
+                and not set(g) <= _STOP and not any(filler_of(w) for w in g)]
     return repeated[:5], stutters
 
 
@@ -107,7 +107,7 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
                     onset_s: float | None = None) -> AnswerDelivery:
     """Delivery of one answer from its transcript and its audio analysis (see feedback.audio)."""
     said = words_of(text)
-    fillers = {k: v for k, v in phrase_counts(text, FILLERS).items()}
+    fillers = count_fillers(text)
     n_fill = sum(fillers.values())
     speech = [tuple(s) for s in (audio or {}).get("speech") or []]
     length = speaking = wpm = per_min = None

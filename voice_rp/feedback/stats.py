@@ -9,7 +9,18 @@ from itertools import pairwise
 
 # Only sounds and phrases that are fillers whatever the context: "like" or "kind of" are
 # often real words ("I would like to"), and counting them would make the feedback dishonest.
-FILLERS = ("um", "umm", "uh", "uhm", "erm", "er", "ah", "hmm", "mm", "you know")
+FILLERS = ("um", "uh", "erm", "er", "ah", "hmm", "mm", "you know")
+# Whisper spells one sound many ways ("Um", "Umm", "Uhm", "Ummm"): each spelling counts as its
+# filler, so a user's "um" is counted whichever way the model wrote it down.
+_FILLER_SPELLINGS = (
+    ("um", re.compile(r"u+h*m+")),
+    ("uh", re.compile(r"u+h+")),
+    ("erm", re.compile(r"e+r+m+")),
+    ("er", re.compile(r"e+r+|e+h+r*")),
+    ("ah", re.compile(r"a+h+")),
+    ("hmm", re.compile(r"h+m+")),
+    ("mm", re.compile(r"m{2,}")),
+)
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 LONG_PAUSE_S = 1.0
 """A silence this long inside an answer is a pause, left out of the time pace is measured over."""
@@ -24,14 +35,27 @@ def speaking_seconds(speech: Sequence[Sequence[float]]) -> float | None:
     return length - sum(b[0] - a[1] for a, b in pairwise(speech) if b[0] - a[1] >= LONG_PAUSE_S)
 
 
+def filler_of(word: str) -> str | None:
+    """The filler a single word is a spelling of ("Umm" -> "um"), or None if it is a word."""
+    w = word.lower()
+    for filler, spelling in _FILLER_SPELLINGS:
+        if spelling.fullmatch(w):
+            return filler
+    return None
+
+
 def count_fillers(text: str) -> dict[str, int]:
-    """Filler words and phrases in `text`, by filler (case-insensitive, whole words)."""
-    lowered = " ".join(_WORD.findall(text.lower()))
+    """Filler words and phrases in `text`, by filler (case-insensitive, whole words, any
+    spelling of the same sound counted as one filler)."""
+    said = _WORD.findall(text.lower())
     counts: dict[str, int] = {}
-    for filler in FILLERS:
-        n = len(re.findall(rf"(?<![\w']){re.escape(filler)}(?![\w'])", lowered))
-        if n:
-            counts[filler] = n
+    for word in said:
+        filler = filler_of(word)
+        if filler:
+            counts[filler] = counts.get(filler, 0) + 1
+    n = len(re.findall(r"(?<!\S)you know(?!\S)", " ".join(said)))
+    if n:
+        counts["you know"] = n
     return counts
 
 

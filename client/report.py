@@ -101,7 +101,8 @@ def report_text(report: dict[str, Any]) -> str:
         star = a.get("star")
         if star:
             parts = " ".join(k[0].upper() if v else "·" for k, v in star["parts"].items())
-            lines.append(f"  turn {a['turn']}: STAR [{parts}]  {star['suggestion']}")
+            lines.append(f"  answer {a.get('number', a['turn'])}: STAR [{parts}]  "
+                         f"{star['suggestion']}")
     lang = report["content"].get("language")
     if lang is not None:
         if not lang.get("available"):

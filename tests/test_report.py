@@ -232,3 +232,25 @@ def test_corrections_from_a_capable_model_are_kept_and_recur_in_history(
     history = reports.history()
     assert history["recurring_corrections"] == [("i went", 2)]
     assert len(handler.requests) == 2  # history never asks the model
+
+
+def test_answers_are_numbered_from_one_as_the_user_counts_them(make_store: StoreMaker):
+    # A talk has no opening line, so its first answer is the conversation's turn 0, and dropped
+    # speculative attempts leave gaps in the turn numbers: neither may show up as a label.
+    store, clock = any_store_with_clock(make_store)
+    log = store.open_session(persona="talk-audience")
+    for turn in (0, 3, 5):
+        clock.advance(5.0)
+        log.write("user", turn=turn, text="First, sleep helps memory. Um, it helps mood too.",
+                  audio={"speech": [[0.0, 1.5], [2.8, 4.0]]})
+        log.write("reply", turn=turn, text="Why?", interrupted=False, speaker="A",
+                  audio_ms=900)
+        log.write("metrics", turn=turn, stages={"response_ms": 900.0})
+    log.end("client_end", {})
+    report = Reports(store, builtin_dirs()).report(log.id)
+    assert [a["number"] for a in report["answers"]] == [1, 2, 3]
+    assert [row["label"] for row in report["latency"]] == ["answer 1", "answer 2", "answer 3"]
+    html = render_html(report)
+    assert ">answer 1<" in html and "Answer 1 ·" in html and "Answer 3 ·" in html
+    assert "turn 0" not in html.lower() and "Turn 3" not in html
+    assert "answer 1: 900 ms" in html

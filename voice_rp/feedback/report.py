@@ -112,7 +112,7 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         "content": content,
         "notes": notes if deliveries else ["Nothing you said was saved in this session."],
         "answers": answers,
-        "latency": _latency(records),
+        "latency": _latency(records, {a["turn"]: a["number"] for a in answers}),
         "transcript": _transcript(records, t0),
     }
 
@@ -135,20 +135,28 @@ def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any
             text = str(r.get("text") or "")
             audio = r.get("audio") if isinstance(r.get("audio"), dict) else None
             delivery: AnswerDelivery = answer_delivery(int(r.get("turn", 0)), text, audio, onset)
-            answers.append({"turn": int(r.get("turn", 0)), "at_s": round(float(r["t"]) - t0, 1),
+            # `number` counts answers from 1 as the user would; `turn` is the conversation's
+            # own counter (the opening line is turn 0, dropped speculative attempts skip ones).
+            answers.append({"number": len(answers) + 1, "turn": int(r.get("turn", 0)),
+                            "at_s": round(float(r["t"]) - t0, 1),
                             "question": question if "?" in question else "",
                             "text": text, "star": None, "_delivery": delivery})
             reply_t, onset = None, None
     return answers
 
 
-def _latency(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _latency(records: Sequence[dict[str, Any]], numbers: dict[int, int]
+             ) -> list[dict[str, Any]]:
+    """Reply latency per turn, labelled by the answer the reply followed (from 1)."""
     out = []
     for r in records:
         if r.get("kind") == "metrics":
             ms = (r.get("stages") or {}).get("response_ms")
             if isinstance(ms, (int, float)):
-                out.append({"turn": r.get("turn"), "response_ms": round(float(ms))})
+                number = numbers.get(int(r.get("turn") or 0))
+                out.append({"turn": r.get("turn"), "answer": number,
+                            "label": f"answer {number}" if number else "opening line",
+                            "response_ms": round(float(ms))})
     return out
 
 

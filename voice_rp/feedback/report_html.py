@@ -87,6 +87,16 @@ def _clock(s: float) -> str:
     return f"{int(s) // 60}:{int(s) % 60:02d}"
 
 
+def _number(answer: dict[str, Any]) -> Any:
+    """The answer's place counted from 1 (reports saved before numbering fall back to its
+    turn)."""
+    return answer.get("number", answer.get("turn"))
+
+
+def _latency_label(row: dict[str, Any]) -> str:
+    return str(row.get("label") or f"turn {row.get('turn')}")
+
+
 def _svg(body: str, label: str, points: int) -> str:
     return (f"<svg class='chart' data-points='{points}' viewBox='0 0 {_W} {_H}' role='img' "
             f"aria-label='{escape(label)}' xmlns='http://www.w3.org/2000/svg'>{body}</svg>")
@@ -102,7 +112,8 @@ def _scale(v: float, lo: float, hi: float, a: float, b: float) -> float:
 
 
 def pace_chart(answers: Sequence[dict[str, Any]]) -> str:
-    pts = [(a["at_s"], a["delivery"]["wpm"]) for a in answers if a["delivery"].get("wpm")]
+    pts = [(a["at_s"], a["delivery"]["wpm"], _number(a)) for a in answers
+           if a["delivery"].get("wpm")]
     if not pts:
         return _empty("No timed answers to chart.")
     x_hi = max(max(p[0] for p in pts), 1.0)
@@ -117,12 +128,12 @@ def pace_chart(answers: Sequence[dict[str, Any]]) -> str:
     for v in (0, 100, 130, 160, 200):
         if v <= y_hi:
             body.append(f"<text x='4' y='{y(v) + 4:.1f}'>{v}</text>")
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x(t):.1f},{y(v):.1f}" for i, (t, v) in
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x(t):.1f},{y(v):.1f}" for i, (t, v, _) in
                     enumerate(pts))
     body.append(f"<path d='{path}' fill='none' stroke='#2f6fdb' stroke-width='2'/>")
-    for t, v in pts:
+    for t, v, n in pts:
         body.append(f"<circle cx='{x(t):.1f}' cy='{y(v):.1f}' r='4' fill='#2f6fdb'>"
-                    f"<title>{v:.0f} wpm at {_clock(t)}</title></circle>")
+                    f"<title>answer {n}: {v:.0f} wpm at {_clock(t)}</title></circle>")
     body.append(f"<text x='{_W - 8}' y='{_H - 6}' text-anchor='end'>session time "
                 f"{_clock(x_hi)} · band 130-160 wpm</text>")
     return _svg("".join(body), "words per minute per answer", len(pts))
@@ -140,7 +151,7 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
     for i, a in enumerate(rows):
         d = a["delivery"]
         top = 8 + i * row_h
-        body.append(f"<text x='4' y='{top + row_h * 0.6:.1f}'>turn {a['turn']}</text>")
+        body.append(f"<text x='4' y='{top + row_h * 0.6:.1f}'>answer {_number(a)}</text>")
         for s in d["timeline"]:
             body.append(f"<rect x='{x(s['start']):.1f}' y='{top + 2:.1f}' "
                         f"width='{max(1.0, x(s['end']) - x(s['start'])):.1f}' "
@@ -178,7 +189,7 @@ def star_chart(answers: Sequence[dict[str, Any]]) -> str:
         body.append(f"<text x='4' y='{34 + j * 34}'>{name}</text>")
     for i, a in enumerate(rows):
         cx = 100 + i * cell
-        body.append(f"<text x='{cx + cell / 2 - 6:.1f}' y='14'>{a['turn']}</text>")
+        body.append(f"<text x='{cx + cell / 2 - 6:.1f}' y='14'>{_number(a)}</text>")
         for j, name in enumerate(parts):
             cues = a["star"][name]
             fill = "#3fae6a" if cues else "#e6e8ec"
@@ -186,13 +197,13 @@ def star_chart(answers: Sequence[dict[str, Any]]) -> str:
             body.append(f"<rect x='{cx + 4:.1f}' y='{20 + j * 34}' width='{cell - 8:.1f}' "
                         f"height='26' rx='4' fill='{fill}'><title>{escape(name)}: "
                         f"{escape(tip)}</title></rect>")
-    body.append(f"<text x='100' y='{_H - 6}'>answers by turn · green: part heard (hover for "
-                "the words)</text>")
+    body.append(f"<text x='100' y='{_H - 6}'>answers, numbered from 1 · green: part heard "
+                "(hover for the words)</text>")
     return _svg("".join(body), "STAR parts per answer", len(rows))
 
 
 def latency_chart(latency: Sequence[dict[str, Any]]) -> str:
-    pts = [(row["turn"], row["response_ms"]) for row in latency]
+    pts = [(_latency_label(row), row["response_ms"]) for row in latency]
     if not pts:
         return _empty("No reply latencies were saved.")
     hi = max(1000.0, max(v for _, v in pts) * 1.1)
@@ -204,13 +215,13 @@ def latency_chart(latency: Sequence[dict[str, Any]]) -> str:
             body.append(f"<text x='2' y='{y(v) + 4:.1f}'>{v / 1000:g}s</text>"
                         f"<line x1='{_PAD}' x2='{_W - 8}' y1='{y(v):.1f}' y2='{y(v):.1f}' "
                         "stroke='#e6e8ec'/>")
-    for i, (turn, v) in enumerate(pts):
+    for i, (label, v) in enumerate(pts):
         x0 = _PAD + 6 + i * bar
         body.append(f"<rect x='{x0:.1f}' y='{y(v):.1f}' width='{bar - 4:.1f}' "
-                    f"height='{y(0) - y(v):.1f}' fill='#7a5bd6'><title>turn {turn}: {v} ms"
+                    f"height='{y(0) - y(v):.1f}' fill='#7a5bd6'><title>{escape(label)}: {v} ms"
                     "</title></rect>")
     body.append(f"<text x='{_W - 8}' y='{_H - 6}' text-anchor='end'>from the end of your "
-                "speech to the first reply audio, per turn</text>")
+                "speech to the first reply audio, per reply (hover for the answer)</text>")
     return _svg("".join(body), "reply latency per turn", len(pts))
 
 
@@ -253,7 +264,7 @@ def _card(a: dict[str, Any]) -> str:
             f"{d['wpm']:.0f} wpm ({d['pace']})",
             f"{sum(d['fillers'].values())} filler(s)" if d["fillers"] else None,
             None if d.get("onset_s") is None else f"started after {d['onset_s']:.1f} s"]
-    lines = [f"<div class='card'><h3>Turn {a['turn']} · {_clock(a['at_s'])}</h3>"]
+    lines = [f"<div class='card'><h3>Answer {_number(a)} · {_clock(a['at_s'])}</h3>"]
     if a.get("question"):
         lines.append(f"<p class='q'>{escape(a['question'])}</p>")
     lines.append(f"<p>{escape(a['text'])}</p><p class='figs'>"

@@ -5,10 +5,18 @@
     GET /api/sessions/ID/report.json   the same report as JSON
     GET /api/history[?persona=NAME]    figures per session, trends and goals (JSON)
     GET /api/export                    every session and goal as a JSON download
+    POST /api/goals?text=GOAL          add a goal ("pace 130-160"); 400 if it cannot be read
+    DELETE /api/goals/ID               remove a goal
+    DELETE /api/sessions/ID            delete one session, its records and analyses
+    DELETE /api/sessions?confirm=all   delete every session (goals stay)
 
 Transcripts are private, so these answer only what may open a conversation (the server's token
 and Origin checks), and without a token only to a loopback Host name: a page on another site
-cannot rebind its own name to 127.0.0.1 and read them. Reports are built in a worker thread (a
+cannot rebind its own name to 127.0.0.1 and read them. Changes (POST, DELETE) come only from
+this server's own pages, an allowed Origin or a client that sends no Origin (not a browser): the
+websocket's Origin check lets any localhost page in, and a page on another local port could
+otherwise post a form that deletes every session. The changes carry no body (websockets reads
+none), so a goal's text comes in the query string. Reports are built in a worker thread (a
 language model may be asked for corrections), never on the event loop.
 """
 
@@ -30,6 +38,7 @@ from server import http
 from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report_html import render_html
 from voice_rp.feedback.service import Reports
+from voice_rp.progress import parse_goal
 from voice_rp.storage import SessionNotFound, SessionStore
 
 log = logging.getLogger("voice_rp.server.reports")
@@ -37,7 +46,10 @@ log = logging.getLogger("voice_rp.server.reports")
 PREFIX = "/api/"
 _REPORT = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})/report"
                      r"(?P<json>\.json)?$")
+_SESSION = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})$")
+_GOAL = re.compile(r"^/api/goals/(?P<id>[0-9]{1,18})$")
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+_MAX_GOAL_CHARS = 200
 
 
 @dataclass
@@ -64,6 +76,8 @@ class ReportsAPI:
             return http.rejection_response(rejection)
         parts = urlsplit(request.path)
         path, query = parts.path, parse_qs(parts.query)
+        if request.method != "GET":
+            return await self._change(request, path, query)
         try:
             if path == "/api/sessions":
                 return http.json_response(200, {"sessions": await asyncio.to_thread(
@@ -92,6 +106,50 @@ class ReportsAPI:
             log.exception("building %s failed", path)
             return _error(500, "internal_error", f"the report could not be built: {exc}")
         return _error(404, "not_found", f"no API at {path}")
+
+    async def _change(self, request: Request, path: str, query: dict[str, list[str]]
+                      ) -> Response:
+        """POST a goal, DELETE a goal, a session or all sessions."""
+        origin = request.headers.get("Origin")
+        host = request.headers.get("Host", "")
+        allowed = self.access.allowed_origins
+        if origin is not None and urlsplit(origin).netloc.lower() != host.lower() and not (
+                origin in allowed or "*" in allowed):
+            return _error(403, "bad_origin", f"Origin {origin} may not change saved sessions "
+                          "or goals; use this server's own pages")
+        store = self.reports.store
+        method = request.method
+        try:
+            if method == "POST" and path == "/api/goals":
+                text = (query.get("text") or [""])[0].strip()
+                if not text or len(text) > _MAX_GOAL_CHARS:
+                    return _error(400, "bad_goal", "send the goal as ?text=GOAL, e.g. "
+                                  f"'fillers under 3' (at most {_MAX_GOAL_CHARS} characters)")
+                try:
+                    parse_goal(text)
+                except ValueError as exc:
+                    return _error(400, "bad_goal", str(exc))
+                goal = await asyncio.to_thread(store.add_goal, text)
+                return http.json_response(200, {"goal": {"id": goal.id, "text": goal.text}})
+            if method == "DELETE" and (match := _GOAL.match(path)):
+                if not await asyncio.to_thread(store.remove_goal, int(match["id"])):
+                    return _error(404, "not_found", f"no goal {match['id']}")
+                return http.json_response(200, {"removed": int(match["id"])})
+            if method == "DELETE" and (match := _SESSION.match(path)):
+                await asyncio.to_thread(store.delete_session, match["id"])
+                return http.json_response(200, {"deleted": 1})
+            if method == "DELETE" and path == "/api/sessions":
+                if query.get("confirm") != ["all"]:
+                    return _error(400, "confirm_needed", "deleting every session needs "
+                                  "?confirm=all")
+                return http.json_response(200, {"deleted": await asyncio.to_thread(
+                    store.delete_all)})
+        except SessionNotFound as exc:
+            return _error(404, "not_found", str(exc))
+        except OSError as exc:  # the database did not answer: nothing was changed
+            log.error("%s %s failed: %s", method, path, exc)
+            return _error(503, "storage_unavailable", f"the change could not be saved: {exc}")
+        return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
 
     def _sessions(self) -> list[dict[str, Any]]:
         return [{"id": s.id, "started": s.started, "persona": s.persona,

@@ -94,6 +94,73 @@ async def test_sessions_report_and_history_over_http(make_store: StoreMaker):
         await server.stop()
 
 
+def call(method: str, url: str, headers: dict[str, str] | None = None
+         ) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+async def test_goals_and_deletes_over_http(make_store: StoreMaker):
+    async def load() -> FakeFactory:
+        return FakeFactory()
+
+    store = make_store()
+    server = VoiceServer(ServerConfig(port=0), load=load, store=store)
+    await server.start()
+    try:
+        first, second, third = [await _one_turn(server) for _ in range(3)]
+        base = server.url
+        own = {"Origin": base}  # what the server's own history page sends
+        status, body = await asyncio.to_thread(
+            call, "POST", f"{base}/api/goals?text=fillers%20under%203%20per%20minute", own)
+        assert status == 200 and body["goal"]["text"] == "fillers under 3 per minute"
+        goal = body["goal"]["id"]
+        status, body = await asyncio.to_thread(call, "POST", f"{base}/api/goals?text=be%20great",
+                                               own)
+        assert status == 400 and body["error"]["code"] == "bad_goal"
+        assert "pace 130-160" in body["error"]["message"]  # says how to write one
+        status, body = await asyncio.to_thread(call, "GET", f"{base}/api/history")
+        assert [g["text"] for g in body["goals"]] == ["fillers under 3 per minute"]
+        assert body["sessions"][0]["goals"][0]["goal"] == "fillers under 3 per minute"
+        # Another page on this machine (any localhost origin may open a conversation) cannot
+        # change anything: a form it posts would otherwise delete every session.
+        for method, path in (("DELETE", "/api/sessions?confirm=all"),
+                             ("DELETE", f"/api/sessions/{first}"),
+                             ("POST", "/api/goals?text=pace%20100-200"),
+                             ("DELETE", f"/api/goals/{goal}")):
+            status, body = await asyncio.to_thread(
+                call, method, f"{base}{path}", {"Origin": "http://localhost:3000"})
+            assert status == 403, (method, path, body)
+        assert len(store.list_sessions()) == 3 and len(store.goals()) == 1
+        status, body = await asyncio.to_thread(call, "DELETE", f"{base}/api/sessions/{first}",
+                                               own)
+        assert status == 200 and [s.id for s in store.list_sessions()] == [second, third]
+        status, body = await asyncio.to_thread(call, "DELETE", f"{base}/api/sessions/{first}",
+                                               own)
+        assert status == 404
+        status, body = await asyncio.to_thread(call, "DELETE", f"{base}/api/sessions", own)
+        assert status == 400 and body["error"]["code"] == "confirm_needed"
+        assert len(store.list_sessions()) == 2
+        status, body = await asyncio.to_thread(call, "PUT", f"{base}/api/history", own)
+        assert status == 405
+        status, body = await asyncio.to_thread(call, "DELETE", f"{base}/api/goals/{goal}")
+        assert status == 200 and store.goals() == []  # no Origin: not a browser page
+        status, body = await asyncio.to_thread(call, "DELETE", f"{base}/api/goals/{goal}", own)
+        assert status == 404
+        status, body = await asyncio.to_thread(
+            call, "DELETE", f"{base}/api/sessions?confirm=all", own)
+        assert status == 200 and body["deleted"] == 2 and store.list_sessions() == []
+        # The server goes on: a new session is saved after everything was deleted.
+        await _one_turn(server)
+        assert len(store.list_sessions()) == 1
+    finally:
+        await server.stop()
+
+
 _SERVER = textwrap.dedent("""
     import asyncio, sys
     sys.path.insert(0, sys.argv[2])

@@ -1,4 +1,5 @@
-// The history page: reads /api/history and draws one small chart per skill (inline SVG).
+// The history page: reads /api/history and draws one small chart per skill (inline SVG); sets
+// and removes goals, deletes sessions (after a confirmation) and exports them, all by keyboard.
 "use strict";
 
 const SKILLS = [
@@ -51,14 +52,85 @@ function fmt(v, digits = 0) {
   return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
 }
 
+function withToken(path, params = {}) {
+  const query = new URLSearchParams(params);
+  const token = new URLSearchParams(location.search).get("token");
+  if (token) query.set("token", token);
+  const q = query.toString();
+  return q ? `${path}?${q}` : path;
+}
+
+async function api(method, path, params = {}) {
+  const response = await fetch(withToken(path, params), { method, cache: "no-store" });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+  return body;
+}
+
+const status = (text) => { document.getElementById("status").textContent = text; };
+
+// Resolves true if the user confirms; the dialog's own keys: Escape keeps, Enter on a button.
+function confirmDelete(text) {
+  const dialog = document.getElementById("confirm");
+  document.getElementById("confirm-text").textContent = text;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "delete"), { once: true });
+    dialog.returnValue = "keep";
+    dialog.showModal();
+    document.getElementById("confirm-keep").focus();  // the safe choice has the focus
+  });
+}
+
+function renderGoals(goals) {
+  const list = document.getElementById("goal-list");
+  list.replaceChildren(...goals.map((g) => {
+    const li = el("li", { "data-goal": g.id }, g.text);
+    const remove = el("button", { type: "button", "aria-label": `Remove the goal “${g.text}”` }, "Remove");
+    remove.addEventListener("click", () => change(async () => {
+      await api("DELETE", `/api/goals/${g.id}`);
+      return `Goal “${g.text}” removed.`;
+    }, "goal-text"));
+    li.append(remove);
+    return li;
+  }));
+  if (!goals.length) list.append(el("li", { class: "hint" }, "No goals yet."));
+  document.getElementById("goals").hidden = false;
+}
+
+function sessionRow(p) {
+  const tr = el("tr", { "data-session": p.session });
+  const when = new Date(p.started * 1000).toLocaleString();
+  const met = p.goals.filter((g) => g.met === true).length;
+  const measured = p.goals.filter((g) => g.met !== null).length;
+  const cells = [when, p.persona, fmt(p.wpm), fmt(p.fillers_per_min, 1),
+    measured ? `${met}/${measured} met` : "–"];
+  for (const c of cells) tr.append(el("td", {}, c));
+  const report = el("td");
+  report.append(el("a", { href: withToken(`/api/sessions/${encodeURIComponent(p.session)}/report`) }, "report"));
+  const del = el("button", { type: "button", class: "danger", "aria-label": `Delete the session of ${when} with ${p.persona}` }, "Delete");
+  del.addEventListener("click", async () => {
+    if (!await confirmDelete(`Delete the session of ${when} with ${p.persona}?`)) { del.focus(); return; }
+    await change(async () => {
+      await api("DELETE", `/api/sessions/${encodeURIComponent(p.session)}`);
+      return `The session of ${when} was deleted.`;
+    }, "status");
+  });
+  const td = el("td");
+  td.append(del);
+  tr.append(report, td);
+  return tr;
+}
+
 function render(history) {
-  const status = document.getElementById("status");
   const points = history.sessions;
+  renderGoals(history.goals);
+  document.getElementById("export").href = withToken("/api/export");
   if (points.length === 0) {
-    status.textContent = "No sessions yet: practise once and come back.";
+    status("No sessions yet: practise once and come back.");
+    for (const id of ["trends", "charts", "sessions"]) document.getElementById(id).hidden = true;
     return;
   }
-  status.textContent = `${points.length} session(s).`;
+  status(`${points.length} session(s).`);
   const list = document.getElementById("trend-list");
   list.replaceChildren(...history.trends.map((t) => el("li", {}, t)));
   for (const [persona, lines] of Object.entries(history.personas)) {
@@ -69,40 +141,35 @@ function render(history) {
   }
   const grid = document.getElementById("chart-grid");
   grid.replaceChildren(...SKILLS.map(([k, t, b]) => chart(points, k, t, b)).filter(Boolean));
-  const goals = document.getElementById("goal-list");
-  goals.replaceChildren(...history.goals.map((g) => el("li", {}, g.text)));
-  document.getElementById("goals").hidden = history.goals.length === 0;
-  const rows = document.getElementById("session-rows");
-  rows.replaceChildren(...points.map((p) => {
-    const tr = el("tr");
-    const when = new Date(p.started * 1000).toLocaleString();
-    const met = p.goals.filter((g) => g.met === true).length;
-    const measured = p.goals.filter((g) => g.met !== null).length;
-    const token = new URLSearchParams(location.search).get("token");
-    const suffix = token ? `?token=${encodeURIComponent(token)}` : "";
-    const link = el("a", { href: `/api/sessions/${encodeURIComponent(p.session)}/report${suffix}` }, "report");
-    const cells = [when, p.persona, fmt(p.wpm), fmt(p.fillers_per_min, 1),
-      measured ? `${met}/${measured} met` : "–"];
-    for (const c of cells) tr.append(el("td", {}, c));
-    const td = el("td");
-    td.append(link);
-    tr.append(td);
-    return tr;
-  }));
+  document.getElementById("session-rows").replaceChildren(...points.map(sessionRow));
   for (const id of ["trends", "charts", "sessions"]) document.getElementById(id).hidden = false;
 }
 
 async function load(persona) {
-  const token = new URLSearchParams(location.search).get("token");
-  const query = new URLSearchParams();
-  if (persona) query.set("persona", persona);
-  if (token) query.set("token", token);
-  const response = await fetch(`/api/history?${query}`);
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+  return api("GET", "/api/history", persona ? { persona } : {});
+}
+
+async function refresh() {
+  const history = await load(document.getElementById("persona").value);
+  render(history);
+  return history;
+}
+
+// Make a change, show the fresh history, say what happened and put the focus somewhere sensible
+// (the element with id `focusId`): the button that was pressed may be gone.
+async function change(doIt, focusId) {
+  const error = document.getElementById("goal-error");
+  try {
+    const said = await doIt();
+    error.textContent = "";
+    await refresh();
+    status(`${said} ${document.getElementById("status").textContent}`);
+  } catch (err) {
+    status(`That did not work: ${err.message}`);
   }
-  return response.json();
+  const target = document.getElementById(focusId);
+  if (target.id === "status") target.setAttribute("tabindex", "-1");
+  target.focus();
 }
 
 async function main() {
@@ -112,14 +179,44 @@ async function main() {
     for (const persona of Object.keys(history.personas)) select.append(el("option", { value: persona }, persona));
     render(history);
   } catch (err) {
-    document.getElementById("status").textContent = `Could not load your history: ${err.message}`;
+    status(`Could not load your history: ${err.message}`);
   }
   select.addEventListener("change", async () => {
     try {
       render(await load(select.value));
     } catch (err) {
-      document.getElementById("status").textContent = `Could not load your history: ${err.message}`;
+      status(`Could not load your history: ${err.message}`);
     }
+  });
+  document.getElementById("goal-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("goal-text");
+    const error = document.getElementById("goal-error");
+    const text = input.value.trim();
+    if (!text) return;
+    try {
+      await api("POST", "/api/goals", { text });
+    } catch (err) {
+      error.textContent = err.message;  // e.g. how to write a goal; the text stays to fix it
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    input.value = "";
+    input.removeAttribute("aria-invalid");
+    await change(async () => `Goal “${text}” added.`, "goal-text");
+  });
+  document.getElementById("delete-all").addEventListener("click", async () => {
+    const n = document.getElementById("session-rows").children.length;
+    const button = document.getElementById("delete-all");
+    // The button deletes every session, also those a persona filter hides.
+    const what = document.getElementById("persona").value ? "every saved session, with every persona"
+      : `all ${n} saved session(s)`;
+    if (!await confirmDelete(`Delete ${what}? Your goals stay.`)) { button.focus(); return; }
+    await change(async () => {
+      const body = await api("DELETE", "/api/sessions", { confirm: "all" });
+      return `${body.deleted} session(s) deleted.`;
+    }, "status");
   });
 }
 

@@ -118,7 +118,7 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
 
 
 def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
-    answers = []
+    answers: list[dict[str, Any]] = []
     question = ""
     reply_t: float | None = None
     onset: float | None = None

@@ -103,6 +103,19 @@ def report_text(report: dict[str, Any]) -> str:
             parts = " ".join(k[0].upper() if v else "·" for k, v in star["parts"].items())
             lines.append(f"  answer {a.get('number', a['turn'])}: STAR [{parts}]  "
                          f"{star['suggestion']}")
+    rubric = report["content"].get("rubric")
+    if rubric is not None and not rubric.get("available"):
+        lines.append(f"  model rubric: {rubric.get('reason')}")
+    elif rubric is not None:
+        for why in rubric.get("dropped") or []:
+            lines.append(f"  model rubric not shown for {why}")
+        for item in rubric.get("answers") or []:
+            parts = " ".join(k[0].upper() if v["present"] else "·"
+                             for k, v in item["parts"].items())
+            lines.append(f"  answer {item['number']}: model STAR [{parts}]  "
+                         f"{item['suggestion']}")
+        if rubric.get("suggestion"):
+            lines.append(f"  model suggests: {rubric['suggestion']}")
     lang = report["content"].get("language")
     if lang is not None:
         if not lang.get("available"):

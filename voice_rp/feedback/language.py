@@ -25,11 +25,13 @@ _MAX_CORRECTIONS = 8
 
 @dataclass(frozen=True)
 class FeedbackSettings:
-    """Which chat endpoint may write language feedback (read from the environment at entry points).
+    """Which chat endpoint may write language feedback and answer rubrics (read from the
+    environment at entry points).
 
     - `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `VOICE_RP_LLM_MODEL`: the endpoint the conversation uses.
     - `VOICE_RP_FEEDBACK_MODELS`: comma-separated model names or patterns (`gpt-4o*`) trusted to
-      correct language; default: recent OpenAI models. Set it to your local model's name to use it.
+      correct language and to judge interview answers and talks; default: recent OpenAI
+      models. Set it to your local model's name to use it.
     """
 
     base_url: str | None = None
@@ -49,14 +51,17 @@ class FeedbackSettings:
                        "gpt-4o-mini" if base and "api.openai.com" in base else None),
                    capable_models=patterns or DEFAULT_CAPABLE)
 
-    def unavailable_reason(self) -> str | None:
-        """Why no model may correct language, or None if one may."""
+    def unavailable_reason(self, purpose: str = "language") -> str | None:
+        """Why no model may write this feedback ("language" corrections or a "rubric"), or
+        None if one may. One list of capable models serves both."""
+        what, verb = (("A model rubric needs", "judge answers") if purpose == "rubric"
+                      else ("Language corrections need", "correct"))
         if not self.base_url or not self.model:
-            return ("Language corrections need a capable chat model: the embedded SmolLM2-135M "
-                    "is too small to correct reliably. Set OPENAI_BASE_URL and "
-                    "VOICE_RP_LLM_MODEL (and list the model in VOICE_RP_FEEDBACK_MODELS).")
+            return (f"{what} a capable chat model: the embedded SmolLM2-135M is too small to "
+                    f"{verb} reliably. Set OPENAI_BASE_URL and VOICE_RP_LLM_MODEL (and list the "
+                    "model in VOICE_RP_FEEDBACK_MODELS).")
         if not any(fnmatch.fnmatch(self.model, p) for p in self.capable_models):
-            return (f"The model {self.model!r} is not listed as capable of language feedback; "
+            return (f"The model {self.model!r} is not listed as capable of {purpose} feedback; "
                     "add it to VOICE_RP_FEEDBACK_MODELS if it is.")
         return None
 

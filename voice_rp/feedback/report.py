@@ -59,12 +59,17 @@ def persona_facts(persona_id: str, name: str | None, dirs: Iterable[Path]) -> Pe
 
 
 LanguageFeedback = Callable[[Sequence[tuple[int, str]], str], dict[str, Any]]
+RubricFeedback = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""(practice, request) -> rubric: "interview" with {"answers": [{"number", "question", "text"}]},
+"talk" with {"talk": text, "qa": [[question, answer], ...]} (see feedback.rubric)."""
 
 
 def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: PersonaFacts, *,
-                 language: LanguageFeedback | None = None) -> dict[str, Any]:
+                 language: LanguageFeedback | None = None,
+                 rubric: RubricFeedback | None = None) -> dict[str, Any]:
     """The report of one session. `language` asks a capable model for corrections (language
-    practice only); without it the report says corrections were not asked for."""
+    practice only), `rubric` for its rubric of interview answers or a talk; without them the
+    report says they were not asked for."""
     start = next((r for r in records if r.get("kind") == "session_start"), {})
     end = next((r for r in records if r.get("kind") == "session_end"), None)
     t0 = float(start.get("t", records[0]["t"] if records else 0.0))
@@ -81,12 +86,19 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
             if a["question"] and len(a["text"].split()) >= _STAR_MIN_WORDS:
                 a["star"] = star_answer(a["turn"], a["question"], a["text"]).to_dict()
         content["star_answers"] = sum(a.get("star") is not None for a in answers)
+        judged = [{"number": a["number"], "question": a["question"], "text": a["text"]}
+                  for a in answers if a.get("star")]
+        content["rubric"] = _rubric(rubric, "interview", {"answers": judged})
+        for item in content["rubric"].get("answers") or []:
+            answers[item["number"] - 1]["rubric"] = item
     elif practice == "talk" and answers:
         talk, rest = answers[0], answers[1:]
         structure = talk_structure(talk["text"], talk["_delivery"].length_s, facts.time_limit_s,
                                    [a["text"] for a in rest])
         content["talk"] = structure.to_dict()
         notes.extend(structure.notes)
+        content["rubric"] = _rubric(rubric, "talk", {
+            "talk": talk["text"], "qa": [[a["question"], a["text"]] for a in rest]})
     if practice == "language":
         if language is None:
             content["language"] = {"available": False, "corrections": [], "level": None,
@@ -115,6 +127,13 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         "latency": _latency(records, {a["turn"]: a["number"] for a in answers}),
         "transcript": _transcript(records, t0),
     }
+
+
+def _rubric(rubric: RubricFeedback | None, practice: str, request: dict[str, Any]
+            ) -> dict[str, Any]:
+    if rubric is None:
+        return {"available": False, "reason": "A model rubric was not asked for."}
+    return rubric(practice, request)
 
 
 def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:

@@ -236,6 +236,7 @@ def _content(content: dict[str, Any]) -> str:
             out.append(f"<li>{label}: " + (escape(", ".join(f"“{c}”" for c in found))
                                             if found else "<i>not heard</i>") + "</li>")
         out.append(f"<li>Questions answered: {talk.get('questions_answered', 0)}</li></ul>")
+    out.append(_rubric(content.get("rubric"), content.get("practice")))
     lang = content.get("language")
     if lang is not None:
         out.append("<h2>Language</h2>")
@@ -254,6 +255,42 @@ def _content(content: dict[str, Any]) -> str:
     if vocab.get("words"):
         out.append(f"<p class='meta'>Vocabulary: {vocab['distinct']} different words out of "
                    f"{vocab['words']} (variety {vocab['ratio']:.2f} per 50-word stretch).</p>")
+    return "".join(out)
+
+
+def _quotes(quotes: Sequence[str]) -> str:
+    return ", ".join(f"“{escape(q)}”" for q in quotes)
+
+
+def _rubric(rubric: dict[str, Any] | None, practice: Any) -> str:
+    """The model's rubric, or why there is none; per-answer verdicts are on the answer cards."""
+    if rubric is None:
+        return ""
+    out = ["<h2>The model's rubric</h2>"]
+    if not rubric.get("available"):
+        out.append(f"<p class='warn rubric'>{escape(str(rubric.get('reason', '')))} The "
+                   "analysis above is from rules alone.</p>")
+        return "".join(out)
+    out.append(f"<p class='meta'>From {escape(str(rubric.get('model')))}; every verdict quotes "
+               "your words.</p>")
+    for why in rubric.get("dropped") or []:
+        out.append(f"<p class='warn rubric'>Not shown: {escape(why)}.</p>")
+    if practice == "talk" and rubric.get("structure"):
+        out.append("<ul class='rubric'>")
+        for name, part in rubric["structure"].items():
+            out.append(f"<li>{escape(name.capitalize())}: "
+                       + (_quotes(part["evidence"]) if part["present"] else "<i>missing</i>")
+                       + "</li>")
+        c = rubric["clarity"]
+        out.append(f"<li>Clarity {c['rating']}/5: {escape(c['comment'])} "
+                   f"{_quotes(c['evidence'])}</li>")
+        for q in rubric.get("questions") or []:
+            out.append(f"<li>Question {q['question']} handled {escape(q['handled'])}: "
+                       f"{escape(q['comment'])} {_quotes(q['evidence'])}</li>")
+        out.append(f"<li>Try next: {escape(rubric['suggestion'])}</li></ul>")
+    elif practice == "interview":
+        shown = len(rubric.get("answers") or [])
+        out.append(f"<p>The model judged {shown} answer(s); see each answer below.</p>")
     return "".join(out)
 
 
@@ -292,5 +329,13 @@ def _card(a: dict[str, Any]) -> str:
         notes.append(f"“I” ×{star['i_count']}, “we” ×{star['we_count']}")
         notes.append("Try next: " + star["suggestion"])
         lines += [f"<div class='t'>{escape(x)}</div>" for x in notes]
+    judged = a.get("rubric")
+    if judged:
+        for name, part in judged["parts"].items():
+            lines.append(f"<div class='t rubric'>Model, {escape(name)}: "
+                         + (_quotes(part["evidence"]) if part["present"] else "missing")
+                         + "</div>")
+        lines.append(f"<div class='t rubric'>Model suggests: {escape(judged['suggestion'])}"
+                     "</div>")
     lines.append("</div>")
     return "".join(lines)

@@ -1,7 +1,7 @@
 """Reports and history for one user's store: what the CLI and the HTTP API both call.
 
-Language corrections cost a model call, so a session's corrections are kept in the store once
-made (per model) and history only ever reads them back.
+Language corrections and rubrics cost a model call, so a session's are kept in the store once
+made (per model, for the words they judged) and history only ever reads them back.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from voice_rp.feedback.language import FeedbackSettings, JsonChat, language_feedback
 from voice_rp.feedback.report import PersonaFacts, build_report, persona_facts
+from voice_rp.feedback.rubric import InterviewAnswer, interview_rubric, talk_rubric
 from voice_rp.progress import parse_goal, recurring_corrections, session_metrics, trends
 from voice_rp.storage import SessionStore
 
@@ -46,7 +47,26 @@ class Reports:
                                                            "result": result})
             return result
 
-        report = build_report(session_id, records, facts, language=language)
+        def rubric(practice: str, request: dict[str, Any]) -> dict[str, Any]:
+            rkey = f"rubric:{self.settings.model}"
+            cached = self.store.analysis(session_id, rkey)
+            if cached is not None and cached.get("request") == request:
+                return dict(cached["result"])  # the same words judged before
+            if not ask_model:
+                return {"available": False,
+                        "reason": "Open this session's report to ask for the model's rubric."}
+            if practice == "talk":
+                result = talk_rubric(request["talk"], [(q, a) for q, a in request["qa"]],
+                                     self.settings, self.chat)
+            else:
+                result = interview_rubric([InterviewAnswer(**a) for a in request["answers"]],
+                                          self.settings, self.chat)
+            if result.get("available"):
+                self.store.save_analysis(session_id, rkey, {"request": request,
+                                                            "result": result})
+            return result
+
+        report = build_report(session_id, records, facts, language=language, rubric=rubric)
         report["goals"] = self.check_goals(session_metrics(report))
         return report
 

@@ -93,3 +93,52 @@ def test_session_totals_weight_answers_by_their_speaking_time():
     assert s["talk_share"] == pytest.approx(40 / 60, abs=0.01)
     assert s["onset_median_s"] == 2.0
     assert any("from 120 to 180 words a minute" in n for n in delivery_notes(s, talk=False))
+
+
+# -- Whisper's word timings ---------------------------------------------------------------------
+
+TIMED_TEXT = "I ran the team for two years. Um, the queue was long. So I fixed it."
+TIMED_WORDS = [["I", 0.0, 0.2], ["ran", 0.2, 0.4], ["the", 0.4, 0.5], ["team", 0.5, 0.8],
+               ["for", 0.8, 1.0], ["two", 1.0, 1.2], ["years.", 1.2, 2.6],  # its end runs on
+               ["Um,", 3.2, 3.5],  # said at 2.8-3.1: Whisper lags into the silence after it
+               ["the", 3.6, 3.7], ["queue", 3.7, 4.0], ["was", 4.0, 4.2], ["long.", 4.2, 4.5],
+               ["So", 6.0, 6.2], ["I", 6.2, 6.3], ["fixed", 6.3, 6.6], ["it.", 6.6, 6.9]]
+TIMED_SPEECH = [[0.1, 1.5], [2.8, 3.1], [3.5, 4.5], [6.0, 6.9]]
+
+
+def test_word_timings_say_after_which_words_a_pause_fell_and_where_fillers_were():
+    audio = {"speech": TIMED_SPEECH, "words": TIMED_WORDS}
+    d = answer_delivery(1, TIMED_TEXT, audio)
+    assert d.word_timings
+    assert [(p.at_s, p.length_s, p.after, p.placed_by) for p in d.pauses] == [
+        (1.4, 1.3, "team for two years", "words"), (4.4, 1.5, "the queue was long", "words")]
+    [um] = [m for m in d.timeline if m["kind"] == "filler"]
+    assert um == {"kind": "filler", "word": "um", "start": 2.7, "end": 3.4}  # from 0.1
+    # Three stretches between the pauses; the first: 7 words over 1.4 s.
+    assert [p["words"] for p in d.pace_over_time] == [7, 5, 4]
+    assert d.pace_over_time[0]["wpm"] == pytest.approx(60 * 7 / 1.4, abs=0.1)
+    # Without timings the same answer's pauses are placed by estimate, and said to be.
+    plain = answer_delivery(1, TIMED_TEXT, {"speech": TIMED_SPEECH})
+    assert not plain.word_timings and plain.pace_over_time == []
+    assert all(p.placed_by == "estimate" for p in plain.pauses)
+    assert not [m for m in plain.timeline if m["kind"] == "filler"]
+
+
+def test_word_timings_alone_still_give_pauses_and_bad_ones_are_ignored():
+    # The audio analysis failed (None) but the words were timed: pauses from the words' gaps.
+    d = answer_delivery(1, TIMED_TEXT, {"words": TIMED_WORDS})
+    assert [p.after for p in d.pauses] == ["the queue was long"]  # years' end ran on: no pause
+    assert d.wpm is not None
+    broken = {"speech": TIMED_SPEECH, "words": [["x", "a", 1], ["y", 2.0, 1.0], "z", None]}
+    assert not answer_delivery(1, TIMED_TEXT, broken).word_timings
+
+
+def test_a_long_stretch_is_paced_in_windows():
+    words = [[f"w{i}", i * 0.4, i * 0.4 + 0.3] for i in range(80)]  # 150 wpm for 32 s
+    words[40:] = [[w, s * 1.5 - 8, e * 1.5 - 8] for w, s, e in words[40:]]  # then slower
+    end = words[-1][2]
+    d = answer_delivery(1, " ".join(w for w, _, _ in words), {"speech": [[0.0, end]],
+                                                              "words": words})
+    rates = [p["wpm"] for p in d.pace_over_time]
+    assert len(rates) == round(end / 10) and rates[0] == pytest.approx(150, rel=0.1)
+    assert rates[-1] == pytest.approx(100, rel=0.1)

@@ -386,3 +386,25 @@ class WhisperTranscriber:
                          verdict.reason or "unsure")
             return None
         return Transcript(text, language, seconds)
+
+
+# --- word timings for feedback (never on a reply's path) --------------------------------------
+
+
+def timed_words(transcriber: WhisperTranscriber, samples: np.ndarray, *,
+                language: str | None = None, prompt: str | None = None
+                ) -> list[tuple[str, float, float]]:
+    """(word, start s, end s) of each word in 16 kHz mono float32 `samples`, by faster-whisper's
+    cross-attention alignment (`word_timestamps=True`). Blocking and slower than `transcribe`
+    (30 s windows plus the alignment pass): for feedback after the reply, never before it."""
+    audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
+    if not len(audio):
+        return []
+    if not transcriber.multilingual:
+        language = "en"
+    segments, _ = transcriber._model.transcribe(
+        audio, language=language, beam_size=1, word_timestamps=True,
+        condition_on_previous_text=False, vad_filter=False, initial_prompt=prompt,
+        temperature=list(transcriber.options.temperature))
+    return [(w.word.strip(), float(w.start), float(w.end))
+            for segment in segments for w in segment.words or () if w.word.strip()]

@@ -17,6 +17,14 @@ from itertools import pairwise
 from typing import Any
 
 from voice_rp.feedback.stats import LONG_PAUSE_S, count_fillers, filler_of, speaking_seconds
+from voice_rp.feedback.words import (
+    filler_marks,
+    pace_over_time,
+    snap_to_speech,
+    timed_words_of,
+    word_gaps,
+    words_before,
+)
 
 PACE_BAND = (130.0, 160.0)
 PACE_SLOW, PACE_FAST = 110.0, 190.0
@@ -40,7 +48,8 @@ def words_of(text: str) -> list[str]:
 class Pause:
     at_s: float  # from the start of the answer's speech
     length_s: float
-    after: str  # the words (estimated) before the pause
+    after: str  # the words before the pause
+    placed_by: str = "estimate"  # "words": Whisper's word timings; "estimate": share of speech
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,11 @@ class AnswerDelivery:
     pitch_range_st: float | None = None
     timeline: list[dict[str, Any]] = field(default_factory=list)
     """Speech runs and fillers placed in time (s from the answer's start), for the charts."""
+    pace_over_time: list[dict[str, Any]] = field(default_factory=list)
+    """Words a minute per stretch of speech ({"start", "end", "words", "wpm"}); needs word
+    timings."""
+    word_timings: bool = False
+    """True if Whisper's word timings placed the pauses and fillers."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,9 +124,17 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
     fillers = count_fillers(text)
     n_fill = sum(fillers.values())
     speech = [tuple(s) for s in (audio or {}).get("speech") or []]
+    timed = timed_words_of(audio)
+    if not speech and timed:  # the audio analysis failed but the words were timed
+        speech = [(timed[0][1], timed[-1][2])]
+        gaps = word_gaps(timed)
+        if gaps:
+            edges = [timed[0][1], *(t for g in gaps for t in g), timed[-1][2]]
+            speech = list(zip(edges[::2], edges[1::2], strict=True))
     length = speaking = wpm = per_min = None
     pauses: list[Pause] = []
     timeline: list[dict[str, Any]] = []
+    pace: list[dict[str, Any]] = []
     if speech:
         t0 = speech[0][0]
         length = speech[-1][1] - t0
@@ -120,14 +142,21 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         long = [(s, e) for s, e in gaps if e - s >= LONG_PAUSE_S]
         speaking = speaking_seconds(speech) or 0.0
         talk = sum(b - a for a, b in speech)
+        timed = snap_to_speech(timed, speech)
         for s, e in long:
-            # Where in the words: Whisper gives no timings on the fast path, so the place is
-            # estimated from the share of speech before the pause.
-            before = sum(min(b, s) - a for a, b in speech if a < s)
-            k = round(len(said) * before / talk) if talk > 0 else 0
-            pauses.append(Pause(round(s - t0, 2), round(e - s, 2), " ".join(said[max(0, k - 4):k])))
+            if timed:
+                after, how = words_before(timed, s), "words"
+            else:
+                # Without word timings (a remote speech service, or the timing pass has not
+                # run) the place is estimated from the share of speech before the pause.
+                before = sum(min(b, s) - a for a, b in speech if a < s)
+                k = round(len(said) * before / talk) if talk > 0 else 0
+                after, how = " ".join(said[max(0, k - 4):k]), "estimate"
+            pauses.append(Pause(round(s - t0, 2), round(e - s, 2), after, how))
         timeline = [{"kind": "speech", "start": round(a - t0, 2), "end": round(b - t0, 2)}
                     for a, b in speech]
+        timeline += filler_marks(timed, t0)
+        pace = pace_over_time(speech, timed, t0)
         if speaking > 0 and said:
             wpm = 60.0 * len(said) / speaking
             per_min = 60.0 * n_fill / speaking
@@ -145,7 +174,7 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         onset_s=None if onset_s is None else round(onset_s, 2),
         pitch_median_hz=(audio or {}).get("pitch_median_hz"),
         pitch_range_st=(audio or {}).get("pitch_range_st"),
-        timeline=timeline,
+        timeline=timeline, pace_over_time=pace, word_timings=bool(timed),
     )
 
 

@@ -153,6 +153,8 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
         top = 8 + i * row_h
         body.append(f"<text x='4' y='{top + row_h * 0.6:.1f}'>answer {_number(a)}</text>")
         for s in d["timeline"]:
+            if s.get("kind", "speech") != "speech":
+                continue
             body.append(f"<rect x='{x(s['start']):.1f}' y='{top + 2:.1f}' "
                         f"width='{max(1.0, x(s['end']) - x(s['start'])):.1f}' "
                         f"height='{row_h - 6:.1f}' fill='#9db4d6'/>")
@@ -163,8 +165,14 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
                         f"height='{row_h - 6:.1f}' fill='#e05a47'><title>{p['length_s']:.1f} s "
                         f"pause after “{escape(p['after'])}”</title></rect>")
             marks += 1
+        placed = [s for s in d["timeline"] if s.get("kind") == "filler"]
+        for f in placed:  # where Whisper's word timings put each filler
+            body.append(f"<rect x='{x(f['start']) - 1.5:.1f}' y='{top:.1f}' width='4' "
+                        f"height='{row_h - 2:.1f}' fill='#f2a93b'><title>“{escape(f['word'])}”"
+                        f" at {f['start']:.1f} s</title></rect>")
+            marks += 1
         fillers = sum(d["fillers"].values())
-        if fillers:
+        if fillers and not placed:  # no word timings: the count, at the row's end
             cx = _W - 30
             body.append(f"<circle cx='{cx}' cy='{top + row_h / 2:.1f}' "
                         f"r='{min(row_h / 2 - 1, 4 + fillers):.1f}' fill='#f2a93b'>"
@@ -173,7 +181,7 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
                         f"style='fill:#1d2330'>{fillers}</text>")
             marks += 1
     body.append(f"<text x='60' y='{height - 6}'>blue: speech · red: pauses over 1 s · orange: "
-                f"fillers in the answer · scale {longest:.0f} s</text>")
+                f"fillers (a mark where said, or a count) · scale {longest:.0f} s</text>")
     return (_svg("".join(body), "speech, pauses and fillers per answer", marks)
             .replace(f"0 0 {_W} {_H}", f"0 0 {_W} {height}"))
 
@@ -312,8 +320,16 @@ def _card(a: dict[str, Any]) -> str:
     if d["hedges"]:
         extra.append("Hedges: " + ", ".join(f"“{k}” ×{v}" for k, v in d["hedges"].items()))
     for p in d["pauses"]:
-        extra.append(f"Pause of {p['length_s']:.1f} s at {p['at_s']:.1f} s, after about "
+        about = "" if p.get("placed_by") == "words" else "about "
+        extra.append(f"Pause of {p['length_s']:.1f} s at {p['at_s']:.1f} s, after {about}"
                      f"“{p['after']}”")
+    said_at = [f"“{s['word']}” at {s['start']:.1f} s" for s in d.get("timeline") or []
+               if s.get("kind") == "filler"]
+    if said_at:
+        extra.append("Fillers said: " + ", ".join(said_at))
+    if len(d.get("pace_over_time") or []) > 1:
+        extra.append("Pace within the answer: " + " → ".join(
+            f"{p['wpm']:.0f}" for p in d["pace_over_time"]) + " words a minute")
     if d["repeated_phrases"]:
         extra.append("Said more than once: " + ", ".join(f"“{r}”" for r in
                                                         d["repeated_phrases"]))

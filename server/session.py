@@ -292,6 +292,8 @@ class Session:
         try:
             async for event in conv.events():
                 await self._record(event)
+                if isinstance(event, ev.AnswerWords):
+                    continue  # saved for the report; the client has no use for it
                 if (isinstance(event, ev.TurnMetrics) and event.stages.get("stt_ms") is not None
                         and event.stages.get("response_ms") is not None):
                     # A user's turn that was answered (an opening line has no STT): what

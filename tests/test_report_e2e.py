@@ -69,6 +69,12 @@ async def test_a_spoken_talk_gets_a_report_with_its_pause_pace_and_structure(
     assert d1["wpm"] and 120 < d1["wpm"] < 320
     assert "um" in d1["fillers"]  # kept by the keep_fillers prompt
     assert d1["pitch_range_st"] is not None
+    # Whisper's word timings, made after the reply, say after which words the pause fell and
+    # where the "um" was said.
+    assert d1["word_timings"] and d1["pauses"][0]["placed_by"] == "words", d1
+    assert d1["pauses"][0]["after"].endswith("about sleep"), d1["pauses"]
+    um = [m for m in d1["timeline"] if m["kind"] == "filler" and m["word"] == "um"]
+    assert um and abs(um[0]["start"] - d1["pauses"][0]["at_s"] - 1.5) < 0.5, d1["timeline"]
     structure = report["content"]["talk"]
     assert "good morning" in structure["opening"] and "thank you" in structure["closing"]
     assert a2["delivery"]["onset_s"] is not None

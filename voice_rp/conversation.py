@@ -14,17 +14,19 @@ from typing import Any
 
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
-from voice_rp.audio import pcm16_to_float
+from voice_rp.audio import SAMPLE_RATE, pcm16_to_float
 from voice_rp.backends import capabilities_of
 from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
 from voice_rp.errors import SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
+from voice_rp.feedback.timing import AnswerTimer, TimingJob, shift
 from voice_rp.flow import FlowEngine
 from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
 from voice_rp.reply_source import ReplyWriter
+from voice_rp.stt import timed_words
 from voice_rp.turn_controller import TurnController
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
@@ -51,6 +53,12 @@ class Conversation:
         self._step_of: dict[int, asyncio.Task[None]] = {}
         self._released: dict[int, asyncio.Event] = {}
         self._closed = asyncio.Event()
+        # Word timings for feedback, made after each reply (feedback.timing).
+        self._timer = AnswerTimer()
+        self._timing_free = asyncio.Event()
+        self._timing_free.set()
+        self._timing_jobs: asyncio.Queue[TimingJob] = asyncio.Queue()
+        self._timing_worker: asyncio.Task[None] | None = None
 
     @property
     def flow(self) -> FlowEngine | None:
@@ -97,11 +105,14 @@ class Conversation:
         for c in commands:
             if isinstance(c, cmd.Emit):
                 self._events.put_nowait(c.event)
+                self._timer.seen(c.event)
+                self._gate_timing()
             elif isinstance(c, cmd.Transcribe | cmd.Analyse | cmd.Speak | cmd.WaitPlayback):
                 self._step_of[c.attempt] = self._spawn(self._step(c), attempt=c.attempt)
             elif isinstance(c, cmd.Release):
                 self._released.setdefault(c.attempt, asyncio.Event()).set()
             elif isinstance(c, cmd.Cancel):
+                self._timer.dropped(c.attempt)
                 self._released.pop(c.attempt, None)
                 task = self._step_of.pop(c.attempt, None)  # (a task reporting here ends itself)
                 if task is not None and task is not asyncio.current_task():
@@ -126,6 +137,7 @@ class Conversation:
         elif isinstance(c, cmd.Analyse):
             # A failure there costs the feedback, never the conversation.
             audio = await asyncio.to_thread(answer_audio_or_none, pcm16_to_float(c.audio))
+            self._timer.analysed(c.attempt, c.audio, audio)
             self._run(ctl.analysed(c.attempt, audio))
         elif isinstance(c, cmd.Speak):
             await self._speak(c)
@@ -158,6 +170,7 @@ class Conversation:
             self._run(ctl.reply_failed(c.attempt, exc if isinstance(exc, VoiceRPError) else None))
             return
         self._run(ctl.reply_made(c.attempt))
+        self._time_words(self._timer.reply_made(c.attempt))
 
     # -- models ---------------------------------------------------------------------------------
 
@@ -171,6 +184,47 @@ class Conversation:
         """Let the model read the persona's prompt while the opening line plays."""
         if capabilities_of(self.models.chat).reads_prompt_ahead:  # not a remote endpoint
             await self._writer.read_ahead(self.controller.speaker(), self.controller.opening_heard)
+
+    # -- word timings for feedback, off the reply's path ----------------------------------------
+
+    def _gate_timing(self) -> None:
+        if self._timer.user_turn_live:
+            self._timing_free.clear()
+        else:
+            self._timing_free.set()
+
+    def _time_words(self, job: TimingJob | None) -> None:
+        self._gate_timing()
+        if job is None:
+            return
+        self._timing_jobs.put_nowait(job)
+        if self._timing_worker is None:
+            self._timing_worker = self._spawn(self._timing_loop())
+
+    async def _timing_loop(self) -> None:
+        """Time answers one at a time, a piece at a time, each piece only while no user turn is
+        live; a failure costs that answer its timings, never the conversation."""
+        language = self.persona.language
+        while True:
+            job = await self._timing_jobs.get()
+            words: list[list[Any]] = []
+            try:
+                transcriber = self.models.transcriber_for(language)
+                for start, end in job.pieces:
+                    await self._timing_free.wait()
+                    pcm = job.pcm[2 * round(start * SAMPLE_RATE): 2 * round(end * SAMPLE_RATE)]
+                    got = await asyncio.to_thread(timed_words, transcriber, pcm16_to_float(pcm),
+                                                  language=language,
+                                                  prompt=self.options.stt_prompt)
+                    if got is None:  # this speech service gives no timings: estimates stay
+                        words = []
+                        break
+                    words += shift(got, start)
+            except Exception:  # feedback is a by-product
+                log.exception("timing the words of turn %d failed", job.turn)
+                continue
+            if words:
+                self._events.put_nowait(ev.AnswerWords(job.turn, words))
 
     # -- tasks ----------------------------------------------------------------------------------
 

@@ -25,6 +25,16 @@ class UserTranscript:
 
 
 @dataclass(frozen=True)
+class AnswerWords:
+    """Whisper's word timings of an answer, made after its reply for the saved feedback only
+    (voice_rp.feedback.timing); never sent to the client."""
+
+    turn: int
+    words: list = field(default_factory=list)
+    """[[word, start s, end s], ...] from the start of the turn's audio."""
+
+
+@dataclass(frozen=True)
 class AudioStart:
     """A piece of the reply begins: its text and where its audio starts in the turn's audio."""
 
@@ -93,6 +103,7 @@ Event = (
     StateChanged
     | SpeechStarted
     | UserTranscript
+    | AnswerWords
     | AudioStart
     | AudioChunk
     | AudioEnd

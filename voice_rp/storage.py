@@ -454,6 +454,8 @@ def record_event(log: SessionWriter, event: ev.Event) -> bool:
         case ev.UserTranscript(turn=turn, text=text, audio=audio):
             user: dict[str, Any] = {} if audio is None else {"audio": audio}
             log.write("user", turn=turn, text=text, **user)
+        case ev.AnswerWords(turn=turn, words=words):
+            log.write("words", turn=turn, words=words)
         case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):
             reply: dict[str, Any] = ({} if event.audio_ms is None
                                      else {"audio_ms": event.audio_ms})

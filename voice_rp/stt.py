@@ -391,12 +391,15 @@ class WhisperTranscriber:
 # --- word timings for feedback (never on a reply's path) --------------------------------------
 
 
-def timed_words(transcriber: WhisperTranscriber, samples: np.ndarray, *,
+def timed_words(transcriber: Transcriber, samples: np.ndarray, *,
                 language: str | None = None, prompt: str | None = None
-                ) -> list[tuple[str, float, float]]:
+                ) -> list[tuple[str, float, float]] | None:
     """(word, start s, end s) of each word in 16 kHz mono float32 `samples`, by faster-whisper's
-    cross-attention alignment (`word_timestamps=True`). Blocking and slower than `transcribe`
-    (30 s windows plus the alignment pass): for feedback after the reply, never before it."""
+    cross-attention alignment (`word_timestamps=True`); None if `transcriber` cannot time words
+    (a remote speech service). Blocking and slower than `transcribe` (30 s windows plus the
+    alignment pass): for feedback after the reply, never before it."""
+    if not isinstance(transcriber, WhisperTranscriber):
+        return None
     audio = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
     if not len(audio):
         return []

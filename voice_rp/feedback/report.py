@@ -138,6 +138,8 @@ def _rubric(rubric: RubricFeedback | None, practice: str, request: dict[str, Any
 
 def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
     answers: list[dict[str, Any]] = []
+    # Word timings are saved after the reply (feedback.timing), so they come after the answer.
+    timed = {int(r.get("turn", 0)): r.get("words") for r in records if r.get("kind") == "words"}
     question = ""
     reply_t: float | None = None
     onset: float | None = None
@@ -153,6 +155,8 @@ def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any
         elif kind == "user":
             text = str(r.get("text") or "")
             audio = r.get("audio") if isinstance(r.get("audio"), dict) else None
+            if timed.get(int(r.get("turn", 0))):
+                audio = {**(audio or {}), "words": timed[int(r.get("turn", 0))]}
             delivery: AnswerDelivery = answer_delivery(int(r.get("turn", 0)), text, audio, onset)
             # `number` counts answers from 1 as the user would; `turn` is the conversation's
             # own counter (the opening line is turn 0, dropped speculative attempts skip ones).

@@ -254,3 +254,23 @@ def test_answers_are_numbered_from_one_as_the_user_counts_them(make_store: Store
     assert ">answer 1<" in html and "Answer 1 ·" in html and "Answer 3 ·" in html
     assert "turn 0" not in html.lower() and "Turn 3" not in html
     assert "answer 1: 900 ms" in html
+
+
+def test_word_timings_saved_after_the_answer_reach_its_report(make_store: StoreMaker):
+    store, _ = any_store_with_clock(make_store)
+    log = store.open_session(persona="behavioural-interviewer")
+    log.write("user", turn=2, text="I ran the team. Um, then I fixed the queue for good.",
+              audio={"speech": [[0.2, 1.4], [2.8, 3.1], [3.4, 5.0]]})
+    log.write("reply", turn=2, text="Why?", interrupted=False, speaker="D", audio_ms=900)
+    log.write("words", turn=2, words=[
+        ["I", 0.2, 0.4], ["ran", 0.4, 0.7], ["the", 0.7, 0.8], ["team.", 0.8, 2.4],
+        ["Um,", 3.0, 3.3], ["then", 3.4, 3.6], ["I", 3.6, 3.7], ["fixed", 3.7, 4.0],
+        ["the", 4.0, 4.1], ["queue", 4.1, 4.4], ["for", 4.4, 4.6], ["good.", 4.6, 5.0]])
+    log.end("client_end", {})
+    report = Reports(store, builtin_dirs()).report(log.id)
+    d = report["answers"][0]["delivery"]
+    assert d["word_timings"]
+    assert [(p["after"], p["placed_by"]) for p in d["pauses"]] == [("i ran the team", "words")]
+    assert [m["start"] for m in d["timeline"] if m["kind"] == "filler"] == [2.8]
+    html = render_html(report)
+    assert "after “i ran the team”" in html and "“um” at 2.8 s" in html

@@ -12,6 +12,8 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
+import numpy as np
+
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
 from voice_rp.audio import pcm16_to_float
@@ -25,6 +27,8 @@ from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
 from voice_rp.reply_source import ReplyWriter
+from voice_rp.stt import Transcript
+from voice_rp.stt_incremental import IncrementalTranscriber
 from voice_rp.turn_controller import TurnController
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
@@ -45,6 +49,7 @@ class Conversation:
         self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona,
                                      report=lambda e: self._run(self.controller.notice(e)))
+        self._stt = IncrementalTranscriber(self._decode, prompt=self.options.stt_prompt)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         # Per attempt: the task doing its current step, and the gate its reply waits at.
@@ -106,6 +111,10 @@ class Conversation:
                 task = self._step_of.pop(c.attempt, None)  # (a task reporting here ends itself)
                 if task is not None and task is not asyncio.current_task():
                     task.cancel()
+            elif isinstance(c, cmd.ReadAhead):
+                if (self.options.read_ahead
+                        and capabilities_of(self.models.chat).reads_prompt_ahead):
+                    self._spawn(self._writer.read_ahead_for(c.request))
             elif isinstance(c, cmd.EndSession):
                 self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
                 self._closed.set()
@@ -116,9 +125,11 @@ class Conversation:
         if isinstance(c, cmd.Transcribe):
             started = self.clock.now()
             try:
-                transcript = await asyncio.to_thread(
-                    self.models.transcribe, pcm16_to_float(c.audio),
-                    language=self.persona.language, prompt=self.options.stt_prompt)
+                if self.options.incremental_stt:
+                    transcript = await self._stt.transcribe(c.audio)
+                else:
+                    transcript = await asyncio.to_thread(
+                        self._decode, pcm16_to_float(c.audio), self.options.stt_prompt)
             except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
                 self._run(ctl.reply_failed(c.attempt, exc))
                 return
@@ -160,6 +171,9 @@ class Conversation:
         self._run(ctl.reply_made(c.attempt))
 
     # -- models ---------------------------------------------------------------------------------
+
+    def _decode(self, samples: np.ndarray, prompt: str | None) -> Transcript:
+        return self.models.transcribe(samples, language=self.persona.language, prompt=prompt)
 
     async def _prepare_transcriber(self) -> None:
         try:

@@ -87,6 +87,13 @@ class ReplyWriter:
                                 build_messages(self._persona, history, "", speaker=speaker),
                                 self._persona.llm)
 
+    async def read_ahead_for(self, request: ReplyRequest) -> None:
+        """Have the model read the next turn's prompt (the history and memory in `request`) up
+        to the user's words, while the user thinks and speaks."""
+        messages = build_messages(self._persona, self._window.select(request.history), "",
+                                  speaker=request.speaker, memory=request.memory)
+        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
+
     def _free(self, request: ReplyRequest, messages: list[ChatMessage],
               options: GenerationOptions | None) -> ReplySource:
         return ReplySource(

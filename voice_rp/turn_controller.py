@@ -438,6 +438,9 @@ class TurnController:
         self._enter(Phase.LISTENING)
         if a.closing and not interrupted:
             self._finish_session("scenario_complete")
+        elif a.audio:  # (the opening line's prompt is read ahead while it plays)
+            self._out.append(cmd.ReadAhead(ReplyRequest(
+                self.speaker(), history=tuple(self.tracker.history), memory=self.memory.render())))
 
     def _barge_in(self) -> None:
         a = self._active

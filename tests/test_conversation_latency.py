@@ -139,7 +139,7 @@ async def test_after_each_reply_the_next_turns_prompt_is_read_ahead():
     reads = [(i, m) for i, (m, max_tokens) in enumerate(engine.requests) if max_tokens == 1]
     replies = [(i, m) for i, (m, max_tokens) in enumerate(engine.requests) if max_tokens != 1]
     assert len(replies) >= 2, engine.requests
-    (i_read, read), = [(i, m) for i, m in reads if replies[0][0] < i < replies[1][0]]
+    (read,) = [m for i, m in reads if replies[0][0] < i < replies[1][0]]
     second = replies[1][1]
     # Read after the first reply: everything before the second turn's words, the first reply
     # as heard included.
@@ -162,7 +162,7 @@ async def test_without_read_ahead_no_prompt_is_read_between_turns():
     await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
     await asyncio.sleep(0.5)
     # Only the persona prompt before the first turn, then the reply itself.
-    assert [max_tokens for _, max_tokens in engine.requests][0] == 1
+    assert engine.requests[0][1] == 1
     assert all(max_tokens != 1 for _, max_tokens in engine.requests[1:])
     await s.close()
     chat.close()

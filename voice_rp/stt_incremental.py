@@ -16,6 +16,7 @@ begin with the old one, starts afresh.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +29,13 @@ from voice_rp.stt import Transcript
 Decode = Callable[[np.ndarray, str | None], Transcript]
 """Transcribe float32 samples with this prompt (blocking; run in a worker thread)."""
 
-MIN_HEAD_S = 1.0
-"""A decoded part shorter than this is not reused: its few words give Whisper little to go on
-and decoding it again costs little."""
+MIN_HEAD_S = 4.0
+"""A decoded part shorter than this is not reused: decoding it again costs little."""
 MIN_TAIL_S = 0.3
-"""Less new audio than this after a decoded part: the tail alone is too short to read well."""
+"""Less new audio than this after a decoded part: decode the whole turn again."""
+OVERLAP_S = 1.0
+"""The tail's decode starts this far before the end of the decoded part (see `merge`)."""
+_MAX_OVERLAP_WORDS = 8
 _KEEP = 4
 _BYTES_PER_S = SAMPLE_RATE * 2
 _LOWER_START = re.compile(r"^[\"'(\[]?[a-z]")
@@ -63,15 +66,18 @@ class IncrementalTranscriber:
             # The user went on after a pause whose decode is still under way: finish it first.
             await asyncio.wait({running[1]})
         head = self._best_head(audio)
-        if head is None:
-            return await self._run(audio, audio, self._prompt, head_text="")
-        tail = audio[len(head.audio):]
-        self.reused_s += len(head.audio) / _BYTES_PER_S
-        prompt = " ".join(p for p in (self._prompt, head.text) if p)
-        return await self._run(audio, tail, prompt, head_text=head.text)
+        if head is not None:
+            # The tail is decoded with the end of the head before it: Whisper reads a word
+            # better in context, and the words heard twice show where the two parts meet.
+            start = max(0, len(head.audio) - _frame_align(OVERLAP_S * _BYTES_PER_S))
+            prompt = " ".join(p for p in (self._prompt, head.text) if p)
+            self.reused_s += start / _BYTES_PER_S
+            return await self._run(audio, audio[start:], prompt,
+                                   merge=lambda tail: merge(head.text, tail))
+        return await self._run(audio, audio, self._prompt, merge=lambda text: text)
 
-    async def _run(self, audio: bytes, part: bytes, prompt: str | None, *, head_text: str
-                   ) -> Transcript:
+    async def _run(self, audio: bytes, part: bytes, prompt: str | None,
+                   merge: Callable[[str], str]) -> Transcript:
         loop = asyncio.get_running_loop()
         samples = pcm16_to_float(part)
         future = loop.run_in_executor(None, self._decode, samples, prompt)
@@ -79,12 +85,11 @@ class IncrementalTranscriber:
 
         def keep(f: asyncio.Future[Transcript]) -> None:
             if not f.cancelled() and f.exception() is None:
-                self._remember(audio, join(head_text, f.result().text))
+                self._remember(audio, merge(f.result().text))
 
         future.add_done_callback(keep)
         result = await asyncio.shield(future)
-        text = join(head_text, result.text)
-        return Transcript(text, result.language, len(audio) / _BYTES_PER_S)
+        return Transcript(merge(result.text), result.language, len(audio) / _BYTES_PER_S)
 
     def _best_head(self, audio: bytes) -> _Decoded | None:
         best = None
@@ -105,6 +110,41 @@ class IncrementalTranscriber:
 
 def _extends(audio: bytes, head: bytes) -> bool:
     return len(audio) >= len(head) and audio[:len(head)] == head
+
+
+def _frame_align(n: float) -> int:
+    return int(n) // 2 * 2
+
+
+def _norm(word: str) -> str:
+    return re.sub(r"[^\w']", "", word.lower())
+
+
+def merge(head: str, tail: str) -> str:
+    """Join a decoded part and the decode of what follows it, which began a little before the
+    part's end. Whisper, prompted with the part's words, mostly goes straight on; when it writes
+    the overlap's words again (maybe a little differently: "telemarketers" / "the marketers"),
+    they are dropped. The tail's first word may be a word cut in two by the overlap's start."""
+    h = [_norm(w) for w in head.split()]
+    t_words = tail.split()
+    t = [_norm(w) for w in t_words]
+    if not h or not t:
+        return join(head, tail)
+    for skip in (0, 1):
+        for kt in range(min(_MAX_OVERLAP_WORDS, len(t) - skip), 0, -1):
+            if skip and kt < 2:
+                break  # one word after a skipped one is too weak a match
+            said_again = " ".join(t[skip: skip + kt])
+            if len(said_again) < 4:
+                continue
+            for kh in (kt, kt - 1, kt + 1):
+                if 1 <= kh <= len(h) and _alike(" ".join(h[-kh:]), said_again):
+                    return join(head, " ".join(t_words[skip + kt:]))
+    return join(head, tail)
+
+
+def _alike(a: str, b: str) -> bool:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
 
 
 def join(head: str, tail: str) -> str:

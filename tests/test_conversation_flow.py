@@ -143,3 +143,37 @@ async def test_the_audience_listens_then_asks_about_the_talk() -> None:
                                 within=15)
     assert "remote teams" in question.text and question.text.endswith("?")
     await s.close()
+
+
+class SlowChat(FakeChat):
+    """Writes a word every `delay` seconds, like a small model on a busy laptop."""
+
+    def __init__(self, reply: str, delay: float) -> None:
+        super().__init__(reply)
+        self.delay = delay
+
+    async def stream(self, messages, options):  # type: ignore[no-untyped-def, override]
+        self.seen.append(list(messages))
+        for word in self.reply.split(" "):
+            await asyncio.sleep(self.delay)
+            yield word + " "
+
+
+async def test_an_acknowledgement_too_slow_for_the_turn_end_gives_way_to_a_fixed_one() -> None:
+    chat = SlowChat("Thank you, that is a very clear example.", delay=0.25)
+    s = start(chat, script=[GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    reply = await turn(s)
+    fixed = s.conv._writer._stage_replies.fixed_acks
+    assert any(reply.text.startswith(ack) for ack in fixed), reply.text
+    assert reply.text.endswith(s.conv.flow.asked[-1])  # type: ignore[union-attr]
+    await s.close()
+
+
+async def test_an_acknowledgement_in_time_is_the_models_own() -> None:
+    chat = SlowChat("Thank you, that is a very clear example.", delay=0.01)
+    s = start(chat, script=[GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    reply = await turn(s)
+    assert reply.text.startswith("Thank you, that is a very clear example."), reply.text
+    await s.close()

@@ -22,13 +22,15 @@ REPLY = "Thanks for that. Tell me about your last project? And what did you do y
 
 
 def count_synthesis(s: Session) -> list[str]:
-    """Record the text of every synthesis call the conversation makes."""
+    """Record the text of every synthesis call the conversation makes for its replies."""
     voice = s.conv.models.voices.voice  # type: ignore[attr-defined]
     original = voice.synthesize
     texts: list[str] = []
 
     def synthesize(text: str, *, rate: float = 1.0) -> Iterator[bytes]:
-        texts.append(text)
+        # Lines made ahead in idle time (voice_rp.line_cache) are not the reply's work.
+        if text not in {key[2] for key in s.conv.models.lines.wanted}:
+            texts.append(text)
         return original(text, rate=rate)
 
     voice.synthesize = synthesize

@@ -23,6 +23,7 @@ from voice_rp.conversation_options import ConversationOptions
 from voice_rp.errors import SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.flow import FlowEngine
+from voice_rp.line_cache import CachedVoice, scripted_pieces
 from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
@@ -54,6 +55,7 @@ class Conversation:
         self._tasks: set[asyncio.Task[None]] = set()
         # Per attempt: the task doing its current step, and the gate its reply waits at.
         self._step_of: dict[int, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[None]] = set()  # model work no one waits for
         self._released: dict[int, asyncio.Event] = {}
         self._closed = asyncio.Event()
 
@@ -71,7 +73,9 @@ class Conversation:
             await self._voices.for_speaker(speaker)
         self._spawn(self._prepare_transcriber())
         self._spawn(self._read_persona_prompt())
+        todo = await self._want_lines()  # before the opening line: it is kept as it is made
         self._run(self.controller.open())
+        self._spawn(self._make_lines_ahead(todo))
         await self._closed.wait()
 
     def push_audio(self, frame: bytes) -> None:
@@ -114,7 +118,9 @@ class Conversation:
             elif isinstance(c, cmd.ReadAhead):
                 if (self.options.read_ahead
                         and capabilities_of(self.models.chat).reads_prompt_ahead):
-                    self._spawn(self._writer.read_ahead_for(c.request))
+                    self._background.add(self._spawn(self._writer.read_ahead_for(c.request)))
+                if self.options.lines_ahead and self.controller.flow is not None:
+                    self._spawn(self._make_lines_ahead())  # the scenario's next questions
             elif isinstance(c, cmd.EndSession):
                 self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
                 self._closed.set()
@@ -171,6 +177,36 @@ class Conversation:
         self._run(ctl.reply_made(c.attempt))
 
     # -- models ---------------------------------------------------------------------------------
+
+    async def _want_lines(self) -> list[tuple[CachedVoice, str, float]]:
+        """The pieces of the lines this session will say word for word, marked to be kept;
+        returns those not made yet."""
+        if not self.options.lines_ahead:
+            return []
+        speaker = self.controller.speaker()
+        voice = await self._voices.for_speaker(speaker)
+        if not isinstance(voice, CachedVoice):
+            return []
+        policy, rate = self.options.chunk_policy, speaker.voice.rate
+        lines = [*self.controller.lines_ahead(), *self._writer.fixed_lines()]
+        pieces = [p for line in lines for p in scripted_pieces([line], policy)]
+        return [(voice, text, rate) for text in voice.want(pieces, rate)]
+
+    async def _make_lines_ahead(self, todo: list[tuple[CachedVoice, str, float]] | None = None
+                                ) -> None:
+        """Make the wanted lines' audio while the session has nothing else to do: a piece at a
+        time, never while the user's words are recognised or a reply is made."""
+        if todo is None:
+            todo = await self._want_lines()
+        for voice, text, rate in todo:
+            while busy := self._busy():
+                await asyncio.wait(busy)
+            await asyncio.to_thread(voice.make_ahead, text, rate)
+
+    def _busy(self) -> set[asyncio.Task[None]]:
+        """The model work under way: recognising the user, making a reply, reading ahead."""
+        self._background = {t for t in self._background if not t.done()}
+        return self._background | {t for t in self._step_of.values() if not t.done()}
 
     def _decode(self, samples: np.ndarray, prompt: str | None) -> Transcript:
         return self.models.transcribe(samples, language=self.persona.language, prompt=prompt)

@@ -58,6 +58,7 @@ class LineCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self.stats = CacheStats()
+        self.wanted: set[tuple[str, float, str]] = set()  # pieces of scripted lines
 
     def get(self, key: tuple[str, float, str]) -> bytes | None:
         with self._lock:
@@ -105,13 +106,28 @@ class CachedVoice:
         return self.inner.sample_rate
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> Iterator[bytes]:
-        audio = self._cache.get(self._key(text, rate))
+        key = self._key(text, rate)
+        audio = self._cache.get(key)
         if audio is not None:
             self._cache.stats.hits += 1
             yield audio
             return
+        if key not in self._cache.wanted:
+            yield from self.inner.synthesize(text, rate=rate)
+            return
+        # A line wanted ahead but asked for before it was made: made now, and kept.
         self._cache.stats.misses += 1
-        yield from self.inner.synthesize(text, rate=rate)
+        made = []
+        for chunk in self.inner.synthesize(text, rate=rate):
+            made.append(chunk)
+            yield chunk
+        self._cache.put(key, b"".join(made))
+
+    def want(self, texts: Sequence[str], rate: float) -> list[str]:
+        """Mark these pieces as lines to keep; returns those not made yet, to `make_ahead`."""
+        keys = [self._key(t, rate) for t in texts]
+        self._cache.wanted.update(keys)
+        return [t for t, k in zip(texts, keys, strict=True) if k not in self._cache]
 
     def has(self, text: str, rate: float) -> bool:
         return self._key(text, rate) in self._cache

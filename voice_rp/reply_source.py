@@ -84,9 +84,10 @@ class ReplyWriter:
         """Have the model read the first turn's prompt up to the user's words (with the opening
         line as heard) now, so that turn starts fast."""
         history = [ChatMessage("assistant", opening_heard)] if opening_heard else []
-        await read_prompt_ahead(self._models.chat,
-                                build_messages(self._persona, history, "", speaker=speaker),
-                                self._persona.llm)
+        messages = build_messages(self._persona, history, "", speaker=speaker)
+        if self._stage_replies.acknowledges:
+            messages = self._stage_replies.ack_prompt(messages)
+        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
 
     def fixed_lines(self) -> list[str]:
         """What this session's replies may say word for word whatever the user says: the
@@ -100,6 +101,8 @@ class ReplyWriter:
         to the user's words, while the user thinks and speaks."""
         messages = build_messages(self._persona, self._window.select(request.history), "",
                                   speaker=request.speaker, memory=request.memory)
+        if self._stage_replies.acknowledges:  # most turns of a scenario start with one
+            messages = self._stage_replies.ack_prompt(messages)
         await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
 
     def _free(self, request: ReplyRequest, messages: list[ChatMessage],

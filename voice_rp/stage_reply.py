@@ -77,6 +77,20 @@ class StageReplies:
                                 else _DEFAULT_ACKS.get(primary, _DEFAULT_ACKS["en"]))
 
     @property
+    def acknowledges(self) -> bool:
+        """Whether the model is asked for acknowledgements (a scenario, a small model)."""
+        return self.persona.flow is not None and not self.capable
+
+    @property
+    def ack_instruction(self) -> str:
+        return (f"Reply to {self.user_label} with a short acknowledgement of at most "
+                "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
+
+    def ack_prompt(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The prompt asking for an acknowledgement: the instruction before the user's words."""
+        return _with_instruction(messages, self.ack_instruction)
+
+    @property
     def fixed_acks(self) -> tuple[str, ...]:
         """The acknowledgements said when the model's own is unfit or late."""
         return self._fallbacks
@@ -118,8 +132,7 @@ class StageReplies:
     async def _acknowledgement(self, chat: ChatModel, messages: list[ChatMessage],
                                user_text: str, within_s: float | None = None
                                ) -> tuple[str, VoiceRPError | None]:
-        instruction = (f"Reply to {self.user_label} with a short acknowledgement of at most "
-                       "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
+        instruction = self.ack_instruction
         options = dataclasses.replace(self.persona.llm, max_tokens=_ACK_TOKENS)
         parts: list[str] = []
         failed: VoiceRPError | None = None

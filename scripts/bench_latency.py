@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # voice_rp is used from the checkout, not installed
 
 from bench.cpu import CpuMonitor  # noqa: E402
+from bench.machine import cpu_facts  # noqa: E402
+from bench.machine import line as machine_line  # noqa: E402
 from bench.report import build_summary, draw_png, print_report, turn_row  # noqa: E402
 from bench.runner import BenchClient, Script, TurnRecord  # noqa: E402
 from bench.tuned_server import split_tuning  # noqa: E402
@@ -65,6 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    / "voice-rp" / "bench-speech",
                    help="where synthesized utterances are kept between runs")
     p.add_argument("--server-log", type=Path, help="keep the started server's log here")
+    p.add_argument("--no-machine", action="store_true",
+                   help="skip measuring each model's own speed on this machine first")
     p.add_argument("--nice", type=int, default=0,
                    help="run the started server and this client at this niceness (e.g. -10 as "
                         "root): on a machine shared with other work, measures as if it were idle")
@@ -151,6 +155,21 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def describe_machine(*, measure: bool) -> dict[str, Any]:
+    """The CPU, and each bundled model's own speed on it, measured in a separate process
+    before the server starts (so neither the server nor this client carries the models)."""
+    facts = cpu_facts()
+    if not measure:
+        return facts
+    try:
+        out = subprocess.run([sys.executable, "-m", "bench.machine"], cwd=ROOT / "scripts",
+                             capture_output=True, text=True, timeout=300, check=True)
+        return {**facts, **json.loads(out.stdout.strip().splitlines()[-1])}
+    except (subprocess.SubprocessError, ValueError, IndexError) as exc:
+        print(f"could not measure the models' speeds: {exc}", file=sys.stderr)
+        return facts
+
+
 def progress(rec: TurnRecord) -> None:
     lat = "no reply" if rec.latency_ms is None else f"{rec.latency_ms:6.0f} ms"
     barge = "" if rec.barge_in_ms is None else f", barge-in {rec.barge_in_ms:.0f} ms"
@@ -165,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(args.nice)  # the server started below inherits it
     if args.server and tuning:
         raise SystemExit("--option starts a tuned server; it cannot change a --server")
+    machine = describe_machine(measure=not args.no_machine)
+    print(machine_line(machine), file=sys.stderr)
     proc: subprocess.Popen[bytes] | None = None
     tmp = tempfile.TemporaryDirectory(prefix="voice-rp-bench-")
     try:
@@ -204,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": round(time.time() - started, 1), "late_mic_frames": client.late_frames,
         "other_processes_cores": monitor.others_between(0.0, float("inf")),
         "server_errors": [e.to_dict() for e in client.errors],
+        "machine": machine,
     }
     summary = build_summary(rows, rss_mb=rss, config=config)
+    print(machine_line(machine))
     print_report(summary, sys.stdout)
     print(f"\nload average at start {config['load_avg_at_start']}, at end "
           f"{config['load_avg_at_end']}; other processes used "

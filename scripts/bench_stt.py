@@ -52,6 +52,11 @@ EXTRA: tuple[Line, ...] = (
                     "every office in the country over six months.",), "espeak"),
 )
 
+INCREMENTAL = "incremental"
+"""The default decoding, handed the turn as a conversation does (voice_rp.stt_incremental): each
+pause the speaker talked through is decoded as it comes, and the turn's end decodes only what
+they did not cover. Its time is that last decode's: what the user waits for."""
+
 REFERENCE = "faster-whisper"
 """The model run directly with faster-whisper's defaults: what a user of the bare model gets."""
 
@@ -62,6 +67,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "full-window": {"fit_window": False, "beam_size": 1},
     "full-window-beam5": {"fit_window": False, "beam_size": 5},
     "window-10s": {"min_window_s": 10.0},
+    INCREMENTAL: {},
 }
 """The settings compared unless --variant names others: changes to voice-rp's own decoding for
 the model ("default": beam 1 and a 5 s window for tiny.en, beam 5 and 10 s for the multilingual
@@ -100,7 +106,8 @@ def synthetic_clips(cache_dir: Path) -> list[Clip]:
         clip = np.concatenate([_PAD, speech, _PAD])
         clip = (clip + noise_floor(len(clip) / 16_000 + 0.1, dbfs=-60)[: len(clip)])
         clip = clip.astype(np.float32)
-        out.append(Clip(u.line.text, "en", clip, clip))
+        cut = pipeline_cut(speech)  # as a conversation hands it over, pauses included
+        out.append(Clip(u.line.text, "en", clip, cut.turn, cut.speculative))
     return out
 
 
@@ -126,14 +133,49 @@ def agrees(speculative: str, final: str) -> bool:
     return not said or wer(" ".join(said), " ".join(words(final)[: len(said)])) <= 0.25
 
 
-def measure(transcriber: Any, corpus: list[Clip], repeat: int, *, reference: bool = False
-            ) -> dict[str, Any]:
+def incrementally(transcriber: Any, clip: Clip) -> tuple[str, float]:
+    """Decode `clip` as a conversation does: at each pause talked through, then at its end
+    (timed). The pauses' audio begins the turn's, as the endpointer hands it over."""
+    import asyncio
+
+    from voice_rp.stt_incremental import IncrementalTranscriber
+
+    def float_to_pcm16(x: np.ndarray) -> bytes:
+        # The exact inverse of pcm16_to_float: every variant decodes the very same samples.
+        return np.clip(np.round(x * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+    def decode(samples: np.ndarray, prompt: str | None) -> Any:
+        return transcriber.transcribe(samples, language=clip.language, prompt=prompt)
+
+    turn = float_to_pcm16(clip.turn)
+    heads = [float_to_pcm16(a) for a in clip.speculative]
+
+    async def talk() -> tuple[str, float]:
+        stt = IncrementalTranscriber(decode)
+        for head in heads:
+            if turn.startswith(head):
+                await stt.transcribe(head)
+        start = time.perf_counter()
+        heard = (await stt.transcribe(turn)).text
+        return heard, (time.perf_counter() - start) * 1000
+
+    return asyncio.run(talk())
+
+
+def measure(transcriber: Any, corpus: list[Clip], repeat: int, *, reference: bool = False,
+            incremental: bool = False) -> dict[str, Any]:
     from voice_rp.degenerate import check, voiced_seconds
 
-    def run(clip: Clip) -> str:
+    def run(clip: Clip) -> tuple[str, float]:
+        """The transcript and the ms the user waits for it at the turn's end."""
+        if incremental:
+            return incrementally(transcriber, clip)
+        start = time.perf_counter()
         if reference:
-            return transcribe_as_reference(transcriber, clip.recording, clip.language)
-        return str(transcriber.transcribe(clip.turn, language=clip.language).text)
+            heard = transcribe_as_reference(transcriber, clip.recording, clip.language)
+        else:
+            heard = str(transcriber.transcribe(clip.turn, language=clip.language).text)
+        return heard, (time.perf_counter() - start) * 1000
 
     run(corpus[0])  # warm-up
     times: list[float] = []
@@ -144,9 +186,8 @@ def measure(transcriber: Any, corpus: list[Clip], repeat: int, *, reference: boo
     heard_by_clip: list[dict[str, Any]] = []
     for round_ in range(repeat):
         for clip in corpus:
-            start = time.perf_counter()
-            heard = run(clip)
-            times.append((time.perf_counter() - start) * 1000)
+            heard, ms = run(clip)
+            times.append(ms)
             if round_:
                 continue
             n = len(words(clip.text))
@@ -213,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             transcriber = WhisperTranscriber.__new__(WhisperTranscriber)
             transcriber.__dict__.update(base.__dict__)  # the same loaded model, other options
             transcriber.options = options
-            r = measure(transcriber, corpus, args.repeat, reference=name == REFERENCE)
+            r = measure(transcriber, corpus, args.repeat, reference=name == REFERENCE,
+                        incremental=name.startswith(INCREMENTAL))
             results.setdefault(set_name, {})[name] = {"options": fields, **r}
             ms = r["ms"]
             agree = r["speculative_agree"]

@@ -247,3 +247,24 @@ def test_cpu_of_other_processes_is_busy_time_minus_ours() -> None:
     assert monitor.others_between(10.0, 12.0) == 0.5
     assert monitor.others_between(10.2, 10.4) == 1.0  # widened to the samples around it
     assert CpuMonitor([]).others_between(0.0, 1.0) is None
+
+
+def test_the_benchmark_says_which_machine_and_how_fast_each_model_runs_there() -> None:
+    from bench.machine import cpu_facts, line
+
+    facts = cpu_facts()
+    assert facts["cores"] == os.cpu_count() and facts["cpu"]
+    text = line({**facts, "stt_ms_3s": 120.4, "llm_prompt_tokens_per_s": 900,
+                 "llm_tokens_per_s": 95, "tts_first_audio_ms": 88.0, "tts_rtf": 0.06})
+    assert text.startswith(f"machine: {facts['cpu']}, {facts['cores']} cores")
+    assert "STT 120 ms per 3 s clip" in text and "writes 95 tok/s" in text
+    assert "TTS first audio 88 ms (RTF 0.06)" in text
+
+
+@pytest.mark.models
+def test_each_models_speed_is_measured_on_this_machine() -> None:
+    from bench.machine import stage_speeds
+
+    speeds = stage_speeds()
+    assert 0 < speeds["stt_ms_3s"] < 5000 and 0 < speeds["tts_first_audio_ms"] < 5000
+    assert speeds["llm_prompt_tokens_per_s"] > speeds["llm_tokens_per_s"] > 0

@@ -15,6 +15,7 @@ from test_conversation import (
 )
 
 from voice_rp import events as ev
+from voice_rp.capabilities import Capabilities
 from voice_rp.clock import MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import LLMError
@@ -142,4 +143,59 @@ async def test_the_audience_listens_then_asks_about_the_talk() -> None:
     question = await s.wait_for(lambda e: isinstance(e, ev.ReplyDone) and e.turn > 0,
                                 within=15)
     assert "remote teams" in question.text and question.text.endswith("?")
+    await s.close()
+
+
+class SlowChat(FakeChat):
+    """Writes a word every `delay` seconds, like a small model on a busy laptop."""
+
+    def __init__(self, reply: str, delay: float) -> None:
+        super().__init__(reply)
+        self.delay = delay
+
+    async def stream(self, messages, options):  # type: ignore[no-untyped-def, override]
+        self.seen.append(list(messages))
+        for word in self.reply.split(" "):
+            await asyncio.sleep(self.delay)
+            yield word + " "
+
+
+async def test_an_acknowledgement_too_slow_for_the_turn_end_gives_way_to_a_fixed_one() -> None:
+    chat = SlowChat("Thank you, that is a very clear example.", delay=0.25)
+    s = start(chat, script=[GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    reply = await turn(s)
+    fixed = s.conv._writer._stage_replies.fixed_acks
+    assert any(reply.text.startswith(ack) for ack in fixed), reply.text
+    assert reply.text.endswith(s.conv.flow.asked[-1])  # type: ignore[union-attr]
+    await s.close()
+
+
+async def test_an_acknowledgement_in_time_is_the_models_own() -> None:
+    chat = SlowChat("Thank you, that is a very clear example.", delay=0.01)
+    s = start(chat, script=[GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    reply = await turn(s)
+    assert reply.text.startswith("Thank you, that is a very clear example."), reply.text
+    await s.close()
+
+
+class LocalChat(FakeChat):
+    """A fake in-process model: it can read a prompt ahead, as the embedded one does."""
+
+    capabilities = Capabilities("local", reads_prompt_ahead=True)
+
+
+async def test_with_a_small_model_the_acknowledgement_prompt_is_read_ahead() -> None:
+    chat = LocalChat("Thank you, that is clear.")
+    s = start(chat, script=[GOOD, GOOD])
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    await turn(s)
+    await asyncio.sleep(0.3)
+    ahead = [m for m in chat.seen if m[-1].role == "user" and m[-1].content == ""]
+    asks = [m for m in chat.seen if m[-1].content == GOOD]
+    assert ahead and asks
+    # What the model read while the user spoke is the acknowledgement prompt up to their words.
+    assert ahead[0][:-1] == asks[0][:-1]
+    assert "acknowledgement" in ahead[0][-2].content and len(ahead) == 2  # and after the reply
     await s.close()

@@ -22,13 +22,15 @@ REPLY = "Thanks for that. Tell me about your last project? And what did you do y
 
 
 def count_synthesis(s: Session) -> list[str]:
-    """Record the text of every synthesis call the conversation makes."""
+    """Record the text of every synthesis call the conversation makes for its replies."""
     voice = s.conv.models.voices.voice  # type: ignore[attr-defined]
     original = voice.synthesize
     texts: list[str] = []
 
     def synthesize(text: str, *, rate: float = 1.0) -> Iterator[bytes]:
-        texts.append(text)
+        # Lines made ahead in idle time (voice_rp.line_cache) are not the reply's work.
+        if text not in {key[2] for key in s.conv.models.lines.wanted}:
+            texts.append(text)
         return original(text, rate=rate)
 
     voice.synthesize = synthesize
@@ -120,5 +122,49 @@ async def test_the_opening_line_is_read_ahead_with_the_persona_prompt():
     first_turn = engine.requests[1][0]
     assert first_turn[1]["role"] == "assistant"  # the opening line, as the user heard it
     assert first_turn[:-1] == ahead[:-1]
+    await s.close()
+    chat.close()
+
+
+async def test_after_each_reply_the_next_turns_prompt_is_read_ahead():
+    engine = RecordingEngine()
+    chat = EmbeddedChatModel(engine)
+    conv = Conversation(models=make_models(chat), persona=persona(), clock=MonotonicClock(),  # type: ignore[arg-type]
+                        options=ConversationOptions(is_speech=lambda f: any(f),
+                                                    speak_opening_line=False))
+    s = Session(conv)
+    for spoken in (0.8, 1.2):
+        await s.push(SPEECH, spoken)
+        await s.push(SILENCE, 1.0)
+        await s.wait_for(lambda e: isinstance(e, ev.ReplyDone) and len(s.of(ev.ReplyDone)) >= 1)
+        await asyncio.sleep(0.3)
+    reads = [(i, m) for i, (m, max_tokens) in enumerate(engine.requests) if max_tokens == 1]
+    replies = [(i, m) for i, (m, max_tokens) in enumerate(engine.requests) if max_tokens != 1]
+    assert len(replies) >= 2, engine.requests
+    (read,) = [m for i, m in reads if replies[0][0] < i < replies[1][0]]
+    second = replies[1][1]
+    # Read after the first reply: everything before the second turn's words, the first reply
+    # as heard included.
+    assert second[:-1] == read[:-1]
+    assert second[-2]["role"] == "assistant" and second[-1]["content"] == (
+        "I spoke for 1200 milliseconds.")
+    await s.close()
+    chat.close()
+
+
+async def test_without_read_ahead_no_prompt_is_read_between_turns():
+    engine = RecordingEngine()
+    chat = EmbeddedChatModel(engine)
+    conv = Conversation(models=make_models(chat), persona=persona(), clock=MonotonicClock(),  # type: ignore[arg-type]
+                        options=ConversationOptions(is_speech=lambda f: any(f),
+                                                    speak_opening_line=False, read_ahead=False))
+    s = Session(conv)
+    await s.push(SPEECH, 0.8)
+    await s.push(SILENCE, 1.0)
+    await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
+    await asyncio.sleep(0.5)
+    # Only the persona prompt before the first turn, then the reply itself.
+    assert engine.requests[0][1] == 1
+    assert all(max_tokens != 1 for _, max_tokens in engine.requests[1:])
     await s.close()
     chat.close()

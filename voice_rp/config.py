@@ -36,6 +36,8 @@ Environment variables (empty counts as unset):
   at; default 22050 for Wyoming, 24000 for HTTP), `VOICE_RP_SPEECH_API_KEY` (sent to HTTP
   services only), `VOICE_RP_SPEECH_CONNECT_S` (default 3) and `VOICE_RP_SPEECH_TIMEOUT_S` (a
   whole transcription, or each wait for more synthesized audio; default 15).
+- `VOICE_RP_THREADS`: threads per model runtime, e.g. `stt=2,llm=2,tts=1,tts_spin=0` (default:
+  one per core, at most four each, Piper's not spinning; see voice_rp.threads).
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
   before `~/.local/share/voice-rp/voices`.
 - `VOICE_RP_DATA_DIR`: where transcripts are saved (default `~/.local/share/voice-rp`).
@@ -56,6 +58,7 @@ from .backends.service import SpeechService, speech_services_from_env
 from .errors import LLMError
 from .llm import DEFAULT_OPENAI_MODEL, Deadlines
 from .stt import BUNDLED_ENGLISH, MULTILINGUAL_OPTIONS, WhisperOptions
+from .threads import ThreadPlan, usable_cores
 from .tts import BUNDLED_VOICE
 
 
@@ -112,6 +115,8 @@ class Settings:
     """A remote speech recognition service instead of the embedded faster-whisper."""
     tts_service: SpeechService | None = None
     """A remote speech synthesis service instead of the embedded Piper voices."""
+    threads: ThreadPlan = field(default_factory=lambda: ThreadPlan.for_cores(usable_cores()))
+    """Threads for Whisper, the embedded chat model and Piper."""
 
     @property
     def embedded_llm(self) -> bool:
@@ -163,6 +168,7 @@ class Settings:
             database_url=env.get("VOICE_RP_DATABASE_URL"),
             stt_service=stt_service,
             tts_service=tts_service,
+            threads=ThreadPlan.from_env(env),
         )
 
 

@@ -12,6 +12,8 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
+import numpy as np
+
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
 from voice_rp.audio import SAMPLE_RATE, pcm16_to_float
@@ -22,11 +24,13 @@ from voice_rp.errors import SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.feedback.timing import AnswerTimer, TimingJob, shift
 from voice_rp.flow import FlowEngine
+from voice_rp.line_cache import CachedVoice, scripted_pieces
 from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
 from voice_rp.reply_source import ReplyWriter
-from voice_rp.stt import timed_words
+from voice_rp.stt import Transcript, timed_words
+from voice_rp.stt_incremental import IncrementalTranscriber
 from voice_rp.turn_controller import TurnController
 from voice_rp.turn_taking import policy_for
 from voice_rp.turns import TurnTracker
@@ -47,10 +51,12 @@ class Conversation:
         self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona,
                                      report=lambda e: self._run(self.controller.notice(e)))
+        self._stt = IncrementalTranscriber(self._decode, prompt=self.options.stt_prompt)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         # Per attempt: the task doing its current step, and the gate its reply waits at.
         self._step_of: dict[int, asyncio.Task[None]] = {}
+        self._background: set[asyncio.Task[None]] = set()  # model work no one waits for
         self._released: dict[int, asyncio.Event] = {}
         self._closed = asyncio.Event()
         # Word timings for feedback, made after each reply (feedback.timing).
@@ -74,7 +80,9 @@ class Conversation:
             await self._voices.for_speaker(speaker)
         self._spawn(self._prepare_transcriber())
         self._spawn(self._read_persona_prompt())
+        todo = await self._want_lines()  # before the opening line: it is kept as it is made
         self._run(self.controller.open())
+        self._spawn(self._make_lines_ahead(todo))
         await self._closed.wait()
 
     def push_audio(self, frame: bytes) -> None:
@@ -117,6 +125,12 @@ class Conversation:
                 task = self._step_of.pop(c.attempt, None)  # (a task reporting here ends itself)
                 if task is not None and task is not asyncio.current_task():
                     task.cancel()
+            elif isinstance(c, cmd.ReadAhead):
+                if (self.options.read_ahead
+                        and capabilities_of(self.models.chat).reads_prompt_ahead):
+                    self._background.add(self._spawn(self._writer.read_ahead_for(c.request)))
+                if self.options.lines_ahead and self.controller.flow is not None:
+                    self._spawn(self._make_lines_ahead())  # the scenario's next questions
             elif isinstance(c, cmd.EndSession):
                 self._events.put_nowait(None)  # the queue is unbounded for this sentinel's sake
                 self._closed.set()
@@ -127,9 +141,11 @@ class Conversation:
         if isinstance(c, cmd.Transcribe):
             started = self.clock.now()
             try:
-                transcript = await asyncio.to_thread(
-                    self.models.transcribe, pcm16_to_float(c.audio),
-                    language=self.persona.language, prompt=self.options.stt_prompt)
+                if self.options.incremental_stt:
+                    transcript = await self._stt.transcribe(c.audio)
+                else:
+                    transcript = await asyncio.to_thread(
+                        self._decode, pcm16_to_float(c.audio), self.options.stt_prompt)
             except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
                 self._run(ctl.reply_failed(c.attempt, exc))
                 return
@@ -173,6 +189,39 @@ class Conversation:
         self._time_words(self._timer.reply_made(c.attempt))
 
     # -- models ---------------------------------------------------------------------------------
+
+    async def _want_lines(self) -> list[tuple[CachedVoice, str, float]]:
+        """The pieces of the lines this session will say word for word, marked to be kept;
+        returns those not made yet."""
+        if not self.options.lines_ahead:
+            return []
+        speaker = self.controller.speaker()
+        voice = await self._voices.for_speaker(speaker)
+        if not isinstance(voice, CachedVoice):
+            return []
+        policy, rate = self.options.chunk_policy, speaker.voice.rate
+        lines = [*self.controller.lines_ahead(), *self._writer.fixed_lines()]
+        pieces = [p for line in lines for p in scripted_pieces([line], policy)]
+        return [(voice, text, rate) for text in voice.want(pieces, rate)]
+
+    async def _make_lines_ahead(self, todo: list[tuple[CachedVoice, str, float]] | None = None
+                                ) -> None:
+        """Make the wanted lines' audio while the session has nothing else to do: a piece at a
+        time, never while the user's words are recognised or a reply is made."""
+        if todo is None:
+            todo = await self._want_lines()
+        for voice, text, rate in todo:
+            while busy := self._busy():
+                await asyncio.wait(busy)
+            await asyncio.to_thread(voice.make_ahead, text, rate)
+
+    def _busy(self) -> set[asyncio.Task[None]]:
+        """The model work under way: recognising the user, making a reply, reading ahead."""
+        self._background = {t for t in self._background if not t.done()}
+        return self._background | {t for t in self._step_of.values() if not t.done()}
+
+    def _decode(self, samples: np.ndarray, prompt: str | None) -> Transcript:
+        return self.models.transcribe(samples, language=self.persona.language, prompt=prompt)
 
     async def _prepare_transcriber(self) -> None:
         try:

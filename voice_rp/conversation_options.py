@@ -27,3 +27,8 @@ class ConversationOptions:
     flow_seed: int | None = None  # draws the scenario's questions; None: differ every session
     capable_model: bool | None = None  # phrase questions freely; None: Models.capable_chat
     history_budget_tokens: int = 700  # older turns leave the prompt; SessionMemory keeps facts
+    incremental_stt: bool = True  # a turn's end decodes only what its pauses' decodes did not
+    read_ahead: bool = True  # the model reads the next prompt while the user thinks and speaks
+    lines_ahead: bool = True  # scripted lines' audio is made in idle time, kept per voice
+    ack_in_time: bool = True  # a model acknowledgement not ready at the turn end: a fixed one
+    ack_min_s: float = 0.15  # the least time the model gets for an acknowledgement

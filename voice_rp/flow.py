@@ -94,6 +94,19 @@ class FlowEngine:
         end = next(s for s in self.flow.stages if s.end)
         return self._begin(end, self._state.started_at)
 
+    def upcoming(self, questions: int = 2) -> list[str]:
+        """Lines the session may say word for word soon: the next questions from the bank, the
+        follow-ups that could come, the stages' lines. For making their audio ahead."""
+        lines = [q.text for q in self._bank[:questions]]
+        current = self._state.current
+        for q in ([current] if current is not None else []) + self._bank[:questions]:
+            lines.extend(q.follow_ups)
+        for options in (self.flow.follow_ups or {}).values():
+            lines.extend(options)
+        for stage in self.flow.stages:
+            lines.extend(line for line in (stage.line, *stage.lines) if line)
+        return list(dict.fromkeys(lines))
+
     # -- one user turn -----------------------------------------------------------------------
 
     def on_user_turn(self, text: str, now: float) -> Step:

@@ -15,6 +15,7 @@ from .audio import SAMPLE_RATE
 from .backends.seams import Checkable, Closable, Voices, capabilities_of
 from .clock import Clock, MonotonicClock
 from .errors import VoiceRPError
+from .line_cache import LineCache
 from .llm import ChatMessage, ChatModel, GenerationOptions
 from .stt import Transcriber, Transcript
 from .tts import Synthesizer
@@ -36,6 +37,8 @@ class Models:
     """True if `transcriber` already understands every language."""
     capable_chat: bool = False
     """True if `chat` can phrase a scenario's questions itself (Settings.llm_capable)."""
+    lines: LineCache = field(default_factory=LineCache)
+    """Audio of the personas' scripted lines, made ahead and shared by all sessions."""
     _multilingual: Transcriber | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -19,6 +19,7 @@ from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
 from voice_rp.clock import Clock
 from voice_rp.errors import VoiceRPError
 from voice_rp.labels import LabelFilter
+from voice_rp.line_cache import scripted_pieces
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.timeline import PieceTiming
 from voice_rp.tts import Synthesizer
@@ -131,6 +132,11 @@ async def reply_stream(
                 shift[0] = 1
                 pieces.put_nowait(Piece(0, source.holding_text, "timeout"))
 
+        if isinstance(source.chat, ScriptedChat):  # known words: cut as they were made ahead
+            for i, text in enumerate(scripted_pieces(source.chat.parts, chunker.policy)):
+                release([Piece(i, text, "sentence")])
+            pieces.put_nowait(None)
+            return
         pump_task = asyncio.create_task(pump(source.chat.stream(source.messages, source.options)))
         try:
             while True:
@@ -194,16 +200,20 @@ async def _stop(task: asyncio.Task[None]) -> None:
 
 
 class ScriptedChat:
-    """A chat model that says a fixed line: the opening line goes through the same TTS path."""
+    """A chat model that says a fixed line: the opening line goes through the same TTS path.
+
+    A line of several `parts` (an acknowledgement, then the scenario's question) is spoken
+    part by part, each cut into pieces on its own (voice_rp.line_cache.scripted_pieces), so the
+    pieces are the same whichever acknowledgement comes first and can be made ahead."""
 
     name = "scripted"
 
-    def __init__(self, text: str) -> None:
-        self._text = text
+    def __init__(self, *parts: str) -> None:
+        self.parts = tuple(p.strip() for p in parts if p.strip())
 
     async def stream(self, messages: list[ChatMessage], options: GenerationOptions
                      ) -> AsyncGenerator[str, None]:
-        yield self._text
+        yield " ".join(self.parts)
 
 
 async def read_prompt_ahead(chat: ChatModel, messages: list[ChatMessage],

@@ -38,6 +38,7 @@ class ReplyRequest:
     history: tuple[ChatMessage, ...] = ()  # the conversation so far, as the user heard it
     memory: str = ""  # what the session remembers of the user (SessionMemory.render)
     hold_at: float | None = None  # no reply piece by this clock time: a holding line first
+    ack_within_s: float | None = None  # the model's acknowledgement, if any, is due by then
 
 
 class ReplyWriter:
@@ -63,13 +64,13 @@ class ReplyWriter:
                 self._persona, user_name=self._user_name) or None
         if scripted is None and step is not None:
             plan = await self._stage_replies.plan(step, chat, self._messages(request),
-                                                  request.user_text)
+                                                  request.user_text,
+                                                  ack_within_s=request.ack_within_s)
             if plan.scripted is None:
                 return self._free(request, plan.messages or [], plan.options)
-            if plan.model_failed is not None:
-                return ReplySource(ScriptedChat(plan.scripted), [], self._persona.llm,
-                                   model_failed=plan.model_failed)
-            scripted = plan.scripted
+            parts = (plan.ack, step.say) if plan.ack else (plan.scripted,)
+            return ReplySource(ScriptedChat(*parts), [], self._persona.llm,
+                               model_failed=plan.model_failed)
         if scripted is not None:
             # A scripted line is spoken as written and is never late.
             return ReplySource(ScriptedChat(scripted), [], self._persona.llm)
@@ -83,9 +84,26 @@ class ReplyWriter:
         """Have the model read the first turn's prompt up to the user's words (with the opening
         line as heard) now, so that turn starts fast."""
         history = [ChatMessage("assistant", opening_heard)] if opening_heard else []
-        await read_prompt_ahead(self._models.chat,
-                                build_messages(self._persona, history, "", speaker=speaker),
-                                self._persona.llm)
+        messages = build_messages(self._persona, history, "", speaker=speaker)
+        if self._stage_replies.acknowledges:
+            messages = self._stage_replies.ack_prompt(messages)
+        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
+
+    def fixed_lines(self) -> list[str]:
+        """What this session's replies may say word for word whatever the user says: the
+        fixed acknowledgements (with a flow), the holding line, the closing line."""
+        acks = list(self._stage_replies.fixed_acks) if self._persona.flow is not None else []
+        closing = closing_line(self._persona, user_name=self._user_name)
+        return [*acks, holding_line(self._persona.language), *([closing] if closing else [])]
+
+    async def read_ahead_for(self, request: ReplyRequest) -> None:
+        """Have the model read the next turn's prompt (the history and memory in `request`) up
+        to the user's words, while the user thinks and speaks."""
+        messages = build_messages(self._persona, self._window.select(request.history), "",
+                                  speaker=request.speaker, memory=request.memory)
+        if self._stage_replies.acknowledges:  # most turns of a scenario start with one
+            messages = self._stage_replies.ack_prompt(messages)
+        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
 
     def _free(self, request: ReplyRequest, messages: list[ChatMessage],
               options: GenerationOptions | None) -> ReplySource:

@@ -9,6 +9,7 @@ freely and put the question in its own words.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import random
@@ -52,6 +53,8 @@ class ReplyPlan:
     """Either a scripted line to speak, or messages for the model to answer."""
 
     scripted: str | None = None
+    ack: str = ""
+    """The acknowledgement that begins `scripted`, spoken as its own part."""
     messages: list[ChatMessage] | None = None
     options: GenerationOptions | None = None
     model_failed: VoiceRPError | None = None
@@ -74,12 +77,33 @@ class StageReplies:
                                 else _DEFAULT_ACKS.get(primary, _DEFAULT_ACKS["en"]))
 
     @property
+    def acknowledges(self) -> bool:
+        """Whether the model is asked for acknowledgements (a scenario, a small model)."""
+        return self.persona.flow is not None and not self.capable
+
+    @property
+    def ack_instruction(self) -> str:
+        return (f"Reply to {self.user_label} with a short acknowledgement of at most "
+                "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
+
+    def ack_prompt(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The prompt asking for an acknowledgement: the instruction before the user's words."""
+        return _with_instruction(messages, self.ack_instruction)
+
+    @property
+    def fixed_acks(self) -> tuple[str, ...]:
+        """The acknowledgements said when the model's own is unfit or late."""
+        return self._fallbacks
+
+    @property
     def user_label(self) -> str:
         return user_label(self.persona)
 
     async def plan(self, step: Step, chat: ChatModel, messages: list[ChatMessage],
-                   user_text: str) -> ReplyPlan:
-        """`messages` is the ordinary prompt for this turn (ending with the user's words)."""
+                   user_text: str, *, ack_within_s: float | None = None) -> ReplyPlan:
+        """`messages` is the ordinary prompt for this turn (ending with the user's words).
+        `ack_within_s`: how long the model may take over an acknowledgement before a fixed
+        one (its audio made ahead) is said instead, so the reply is ready at the turn end."""
         if step.kind == "free":
             options = self.persona.llm
             if not self.capable:
@@ -93,8 +117,8 @@ class StageReplies:
             return ReplyPlan(messages=_with_instruction(messages, text), options=self.persona.llm)
         if not step.acknowledge:
             return ReplyPlan(scripted=step.say)
-        ack, failed = await self._acknowledgement(chat, messages, user_text)
-        return ReplyPlan(scripted=f"{ack} {step.say}".strip(), model_failed=failed)
+        ack, failed = await self._acknowledgement(chat, messages, user_text, ack_within_s)
+        return ReplyPlan(scripted=f"{ack} {step.say}".strip(), ack=ack, model_failed=failed)
 
     def _free(self, step: Step) -> str:
         return (f"Now: {step.instruction} Answer in one or two short sentences, as "
@@ -106,21 +130,24 @@ class StageReplies:
         return (await self._acknowledgement(chat, messages, user_text))[0]
 
     async def _acknowledgement(self, chat: ChatModel, messages: list[ChatMessage],
-                               user_text: str) -> tuple[str, VoiceRPError | None]:
-        instruction = (f"Reply to {self.user_label} with a short acknowledgement of at most "
-                       "eight words, like \"Thank you, that is helpful.\" Do not ask a question.")
+                               user_text: str, within_s: float | None = None
+                               ) -> tuple[str, VoiceRPError | None]:
+        instruction = self.ack_instruction
         options = dataclasses.replace(self.persona.llm, max_tokens=_ACK_TOKENS)
         parts: list[str] = []
         failed: VoiceRPError | None = None
         try:
-            stream = chat.stream(_with_instruction(messages, instruction), options)
-            async with contextlib.aclosing(stream):
-                async for delta in stream:
-                    parts.append(delta)
-                    if _SENTENCE_END.search("".join(parts)):
-                        break  # only the first sentence is used: the user is waiting
+            async with asyncio.timeout(within_s):
+                stream = chat.stream(_with_instruction(messages, instruction), options)
+                async with contextlib.aclosing(stream):
+                    async for delta in stream:
+                        parts.append(delta)
+                        if _SENTENCE_END.search("".join(parts)):
+                            break  # only the first sentence is used: the user is waiting
         except VoiceRPError as exc:
             parts, failed = [], exc
+        except TimeoutError:
+            parts = []  # too slow for this turn: a fixed one, ready to play, goes first
         return self.choose(" ".join("".join(parts).split()), user_text), failed
 
     def choose(self, candidate: str, user_text: str) -> str:

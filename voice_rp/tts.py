@@ -50,11 +50,24 @@ class PiperSynthesizer:
             f"piper {name}", languages=(_primary(language),) if language else None)
 
     @classmethod
-    def load(cls, model_path: Path, config_path: Path, *, name: str = "") -> PiperSynthesizer:
+    def load(cls, model_path: Path, config_path: Path, *, name: str = "",
+             threads: int | None = None, spin: bool = True) -> PiperSynthesizer:
+        """`threads`: onnxruntime's intra-op threads (None: one per core); `spin`: whether
+        they busy-wait between runs (onnxruntime's default; see voice_rp.threads)."""
         from piper import PiperVoice
 
         try:
             voice = PiperVoice.load(model_path, config_path=config_path)
+            if threads is not None or not spin:
+                import onnxruntime
+
+                options = onnxruntime.SessionOptions()
+                if threads is not None:
+                    options.intra_op_num_threads = threads
+                options.add_session_config_entry("session.intra_op.allow_spinning",
+                                                 "1" if spin else "0")
+                voice.session = onnxruntime.InferenceSession(
+                    str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors for broken files
             raise ModelError(f"cannot load the Piper voice {model_path}: {exc}") from exc
         return cls(voice, name=name or model_path.name.removesuffix(".onnx"))
@@ -130,8 +143,10 @@ class VoiceCatalog:
     Loaded voices are kept for the life of the catalog, so every session shares one copy.
     """
 
-    def __init__(self, dirs: Iterable[Path] = (), *, include_bundled: bool = True) -> None:
+    def __init__(self, dirs: Iterable[Path] = (), *, include_bundled: bool = True,
+                 threads: int | None = None, spin: bool = True) -> None:
         self.dirs = tuple(Path(d).expanduser() for d in dirs)
+        self._threads, self._spin = threads, spin
         self._include_bundled = include_bundled
         self._loaded: dict[str, PiperSynthesizer] = {}
         self._lock = threading.Lock()
@@ -174,7 +189,8 @@ class VoiceCatalog:
         with self._lock:  # held while loading so two sessions never load the same voice twice
             voice = self._loaded.get(info.name)
             if voice is None:
-                voice = PiperSynthesizer.load(info.model_path, info.config_path, name=info.name)
+                voice = PiperSynthesizer.load(info.model_path, info.config_path, name=info.name,
+                                              threads=self._threads, spin=self._spin)
                 self._loaded[info.name] = voice
             return voice
 

@@ -76,8 +76,17 @@ class Cancel(ForAttempt):
 
 
 @dataclass(frozen=True)
+class ReadAhead:
+    """Have the chat model read the next turn's prompt up to the user's words now (`request`
+    carries the history and memory it will have), so that turn pays only for those words."""
+
+    request: ReplyRequest
+
+
+@dataclass(frozen=True)
 class EndSession:
     """The session is over: no more events will come."""
 
 
-Command = Emit | Transcribe | Analyse | Speak | Release | WaitPlayback | Cancel | EndSession
+Command = (Emit | Transcribe | Analyse | Speak | Release | WaitPlayback | Cancel | ReadAhead
+           | EndSession)

@@ -168,10 +168,14 @@ class TurnController:
             a.flow_after, a.step = engine, step
             closing = step.closing
         hold = self.options.hold_after_s
+        # The model's acknowledgement must be ready when the turn end can come at the earliest.
+        ack_due = a.timeline.speech_end + self._endpointer.policy.end_silence_s
         self._speak(a, ReplyRequest(
             self.speaker(), user_text=text, closing=closing, step=a.step,
             history=tuple(self.tracker.history), memory=self.memory.render(),
-            hold_at=None if hold is None else a.timeline.speech_end + hold))
+            hold_at=None if hold is None else a.timeline.speech_end + hold,
+            ack_within_s=None if not self.options.ack_in_time
+            else max(self.options.ack_min_s, ack_due - self.clock.now())))
         return self._drain()
 
     def piece_ready(self, attempt: int, piece: SpokenPiece) -> list[Command]:
@@ -268,6 +272,11 @@ class TurnController:
         return self._drain()
 
     # -- what the controller knows -----------------------------------------------------------
+
+    def lines_ahead(self) -> list[str]:
+        """Lines this session will likely say word for word: the opening line (first), then
+        the scenario's coming questions, follow-ups and stage lines."""
+        return [self.opening, *(self.flow.upcoming() if self.flow is not None else [])]
 
     def speaker(self) -> Speaker:
         """Who speaks the next reply (panels take turns)."""
@@ -438,6 +447,9 @@ class TurnController:
         self._enter(Phase.LISTENING)
         if a.closing and not interrupted:
             self._finish_session("scenario_complete")
+        elif a.audio:  # (the opening line's prompt is read ahead while it plays)
+            self._out.append(cmd.ReadAhead(ReplyRequest(
+                self.speaker(), history=tuple(self.tracker.history), memory=self.memory.render())))
 
     def _barge_in(self) -> None:
         a = self._active

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from voice_rp import events as ev
 from voice_rp.errors import VoiceMissing, VoiceRPError
+from voice_rp.line_cache import CachedVoice
 from voice_rp.models import Models
 from voice_rp.personas import Persona, Speaker, language_name
 from voice_rp.tts import Synthesizer
@@ -36,7 +37,8 @@ def choose_voice(models: Models, persona: Persona, name: str
 
 
 class SessionVoices:
-    """The voices one conversation speaks with: each loaded once, off the event loop.
+    """The voices one conversation speaks with: each loaded once, off the event loop, and
+    reading the lines made ahead from the shared line cache (voice_rp.line_cache).
 
     A voice that is not installed is reported once (through `report`, as voice_missing). The
     speaker then uses another installed voice of the persona's language, or no voice at all: a
@@ -57,6 +59,9 @@ class SessionVoices:
             if name not in self._loaded:
                 synth, problem = await asyncio.to_thread(
                     choose_voice, self._models, self._persona, name)
+                if synth is not None:
+                    voice_key = str(getattr(synth, "name", "") or f"{name}#{id(synth)}")
+                    synth = CachedVoice(synth, self._models.lines, voice_key)
                 self._loaded[name] = synth
                 if problem is not None:
                     log.warning("%s", problem)

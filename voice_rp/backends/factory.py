@@ -55,7 +55,8 @@ class RemoteVoices:
 def load_chat(settings: Settings) -> ChatModel:
     """The embedded SmolLM2, or the OpenAI-compatible endpoint the settings name. Blocking."""
     if settings.llm_base_url is None:
-        return EmbeddedChatModel.load(engines=settings.llm_engines)
+        return EmbeddedChatModel.load(engines=settings.llm_engines,
+                                      n_threads=settings.threads.llm)
     return OpenAIChatModel(settings.llm_base_url, settings.llm_api_key,
                            settings.llm_model or "", deadlines=settings.llm_deadlines)
 
@@ -72,7 +73,8 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
     if settings.tts_service is not None:
         voices = RemoteVoices(remote_synthesizer(settings.tts_service))
     else:
-        catalog = VoiceCatalog(settings.voices_dirs)
+        catalog = VoiceCatalog(settings.voices_dirs, threads=settings.threads.tts,
+                               spin=settings.threads.tts_spin)
         catalog.find(settings.tts_voice)  # a missing voice fails at start-up, before loading
         voices = catalog
 
@@ -82,7 +84,8 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         transcriber = remote_transcriber(settings.stt_service)
     else:
         whisper = WhisperTranscriber.load(
-            settings.stt_model, cache_dir=settings.stt_cache_dir, options=settings.whisper)
+            settings.stt_model, cache_dir=settings.stt_cache_dir, options=settings.whisper,
+            cpu_threads=settings.threads.stt)
         if whisper.multilingual:  # known once loaded: a directory may hold either kind
             whisper.options = settings.whisper_multilingual
         transcriber = whisper
@@ -95,7 +98,7 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         start = clock.now()
         model = WhisperTranscriber.load(
             BUNDLED_MULTILINGUAL, cache_dir=settings.stt_cache_dir,
-            options=settings.whisper_multilingual)
+            options=settings.whisper_multilingual, cpu_threads=settings.threads.stt)
         logger.info("multilingual speech recognition loaded in %.2f s", clock.now() - start)
         return model
 

@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
-from nginx_pair import two_servers_behind_nginx
+from nginx_pair import free_port, two_servers_behind_nginx
 from speech import say, wer, with_silence
-from web_browser import CHROMIUM, choose, chromium_args, count, launch, new_page, until, write_wav
+from web_browser import (
+    CHROMIUM,
+    choose,
+    chromium_args,
+    count,
+    launch,
+    new_page,
+    scripted_server,
+    until,
+    write_wav,
+)
 
 from voice_rp.storage import TranscriptStore
 
@@ -86,3 +97,53 @@ async def test_a_practice_in_the_browser_through_nginx(tmp_path: Path) -> None:
         # The page's websocket really was upgraded by nginx (101), not served around it.
         log = pair.access_log()
         assert re.search(r'"GET /ws[^"]*" 101 ', log), log
+
+
+def nginx_without_upgrade(binary: str, run_dir: Path, port: int, upstream: str
+                          ) -> subprocess.Popen[bytes]:
+    """The shipped nginx configuration less its two websocket lines (Upgrade, Connection)."""
+    from deploy.nginx import render_config
+    for sub in ("logs", "nginx"):
+        (run_dir / sub).mkdir(parents=True)
+    good = render_config(run_dir, listen=f"127.0.0.1:{port}", upstreams=[upstream])
+    broken = "\n".join(line for line in good.splitlines()
+                       if "proxy_set_header Upgrade" not in line
+                       and "proxy_set_header Connection" not in line)
+    assert len(broken.splitlines()) == len(good.splitlines()) - 2
+    conf = run_dir / "nginx" / "nginx.conf"
+    conf.write_text(broken)
+    return subprocess.Popen([binary, "-p", str(run_dir / "nginx"), "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+async def test_a_proxy_that_drops_the_websocket_upgrade_is_named(tmp_path: Path) -> None:
+    """nginx without the Upgrade/Connection headers serves the page but turns the websocket
+    handshake into a plain GET: the page says the proxy refused it, not that the server is
+    unreachable. (The conversation is scripted: this is about the page.)"""
+    from deploy.nginx import nginx_binary, stop_process, wait_http
+    try:
+        binary = nginx_binary()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    srv = await scripted_server(tmp_path)
+    port = free_port()
+    nginx = nginx_without_upgrade(binary, tmp_path / "run", port, f"127.0.0.1:{srv.port}")
+    try:
+        await asyncio.to_thread(wait_http, f"http://127.0.0.1:{port}/livez", proc=nginx)
+        async with playwright_api.async_playwright() as pw:
+            browser = await launch(pw, chromium_args())
+            try:
+                page = await new_page(browser, f"http://127.0.0.1:{port}/")
+                await choose(page, "customer-caller")  # the gallery came through the proxy
+                await page.click("#start")
+                s = await until(page, lambda s: s["problem"] is not None, "the refusal", 30)
+                assert "websocket" in s["problem"] and "docs/deploy.md" in s["problem"], s
+                assert "Could not reach" not in s["problem"]
+                assert await page.is_enabled("#start")
+            finally:
+                await browser.close()
+    finally:
+        stop_process(nginx)
+        await srv.stop()
+

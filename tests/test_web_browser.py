@@ -293,11 +293,21 @@ ANSWERS = [
 ]
 INTERRUPTION = "Sorry to cut in, but I need to put you on hold for a moment."
 ECHO_GAIN = 0.5  # the persona's voice comes back at -6 dB, plus a 0.3 s room tail
+LOUD_ECHO = {"echo_gain": 1.0, "rt60_s": 0.6}  # a laptop speaker turned up in a bare room
+
+
+def speech_onset_ms(samples: np.ndarray) -> float:
+    """Where the first 10 ms above -40 dBFS starts: "the user began speaking"."""
+    win = SAMPLE_RATE // 100
+    n = len(samples) // win
+    rms = np.sqrt(np.mean(np.square(samples[: n * win].reshape(n, win)), axis=1))
+    return float(np.argmax(rms > 0.01)) * 10.0
 
 
 async def converse_in_a_room(page: Page, replies: int, label: str) -> dict[str, Any]:
     """Answer each reply once the persona is quiet, until `replies` replies (the opening line
-    first) are done. The user never speaks over the persona, so every `clear` is false."""
+    first) are done. The user never speaks over the persona, so every `clear` is false. The
+    user answers at once (within ~0.3 s of the reply's end), while the room still echoes."""
     answers = [float32_b64(with_silence(say(t), 0.2, 0.0)) for t in ANSWERS]
     for i in range(replies):
         s = await until(page, lambda s, i=i: count(s, "reply_done") > i and not s["busy"]
@@ -310,9 +320,30 @@ async def converse_in_a_room(page: Page, replies: int, label: str) -> dict[str, 
     return await state(page)
 
 
+async def interrupt(page: Page) -> float:
+    """Answer the last reply, talk over the next one 0.8 s into it, and return how long after
+    the user began speaking the page dropped the reply (the server's `clear`), in ms."""
+    s = await state(page)
+    done = count(s, "reply_done")
+    await page.evaluate("(a) => window.__room.say(a, 16000)",
+                        float32_b64(with_silence(say(ANSWERS[0]), 0.2, 0.0)))
+    await until(page, lambda s: s["busy"] and count(s, "reply_done") == done,
+                "the next reply to start")
+    await asyncio.sleep(0.8)  # well into the reply
+    voice = with_silence(say(INTERRUPTION), 0.1, 0.0)
+    t0 = await page.evaluate("(a) => { window.__room.say(a, 16000); "
+                             "return window.__room.said.at(-1); }", float32_b64(voice))
+    s = await until(page, lambda s: count(s, "clear") == 1, "the barge-in", 20)
+    cleared_at = next(e[2] for e in s["events"] if e[0] == "clear")
+    barge_in_ms: float = cleared_at - t0 - speech_onset_ms(voice)
+    s = await until(page, lambda s: count(s, "reply_done") > done, "the cut reply", 30)
+    assert "interrupted" in [ln for ln in s["lines"] if "persona" in ln["cls"]][-1]["text"]
+    return barge_in_ms
+
+
 async def test_the_persona_does_not_interrupt_itself_through_a_speaker(
         pw: Any, model_server: VoiceServer, shots: Path) -> None:
-    """Reply audio leaks into the microphone: no false barge-in, yet a real one still works."""
+    """Reply audio leaks into the microphone: no false barge-in over 11 replies."""
     browser = await launch(pw, chromium_args())
     try:
         page = await new_page(browser, model_server.url,
@@ -323,44 +354,56 @@ async def test_the_persona_does_not_interrupt_itself_through_a_speaker(
         false_barge_ins = count(s, "clear")
         stats = s["stats"]
         print(f"\nechoed replies: {count(s, 'reply_done')}, false barge-ins: {false_barge_ins}, "
-              f"frames gated {stats['framesGated']}/{stats['framesSent']}, "
-              f"echo gain estimate {stats.get('guardGain')}")
-        assert false_barge_ins == 0, s["lines"]
+              f"frames gated {stats['framesGated']}/{stats['framesSent']}, gate opened "
+              f"{stats['gateOpened']} times in replies, echo path gain {stats['guardGain']:.2f}, "
+              f"echo ratio {stats['guardRatio']:.2f}, playback route {stats['route']}")
+        cut = [ln["text"] for ln in s["lines"] if "interrupted" in ln["text"]]
+        assert false_barge_ins == 0, cut
         await page.screenshot(path=shots / "30-echo-guarded.png", full_page=True)
-
     finally:
         await browser.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect: early in a call the guard's learned echo gain can climb to many times the "
-    "playback, and then it gates the user's real interruption too (seen after the flows made "
-    "calls end sooner; passed when the interruption came after 11 replies)"))
 async def test_a_real_interruption_gets_through_the_echo_guard(
         pw: Any, model_server: VoiceServer, shots: Path) -> None:
+    """After three replies answered at once (the user's voice in the room's echo, where the
+    guard once learned it as echo), talking over the persona still stops it."""
     browser = await launch(pw, chromium_args())
     try:
         page = await new_page(browser, model_server.url,
                               init_script=room_microphone(echo_gain=ECHO_GAIN))
-        await choose(page, "customer-caller")
+        await choose(page, "open-call")
         await page.click("#start")
-        s = await converse_in_a_room(page, 1, "interruption: the opening line")
-        interruption = float32_b64(with_silence(say(INTERRUPTION), 0.1, 0.0))
-        done = count(s, "reply_done")
-        await page.evaluate("(a) => window.__room.say(a, 16000)",
-                            float32_b64(with_silence(say(ANSWERS[0]), 0.2, 0.0)))
-        s = await until(page, lambda s: s["busy"] and count(s, "reply_done") == done,
-                        "the next reply to start")
-        await asyncio.sleep(0.8)  # well into the reply
-        t0 = await page.evaluate("(a) => { window.__room.say(a, 16000); "
-                                 "return window.__room.said.at(-1); }", interruption)
-        s = await until(page, lambda s: count(s, "clear") == 1, "the barge-in", 20)
-        cleared_at = next(e[2] for e in s["events"] if e[0] == "clear")
-        print(f"barge-in: reply cleared {cleared_at - t0:.0f} ms after the user began speaking")
-        assert cleared_at - t0 < 2000
-        s = await until(page, lambda s: count(s, "reply_done") > done, "the cut reply", 30)
-        assert "interrupted" in [ln for ln in s["lines"] if "persona" in ln["cls"]][-1]["text"]
+        s = await converse_in_a_room(page, 3, "interruption")
+        assert count(s, "clear") == 0, s["lines"]
+        barge_in_ms = await interrupt(page)
+        s = await state(page)
+        print(f"\nbarge-in: reply cleared {barge_in_ms:.0f} ms after the user began speaking "
+              f"(echo gain estimate {s['stats'].get('guardGain')})")
+        assert barge_in_ms < 2000
         await page.screenshot(path=shots / "31-echo-interrupted.png", full_page=True)
+    finally:
+        await browser.close()
+
+
+async def test_a_loud_speaker_in_a_reverberant_room(pw: Any, model_server: VoiceServer) -> None:
+    """The echo as loud as the playback with a 0.6 s room tail: still no false barge-in. (A user
+    at the playback's level is then below the echo and cannot interrupt through the gate; with
+    the voice raised up to 6 dB it got through in 3 of 4 runs, docs/browser.md.)"""
+    browser = await launch(pw, chromium_args())
+    try:
+        page = await new_page(browser, model_server.url,
+                              init_script=room_microphone(**LOUD_ECHO))
+        await choose(page, "open-call")
+        await page.click("#start")
+        s = await converse_in_a_room(page, 6, "loud echo")
+        false_barge_ins = count(s, "clear")
+        stats = s["stats"]
+        print(f"\nloud echo: {count(s, 'reply_done')} replies, false barge-ins: "
+              f"{false_barge_ins}, gate opened {stats['gateOpened']} times in replies, "
+              f"echo path gain {stats['guardGain']:.2f}, echo ratio {stats['guardRatio']:.2f}")
+        cut = [ln["text"] for ln in s["lines"] if "interrupted" in ln["text"]]
+        assert false_barge_ins == 0, cut
     finally:
         await browser.close()
 

@@ -100,6 +100,8 @@ function connect(persona) {
     if (!ended) {
       if (!opened && app.gallery && app.gallery.token_required) {
         problem("The server refused the connection: check the access token, then press Start again.");
+      } else if (!opened) {
+        explainRefusedConnection(e.code); // a connection never opened carries no server code
       } else if (!(e.code === VOICE_RP.close.normal && !wasStarted)) {
         problem(closeSentence(e.code, opened || wasStarted));
       }
@@ -107,6 +109,26 @@ function connect(persona) {
       else $("start").focus();
     }
   };
+}
+
+// The websocket never opened. If the server still answers plain HTTP, something between the
+// page and the server (usually a proxy without the websocket Upgrade headers) refused the
+// connection: say so, rather than that the server cannot be reached.
+async function explainRefusedConnection(code) {
+  let health = 0;
+  try {
+    health = (await fetch("/healthz", { cache: "no-store" })).status;
+  } catch (_) { /* unreachable: the usual sentence */ }
+  if (app.ws) return; // the user already started again
+  if (health >= 200 && health < 300) {
+    problem("The voice-rp server answered, but its conversation connection (a websocket) was " +
+      "refused. If this page goes through a proxy, the proxy must pass the websocket Upgrade " +
+      "and Host headers (see docs/deploy.md). Press Start to try again.");
+  } else if (health === 503) {
+    problem("The voice-rp server is starting up or shutting down. Try again in a minute.");
+  } else {
+    problem(closeSentence(code, false));
+  }
 }
 
 function sendFrame(pcm) {

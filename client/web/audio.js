@@ -180,7 +180,11 @@ class AudioEngine {
   frame(data) {
     this.onLevel(data.level, data.gated);
     if (data.gated) this.stats.framesGated++;
+    // The echo guard's state, for diagnosis: the learned echo path's total gain, the room's
+    // echo ratio, how often the gate opened while a reply played.
     this.stats.guardGain = data.gain;
+    this.stats.guardRatio = data.ratio;
+    this.stats.gateOpened = data.stats.opened;
     if (this.onFrame(data.pcm)) this.stats.framesSent++;
   }
 

@@ -22,8 +22,9 @@ from typing import Any
 from voice_rp import events as ev
 from voice_rp.audio import SAMPLE_RATE
 
-PIECE_S = 28.0
-"""Longest piece decoded at once: within one 30 s Whisper window, so one decode pass each."""
+PIECE_S = 8.0
+"""Longest piece decoded at once (~0.5 s of tiny.en on a 2-core laptop): the longest a live
+decode of the user's next turn can wait behind one."""
 _KEPT = 8
 """Answers waiting for their reply at most (speculative attempts that were dropped age out)."""
 

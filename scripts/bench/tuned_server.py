@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     import logging
 
     from server.__main__ import parse_args, serve_until_signalled
+    from server.admission import default_capacity
     from server.app import ServerConfig, VoiceServer
     from server.http import AccessPolicy
     from server.limits import ServerLimits
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from voice_rp.config import Settings
     from voice_rp.conversation import Conversation, policy_for
     from voice_rp.personas import builtin_dirs, user_persona_dir
-    from voice_rp.storage import TranscriptStore
+    from voice_rp.stores import open_store
 
     class TunedConversations(ModelConversations):
         @classmethod
@@ -115,8 +116,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     persona_dirs = [*builtin_dirs(user_persona_dir(environ)), *args.personas]
     config = ServerConfig(host=args.host, port=args.port,
                           access=AccessPolicy(token=args.token or None),
-                          limits=ServerLimits(max_sessions=args.max_sessions))
-    store = TranscriptStore(args.data_dir or settings.data_dir)
+                          limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
+                              os.cpu_count() or 1, embedded_llm=settings.embedded_llm)))
+    store = open_store(args.data_dir or settings.data_dir, settings.database_url)
     server = VoiceServer(config, store=store,
                          load=lambda: TunedConversations.load(settings, persona_dirs))
     print(f"voice-rp server (tuned: {json.dumps(tuning)})", file=sys.stderr, flush=True)

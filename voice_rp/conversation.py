@@ -213,7 +213,13 @@ class Conversation:
         for voice, text, rate in todo:
             while busy := self._busy():
                 await asyncio.wait(busy)
-            await asyncio.to_thread(voice.make_ahead, text, rate)
+            try:
+                await asyncio.to_thread(voice.make_ahead, text, rate)
+            except VoiceRPError as exc:
+                # A speech service that fails here fails the reply too, which says so; lines
+                # made ahead are only a head start.
+                log.info("making a line ahead failed: %s", exc)
+                return
 
     def _busy(self) -> set[asyncio.Task[None]]:
         """The model work under way: recognising the user, making a reply, reading ahead."""

@@ -114,9 +114,13 @@ async def test_goals_deletes_and_export_by_keyboard(server: VoiceServer, tmp_pat
             assert await page.evaluate("document.getElementById('confirm').open")
             assert await page.evaluate("document.activeElement.id") == "confirm-keep"
             await page.keyboard.press("Escape")
-            assert not await page.evaluate("document.getElementById('confirm').open")
+            # The focus goes back to the row's Delete once the dialog's close has been handled.
+            await page.wait_for_function(
+                "() => !document.getElementById('confirm').open && document.activeElement"
+                " && document.activeElement.matches('#session-rows tr:first-child button')")
             assert [s.id for s in store.list_sessions()] == ids
-            await page.keyboard.press("Enter")  # the focus went back to the row's Delete
+            await page.keyboard.press("Enter")
+            await page.wait_for_function("() => document.getElementById('confirm').open")
             await page.keyboard.press("Tab")  # from Keep to Delete
             assert await page.evaluate("document.activeElement.id") == "confirm-delete"
             await page.keyboard.press("Enter")

@@ -146,8 +146,10 @@ async def test_a_practice_from_the_gallery_end_to_end(
         s = await until(page, lambda s: s["endShown"], "the end of the session", 30)
         assert "Your words" in s["summary"] and "{" not in s["summary"], s["summary"]
         assert await page.evaluate("document.activeElement.id") == "end-title"
-        # Everything is released: microphone, audio context, socket.
-        assert await page.evaluate("window.voiceRp.audio === null && window.voiceRp.ws === null")
+        # Everything is released: microphone, audio context, socket (the socket once the server
+        # has closed it, which follows the summary).
+        await page.wait_for_function(
+            "() => window.voiceRp.audio === null && window.voiceRp.ws === null", timeout=10_000)
         await page.screenshot(path=shots / "05-end.png", full_page=True)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 1000
     finally:

@@ -52,6 +52,10 @@ class Conversation:
         self._voices = SessionVoices(models, persona,
                                      report=lambda e: self._run(self.controller.notice(e)))
         self._stt = IncrementalTranscriber(self._decode, prompt=self.options.stt_prompt)
+        # Not for a talk (its looks at pauses cover only its last seconds) nor when fillers are
+        # kept for feedback: a tail read after the earlier words as prompt drops some "um"s.
+        self._incremental = (self.options.incremental_stt and self.options.stt_prompt is None
+                             and persona.turn_taking != "monologue")
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         # Per attempt: the task doing its current step, and the gate its reply waits at.
@@ -141,7 +145,7 @@ class Conversation:
         if isinstance(c, cmd.Transcribe):
             started = self.clock.now()
             try:
-                if self.options.incremental_stt:
+                if self._incremental:
                     transcript = await self._stt.transcribe(c.audio)
                 else:
                     transcript = await asyncio.to_thread(

@@ -83,11 +83,8 @@ class ReplyWriter:
     async def read_ahead(self, speaker: Speaker, opening_heard: str) -> None:
         """Have the model read the first turn's prompt up to the user's words (with the opening
         line as heard) now, so that turn starts fast."""
-        history = [ChatMessage("assistant", opening_heard)] if opening_heard else []
-        messages = build_messages(self._persona, history, "", speaker=speaker)
-        if self._stage_replies.acknowledges:
-            messages = self._stage_replies.ack_prompt(messages)
-        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
+        history = (ChatMessage("assistant", opening_heard),) if opening_heard else ()
+        await self.read_ahead_for(ReplyRequest(speaker, history=history))
 
     def fixed_lines(self) -> list[str]:
         """What this session's replies may say word for word whatever the user says: the

@@ -327,13 +327,13 @@ class Session:
                 self._save_delayed = True
                 self.log.warning("saving is delayed: %s", exc)
                 await self._send(proto.ErrorMessage(
-                    proto.INTERNAL_ERROR, f"saving this session is delayed: {exc}"))
+                    proto.SAVE_DELAYED, f"saving this session is delayed: {exc}"))
         except OSError as exc:
             # A full or read-only disk must not silence the conversation; the user must know.
             self.log.error("cannot save the transcript: %s", exc)
             self._transcript = None
             await self._send(proto.ErrorMessage(
-                proto.INTERNAL_ERROR, f"the transcript cannot be saved any more: {exc}"))
+                proto.SAVE_FAILED, f"the transcript cannot be saved any more: {exc}"))
 
     async def _error(self, code: str, message: str, *, fatal: bool = False) -> None:
         if not fatal:

@@ -430,7 +430,7 @@ async def test_a_full_disk_is_reported_and_the_conversation_goes_on(tmp_path: Pa
         for _ in range(FRAMES_PER_TURN):
             await ws.send(FRAME)
         err = await next_json(ws, "error")
-        assert err["code"] == "internal_error" and "No space left" in err["message"]
+        assert err["code"] == "save_failed" and "No space left" in err["message"]
         assert err["fatal"] is False
         await next_json(ws, "reply_done")
         for _ in range(FRAMES_PER_TURN):

@@ -59,6 +59,7 @@ async def test_a_database_restart_mid_session_loses_nothing_and_the_user_is_told
                 await asyncio.to_thread(pg.start)
             errors = [m for m in during + second if m["type"] == "error"]
             assert len(errors) == 1, errors  # once per outage, not once per record
+            assert errors[0]["code"] == "save_delayed"
             assert "saving this session is delayed" in errors[0]["message"]
             assert not errors[0]["fatal"]
             assert [m["text"] for m in during + second if m["type"] == "transcript"] == [

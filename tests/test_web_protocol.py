@@ -89,3 +89,21 @@ def test_the_browser_scripts_keep_no_copy_of_the_protocol() -> None:
         for literal in re.findall(r"(?:\btype\s*:|\bcase|\.(?:type|code)\s*[!=]==?)\s*[\"'](\w+)",
                                   text):
             assert literal not in names, f"{script.name} writes out {literal!r}"
+
+
+def test_every_error_the_server_can_send_is_a_documented_code() -> None:
+    """Each typed error's code is in the codec's list (served to the page) and in docs/protocol.md,
+    so a client can tell a dead speech service or a delayed save from a bug."""
+    import voice_rp.errors as errors
+    from voice_rp.stores import StoreUnavailable
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    # StoreUnavailable stops a server at start; it never reaches a conversation.
+    codes = {c.code for c in subclasses(errors.VoiceRPError) if c is not StoreUnavailable}
+    assert {"stt_unavailable", "tts_unavailable", "llm_unavailable"} <= codes
+    assert codes <= proto.ERROR_CODES, codes - proto.ERROR_CODES
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", (WEB.parents[1] / "docs" / "protocol.md")
+                                .read_text(), re.M))
+    assert proto.ERROR_CODES <= documented, proto.ERROR_CODES - documented

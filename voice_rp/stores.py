@@ -12,7 +12,11 @@ from voice_rp.storage import SessionStore, TranscriptStore
 
 
 class StoreUnavailable(VoiceRPError):
-    """The configured session database cannot be used: a bad URL, or it does not answer."""
+    """The configured session database cannot be used: a bad URL, or it does not answer.
+
+    Raised when a server starts (it then refuses to run), never sent over a conversation."""
+
+    code = "storage_unavailable"
 
 
 def open_store(data_dir: Path | str, database_url: str | None = None, *,

@@ -1,7 +1,9 @@
 """One voice conversation: the asyncio shell that carries out its TurnController's commands.
 
 The server feeds `push_audio` 20 ms frames and forwards `events()` to the client. The shell runs
-models in threads, owns one task per attempt's current step, paces replies, queues events.
+models in threads, owns one task per attempt's current step (every task through its
+`TaskRegistry`), paces replies, queues events. Its idle-time model work is `WorkAhead`'s, the
+word timings for feedback `WordTimer`'s.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ __all__ = ["Conversation", "ConversationOptions", "policy_for"]
 
 
 class Conversation:
+    """One conversation on loaded models: `run` it, feed it audio, read its events."""
+
     def __init__(self, *, models: Models, persona: Persona, clock: Clock,
                  options: ConversationOptions | None = None) -> None:
         self.models, self.persona, self.clock = models, persona, clock
@@ -47,10 +51,7 @@ class Conversation:
         self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona, report=self._notice)
         self._stt = IncrementalTranscriber(self._decode, prompt=self.options.stt_prompt)
-        # Not for a talk (its looks at pauses cover only its last seconds) nor when fillers are
-        # kept for feedback: a tail read after the earlier words as prompt drops some "um"s.
-        self._incremental = (self.options.incremental_stt and self.options.stt_prompt is None
-                             and persona.turn_taking != "monologue")
+        self._incremental = self.options.transcribes_incrementally(persona.turn_taking)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks = TaskRegistry(
             failed=lambda attempt, exc: self._run(self.controller.task_failed(attempt, exc)))

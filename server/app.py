@@ -23,7 +23,7 @@ from server.limits import ErrorBudget, ServerLimits
 from server.metrics import ServerMetrics
 from server.readiness import Readiness
 from server.reports_http import ReportsAPI
-from server.session import ConversationFactory, Session
+from server.session import ConversationFactory, Session, SessionServices
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.errors import ModelError
@@ -115,6 +115,10 @@ class VoiceServer:
         self.readiness = readiness or Readiness()
         self.metrics = ServerMetrics(sessions_active=lambda: self.admission.in_use,
                                      connections_open=lambda: len(self._sessions))
+        self._services = SessionServices(
+            factory=self._factory, store=store, limits=config.limits, clock=self._clock,
+            logger=logger, admission=self.admission, metrics=self.metrics,
+            stopping=lambda: self.refusing)
         # Refused handshakes come from anyone, on new connections each: one budget for all.
         self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
                                         rate=config.limits.error_rate)
@@ -283,10 +287,7 @@ class VoiceServer:
                 retry_after_s=limits.retry_after_s)))
             await ws.close(1013, "try again later")
             return
-        session = Session(ws, self.store.new_id(), factory=self._factory, store=self.store,
-                          limits=limits, clock=self._clock, logger=logger,
-                          admission=self.admission, stopping=lambda: self.refusing,
-                          metrics=self.metrics)
+        session = Session(ws, self.store.new_id(), self._services)
         self._sessions[session.id] = session
         session.log.info("connected from %s", ws.remote_address)
         try:

@@ -60,28 +60,27 @@ class SessionLogger(logging.LoggerAdapter[logging.Logger]):
         return "[session " + str(session) + "] " + str(msg), kwargs
 
 
+@dataclass(frozen=True)
+class SessionServices:
+    """What the server lends every session it runs: the same objects for all of them."""
+
+    factory: Callable[[], Awaitable[ConversationFactory]]  # waits for models still loading
+    store: SessionStore
+    limits: ServerLimits
+    clock: Clock
+    logger: logging.Logger
+    admission: Admission
+    metrics: ServerMetrics
+    stopping: Callable[[], bool] = lambda: False  # the server is draining: admit no one
+
+
 class Session:
-    def __init__(
-        self,
-        ws: ServerConnection,
-        session_id: str,
-        *,
-        factory: Callable[[], Awaitable[ConversationFactory]],
-        store: SessionStore,
-        limits: ServerLimits,
-        clock: Clock,
-        logger: logging.Logger,
-        admission: Admission | None = None,
-        stopping: Callable[[], bool] = lambda: False,
-        metrics: ServerMetrics | None = None,
-    ) -> None:
+    def __init__(self, ws: ServerConnection, session_id: str, server: SessionServices) -> None:
         self.ws = ws
         self.id = session_id
-        self._factory = factory
-        self._store = store
-        self._limits = limits
-        self._clock = clock
-        self.log = SessionLogger(logger, {"session": session_id})
+        self._server = server
+        limits = server.limits
+        self.log = SessionLogger(server.logger, {"session": session_id})
         self._limiter = FrameRateLimiter(
             rate=limits.audio_rate, burst_ms=limits.audio_burst_ms,
             error_interval_s=limits.error_interval_s)
@@ -90,9 +89,6 @@ class Session:
         self._save_delayed = False  # the user has been told saving waits for the database
         self._run_task: asyncio.Task[None] | None = None
         self._forward_task: asyncio.Task[None] | None = None
-        self._admission = admission or Admission(limits.max_sessions)
-        self._stopping = stopping
-        self._metrics = metrics or ServerMetrics()
         self._errors = ErrorBudget(burst=limits.error_burst, rate=limits.error_rate)
         self._drop_report: asyncio.Task[None] | None = None
         # Absolute: a connection that keeps sending junk must not keep itself alive.
@@ -128,13 +124,13 @@ class Session:
         await self._close_conversation(reason)
         if self._forward_task is not None:
             # session_end must be on the wire before the server closes the connection.
-            await asyncio.wait([self._forward_task], timeout=self._limits.close_timeout_s)
+            await asyncio.wait([self._forward_task], timeout=self._server.limits.close_timeout_s)
 
     async def _finish(self, reason: str) -> None:
         await self._close_conversation(reason)
         if self._forward_task is not None:
             try:
-                await asyncio.wait_for(self._forward_task, self._limits.close_timeout_s)
+                await asyncio.wait_for(self._forward_task, self._server.limits.close_timeout_s)
             except TimeoutError:
                 self.log.warning("conversation did not report its end in time")
         for task in (self._run_task, self._forward_task, self._drop_report):
@@ -151,7 +147,7 @@ class Session:
             return
         self._ending = True
         try:
-            await asyncio.wait_for(self._conv.close(reason), self._limits.close_timeout_s)
+            await asyncio.wait_for(self._conv.close(reason), self._server.limits.close_timeout_s)
         except TimeoutError:
             self.log.warning("conversation took too long to close")
         except Exception:
@@ -167,15 +163,15 @@ class Session:
                         message = await self.ws.recv()
                 except TimeoutError:
                     await self._error(proto.NOT_STARTED, "no session started within "
-                                      f"{self._limits.start_timeout_s:g} s of connecting",
+                                      f"{self._server.limits.start_timeout_s:g} s of connecting",
                                       fatal=True)
                     return "no_start"
             else:
                 message = await self.ws.recv()
             size = len(message) if isinstance(message, bytes) else len(message.encode())
-            if size > self._limits.max_message_bytes:
+            if size > self._server.limits.max_message_bytes:
                 await self._error(proto.MESSAGE_TOO_LARGE, f"message of {size} bytes; "
-                                  f"the limit is {self._limits.max_message_bytes}")
+                                  f"the limit is {self._server.limits.max_message_bytes}")
                 continue
             if isinstance(message, bytes):
                 await self._on_audio(message)
@@ -206,7 +202,7 @@ class Session:
         except proto.ProtocolError as exc:
             await self._error(exc.code, str(exc))
             return
-        now = self._clock.now()
+        now = self._server.clock.now()
         if self._limiter.allow(now):
             self._conv.push_audio(frame)
             return
@@ -218,27 +214,29 @@ class Session:
             self._drop_report = asyncio.create_task(self._report_dropped_later())
 
     async def _report_dropped_later(self) -> None:
-        await asyncio.sleep(self._limits.error_interval_s)
+        await asyncio.sleep(self._server.limits.error_interval_s)
         self._drop_report = None
-        dropped = self._limiter.take_dropped(self._clock.now())
+        dropped = self._limiter.take_dropped(self._server.clock.now())
         if dropped:
             await self._report_dropped(dropped)
 
     async def _report_dropped(self, dropped: int) -> None:
+        rate = self._server.limits.audio_rate
         await self._error(proto.FRAME_RATE_EXCEEDED,
-                          f"audio arrives faster than {self._limits.audio_rate:g}x real time; "
+                          f"audio arrives faster than {rate:g}x real time; "
                           f"dropped {dropped} frame(s): send 20 ms frames at real-time pace")
 
     async def _start(self, start: proto.Start) -> bool:
         if self._conv is not None:
             await self._error(proto.ALREADY_STARTED, "this connection already has a session")
             return False
-        if self._stopping() or not self._admission.try_admit(self.id):
-            why = "shutting down" if self._stopping() else self._admission.why_busy()
-            self._metrics.refused(
-                "draining" if self._stopping() else
-                "capacity" if self._admission.in_use >= self._admission.capacity else "latency")
-            retry = self._admission.retry_after_s
+        server, admission = self._server, self._server.admission
+        if server.stopping() or not admission.try_admit(self.id):
+            why = "shutting down" if server.stopping() else admission.why_busy()
+            server.metrics.refused(
+                "draining" if server.stopping() else
+                "capacity" if admission.in_use >= admission.capacity else "latency")
+            retry = admission.retry_after_s
             self.log.info("refused a session: %s", why)
             await self._send(proto.ErrorMessage(
                 proto.SERVER_BUSY, f"the server is busy ({why}); try again in {retry:g} s",
@@ -246,31 +244,31 @@ class Session:
             self._close_code = 1013
             return False
         try:
-            factory = await self._factory()
+            factory = await self._server.factory()
             opened = await factory.open(start.persona, start.options)
         except VoiceRPError as exc:
-            self._admission.release(self.id)
+            self._server.admission.release(self.id)
             fatal = exc.code in (proto.MODEL_UNAVAILABLE, proto.INTERNAL_ERROR)
             await self._error(exc.code, str(exc), fatal=fatal)
             if fatal:
                 self._close_code = 1011
             return False
         except BaseException:
-            self._admission.release(self.id)
+            self._server.admission.release(self.id)
             raise
         self._conv = opened.conversation
         persona_id = str(opened.persona.get("id", start.persona))
         self._transcript = await asyncio.to_thread(
-            self._store.open_session, persona=persona_id, session_id=self.id,
+            self._server.store.open_session, persona=persona_id, session_id=self.id,
             persona_name=opened.persona.get("name"), protocol=proto.PROTOCOL,
             options=start.options)
         self.log.info("started with persona %s", persona_id)
-        self._metrics.session_started()
+        self._server.metrics.session_started()
         await self._send(proto.Ready(
             session=self.id, persona=opened.persona,
-            limits={"audio_rate": self._limits.audio_rate,
-                    "audio_burst_ms": self._limits.audio_burst_ms,
-                    "max_message_bytes": self._limits.max_message_bytes}))
+            limits={"audio_rate": self._server.limits.audio_rate,
+                    "audio_burst_ms": self._server.limits.audio_burst_ms,
+                    "max_message_bytes": self._server.limits.max_message_bytes}))
         self._forward_task = asyncio.create_task(self._forward(self._conv))
         self._run_task = asyncio.create_task(self._run(self._conv))
         return True
@@ -298,8 +296,8 @@ class Session:
                         and event.stages.get("response_ms") is not None):
                     # A user's turn that was answered (an opening line has no STT): what
                     # admission watches.
-                    self._admission.record_turn(float(event.stages["response_ms"] or 0.0))
-                    self._metrics.turn(event.stages)
+                    self._server.admission.record_turn(float(event.stages["response_ms"] or 0.0))
+                    self._server.metrics.turn(event.stages)
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
                 await self._send(proto.from_event(event))
@@ -354,7 +352,7 @@ class Session:
 
     async def _send(self, message: proto.Message | bytes) -> None:
         if isinstance(message, proto.ErrorMessage):
-            self._metrics.error(message.code)
+            self._server.metrics.error(message.code)
         data = message if isinstance(message, bytes) else proto.encode(message)
         # A closed connection is noticed by the receive loop; the transcript is still written.
         with contextlib.suppress(ConnectionClosed):

@@ -32,3 +32,9 @@ class ConversationOptions:
     lines_ahead: bool = True  # scripted lines' audio is made in idle time, kept per voice
     ack_in_time: bool = True  # a model acknowledgement not ready at the turn end: a fixed one
     ack_min_s: float = 0.15  # the least time the model gets for an acknowledgement
+
+    def transcribes_incrementally(self, turn_taking: str) -> bool:
+        """Whether a persona with this turn-taking gets incremental STT: not for a talk (its
+        looks at pauses cover only its last seconds) nor when fillers are kept for feedback (a
+        tail read after the earlier words as prompt drops some "um"s)."""
+        return self.incremental_stt and self.stt_prompt is None and turn_taking != "monologue"

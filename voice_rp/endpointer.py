@@ -12,14 +12,14 @@ endpointed exactly like a live microphone. The clock only stamps events with `t`
     ep.bot_speaking = True                           # set while the reply plays
     ep.reset()                                       # forget any turn in progress
 
-Events, in the order a turn produces them (all frozen dataclasses with `audio_t` = audio pushed when
-the event was decided, and `t` = `clock.now()` then):
+Events, in the order a turn produces them (frozen dataclasses, each `Decided`: `audio_t` = audio
+pushed when the event was decided, and `t` = `clock.now()` then; the two ends are `Utterance`s):
 
-- `SpeechStart(speech_start_audio_t, ...)`: speech lasted `min_speech_s`; shorter blips are ignored.
-- `SpeculativeEnd(speech_end_audio_t, ..., audio)`: the first short pause (`speculative_silence_s`).
+- `SpeechStart(..., speech_start_audio_t)`: speech lasted `min_speech_s`; shorter blips are ignored.
+- `SpeculativeEnd(..., speech_end_audio_t, audio)`: the first short pause (`speculative_silence_s`).
   Start STT, and even the LLM, on `audio` now.
 - `SpeechResumed(...)`: the user went on after a SpeculativeEnd: discard the speculative work.
-- `TurnEnd(speech_end_audio_t, ..., audio, reason, hinted)`: the turn is over. `reason` is
+- `TurnEnd(..., speech_end_audio_t, audio, reason, hinted)`: the turn is over. `reason` is
   "complete" (waited `end_silence_s`: the words looked complete, or no hint came),
   "incomplete_timeout" (the words trailed off, waited `incomplete_silence_s`), "max_silence" (the
   policy's hard cap) or "max_turn" (the turn ran past `max_turn_s`, ended at the next short pause).
@@ -143,58 +143,55 @@ class TurnPolicy:
 
 
 @dataclass(frozen=True)
-class SpeechStart:
-    speech_start_audio_t: float
+class Decided:
+    """What every event carries: `audio_t`, the audio pushed when it was decided (what every
+    decision uses), and `t`, the clock then (for metrics)."""
+
     audio_t: float
     t: float
 
 
 @dataclass(frozen=True)
-class SpeculativeEnd:
-    """A first short pause. `audio` is the utterance so far (with ~200 ms pre- and post-roll)."""
+class SpeechStart(Decided):
+    speech_start_audio_t: float
+
+
+@dataclass(frozen=True)
+class Utterance(Decided):
+    """The user's speech from `speech_start_audio_t` to `speech_end_audio_t`; `audio` is its
+    audio (with ~200 ms pre- and post-roll)."""
 
     speech_start_audio_t: float
     speech_end_audio_t: float
-    audio_t: float
-    t: float
     audio: bytes = field(repr=False)
 
     @property
     def wait_s(self) -> float:
+        """How long after the speech end it was judged: the endpointing latency."""
         return self.audio_t - self.speech_end_audio_t
 
 
 @dataclass(frozen=True)
-class SpeechResumed:
-    """The user went on after a SpeculativeEnd: its audio (and anything made from it) is stale."""
-
-    audio_t: float
-    t: float
+class SpeculativeEnd(Utterance):
+    """A first short pause: the utterance so far."""
 
 
 @dataclass(frozen=True)
-class TurnEnd:
+class SpeechResumed(Decided):
+    """The user went on after a SpeculativeEnd: its audio (and anything made from it) is stale."""
+
+
+@dataclass(frozen=True)
+class TurnEnd(Utterance):
     """The user's turn is over. `hinted` says whether a transcript hint informed the wait."""
 
-    speech_start_audio_t: float
-    speech_end_audio_t: float
-    audio_t: float
-    t: float
-    audio: bytes = field(repr=False)
     reason: str  # "complete" | "incomplete_timeout" | "max_silence" | "max_turn"
     hinted: bool = False
 
-    @property
-    def wait_s(self) -> float:
-        return self.audio_t - self.speech_end_audio_t
-
 
 @dataclass(frozen=True)
-class BargeIn:
+class BargeIn(Decided):
     """The user has been speaking over the bot for barge_in_s: stop the reply."""
-
-    audio_t: float
-    t: float
 
 
 EndpointEvent = SpeechStart | SpeculativeEnd | SpeechResumed | TurnEnd | BargeIn
@@ -339,23 +336,18 @@ class Endpointer:
                 self.reset()
             return []
         if run is None:
-            run = self._run = _VoiceRun(start=idx, last=idx)
             self._state = _State.STARTING
             self._buf = bytearray(b"".join(self._recent))
             self._buf_start = idx + 1 - len(self._recent)
-        else:
-            run.voiced += 1
-            run.last = idx
-        run.over_bot += self.bot_speaking
+        run = self._voiced(idx)
         if run.voiced < self._min_speech:
             return []
         self._state = _State.SPEAKING
         self._speech_start, self._last_voice = run.start, run.last
         self._barge_frames = run.over_bot
         self._run = None
-        events: list[EndpointEvent] = [
-            SpeechStart(self._t(run.start), self._t(idx + 1), self._clock.now())
-        ]
+        events: list[EndpointEvent] = [SpeechStart(
+            self._t(idx + 1), self._clock.now(), speech_start_audio_t=self._t(run.start))]
         return events + self._check_barge_in(idx)
 
     def _in_turn(self, idx: int, voiced: bool) -> list[EndpointEvent]:
@@ -374,8 +366,8 @@ class Endpointer:
                 return [self._end(idx, "max_turn")]
             self._state = _State.PAUSED
             start, end = self._t(self._speech_start), self._t(self._speech_end() + 1)
-            events.append(SpeculativeEnd(start, end, self._t(idx + 1), self._clock.now(),
-                                         self._turn_audio()))
+            events.append(SpeculativeEnd(self._t(idx + 1), self._clock.now(), start, end,
+                                         audio=self._turn_audio()))
         if self._state is _State.PAUSED:
             needed, reason = self._silence_needed()
             if silence >= needed:
@@ -387,12 +379,7 @@ class Endpointer:
         if run is None and idx - self._last_voice <= self._hangover:
             self._confirm(idx, over_bot=int(self.bot_speaking))
         else:
-            if run is None:
-                run = self._run = _VoiceRun(start=idx, last=idx)
-            else:
-                run.voiced += 1
-                run.last = idx
-            run.over_bot += self.bot_speaking
+            run = self._voiced(idx)
             if run.voiced < self._min_resume:
                 return []
             self._run = None
@@ -408,6 +395,17 @@ class Endpointer:
         return events + self._check_barge_in(idx)
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _voiced(self, idx: int) -> _VoiceRun:
+        """Count voiced frame `idx` into the run not yet confirmed as speech (a new one if none)."""
+        run = self._run
+        if run is None:
+            run = self._run = _VoiceRun(start=idx, last=idx)
+        else:
+            run.voiced += 1
+            run.last = idx
+        run.over_bot += self.bot_speaking
+        return run
 
     def _confirm(self, last: int, *, over_bot: int) -> None:
         """Voice heard up to frame `last` belongs to the turn: the speech end moves there."""

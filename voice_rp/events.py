@@ -1,4 +1,5 @@
-"""Typed events a conversation emits; the server turns them into wire messages."""
+"""Typed events a conversation emits; the server turns them into wire messages (several
+messages are these events as they are, with a wire type: voice_rp.protocol)."""
 
 from __future__ import annotations
 
@@ -69,12 +70,20 @@ class Clear:
 
 
 @dataclass(frozen=True)
-class ReplyDone:
+class ReplyHeard:
+    """What the user heard of a reply, as the client is told it."""
+
     turn: int
     text: str  # what the user heard (truncated on barge-in)
     interrupted: bool
     speaker: str
-    audio_ms: float | None = None  # how long the heard reply played, for talk-time share
+
+
+@dataclass(frozen=True)
+class ReplyDone(ReplyHeard):
+    """A reply is over; the session also keeps how long it played, for talk-time share."""
+
+    audio_ms: float | None = None
 
 
 @dataclass(frozen=True)

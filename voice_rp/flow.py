@@ -190,22 +190,15 @@ class FlowEngine:
             if follow:
                 state.follow_ups += 1
                 state.question_follow_ups += 1
-                self.asked.append(follow)
-                return Step("follow_up", say=follow, question=follow, acknowledge=True,
-                            instruction=state.stage.instruction, stage=state.stage.id)
+                return self._ask("follow_up", follow)
         return self._next_question(now) or self._leave(now)
 
     def _next_question(self, now: float) -> Step | None:
-        state = self._state
-        if state.asked >= state.stage.questions or not self._bank:
+        question = self._take(self._bank)
+        if question is None:
             return None
-        question = self._bank.pop(0)
-        state.asked += 1
-        state.current = question
-        state.question_follow_ups = 0
-        self.asked.append(question.text)
-        return Step("question", say=question.text, question=question.text, acknowledge=True,
-                    instruction=state.stage.instruction, stage=state.stage.id)
+        self._state.question_follow_ups = 0
+        return self._ask("question", question.text)
 
     def _follow_up(self, reason: str, question: Question | None) -> str:
         lines = list((self.flow.follow_ups or {}).get(reason, ()))
@@ -219,23 +212,15 @@ class FlowEngine:
     def _topic(self, answer: str, now: float) -> Step:
         state = self._state
         if not stalled(answer) and state.topic_follow_ups:
-            follow = state.topic_follow_ups.pop(0)
-            self.asked.append(follow)
-            return Step("topic", say=follow, question=follow, acknowledge=True,
-                        instruction=state.stage.instruction, stage=state.stage.id)
+            return self._ask("topic", state.topic_follow_ups.pop(0))
         return self._next_topic(now) or self._leave(now)
 
     def _next_topic(self, now: float) -> Step | None:
-        state = self._state
-        if state.asked >= state.stage.questions or not self._topics:
+        topic = self._take(self._topics)
+        if topic is None:
             return None
-        topic = self._topics.pop(0)
-        state.asked += 1
-        state.current = topic
-        state.topic_follow_ups = list(topic.follow_ups)
-        self.asked.append(topic.text)
-        return Step("topic", say=topic.text, question=topic.text, acknowledge=True,
-                    instruction=state.stage.instruction, stage=state.stage.id)
+        self._state.topic_follow_ups = list(topic.follow_ups)
+        return self._ask("topic", topic.text)
 
     def _talk_question(self, now: float) -> Step:
         state = self._state
@@ -246,11 +231,25 @@ class FlowEngine:
         template = templates[state.asked % len(templates)]
         if phrase is None:  # nothing usable was heard: a question about the talk as a whole
             phrase = "your main point"
-        question = template.replace("{phrase}", phrase)
         state.asked += 1
+        return self._ask("question", template.replace("{phrase}", phrase),
+                         acknowledge=state.asked > 1)
+
+    def _take(self, pool: list[Question]) -> Question | None:
+        """The next question (or topic) from `pool`, if the stage asks any more."""
+        state = self._state
+        if state.asked >= state.stage.questions or not pool:
+            return None
+        state.asked += 1
+        state.current = pool.pop(0)
+        return state.current
+
+    def _ask(self, kind: str, question: str, *, acknowledge: bool = True) -> Step:
+        """Put `question` to the user: it is said as the stage's step."""
         self.asked.append(question)
-        return Step("question", say=question, question=question, acknowledge=state.asked > 1,
-                    instruction=state.stage.instruction, stage=state.stage.id)
+        stage = self._state.stage
+        return Step(kind, say=question, question=question, acknowledge=acknowledge,
+                    instruction=stage.instruction, stage=stage.id)
 
     def _phrase(self) -> str | None:
         """A phrase the speaker said (two or three content words in a row) not asked about yet."""

@@ -140,6 +140,10 @@ ClientMessage = Start | Played | End
 
 # -- server → client ----------------------------------------------------------------------------
 
+# A message that carries a conversation event's fields as they are (reply_done: the part of its
+# event the client is told) is that event with a wire TYPE: one definition of the fields. Adding
+# a field there adds it to the wire, which docs/protocol.md and tests/test_protocol*.py pin down.
+
 
 @dataclass(frozen=True, kw_only=True)
 class Ready(Message):
@@ -153,9 +157,8 @@ class Ready(Message):
 
 
 @dataclass(frozen=True)
-class State(Message):
+class State(ev.StateChanged, Message):
     TYPE: ClassVar[str] = "state"
-    state: str
 
 
 @dataclass(frozen=True)
@@ -172,39 +175,25 @@ class Transcript(Message):
 
 
 @dataclass(frozen=True)
-class AudioStart(Message):
+class AudioStart(ev.AudioStart, Message):
     """A piece of a reply begins; binary audio at `sample_rate` follows (none if 0)."""
 
     TYPE: ClassVar[str] = "audio_start"
-    turn: int
-    piece: int
-    text: str
-    speaker: str
-    sample_rate: int
-    offset_ms: float
 
 
 @dataclass(frozen=True)
-class AudioEnd(Message):
+class AudioEnd(ev.AudioEnd, Message):
     TYPE: ClassVar[str] = "audio_end"
-    turn: int
-    piece: int
-    duration_ms: float
 
 
 @dataclass(frozen=True)
-class Clear(Message):
+class Clear(ev.Clear, Message):
     TYPE: ClassVar[str] = "clear"
-    turn: int
 
 
 @dataclass(frozen=True)
-class ReplyDone(Message):
+class ReplyDone(ev.ReplyHeard, Message):
     TYPE: ClassVar[str] = "reply_done"
-    turn: int
-    text: str
-    interrupted: bool
-    speaker: str
 
 
 @dataclass(frozen=True)
@@ -215,19 +204,14 @@ class Metrics(Message):
 
 
 @dataclass(frozen=True)
-class ErrorMessage(Message):
+class ErrorMessage(ev.ErrorEvent, Message):
     TYPE: ClassVar[str] = "error"
-    code: str
-    message: str
-    fatal: bool = False
     retry_after_s: float | None = field(default=None, metadata=_OMIT_NONE)
 
 
 @dataclass(frozen=True)
-class SessionEnd(Message):
+class SessionEnd(ev.SessionEnded, Message):
     TYPE: ClassVar[str] = "session_end"
-    reason: str
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import copy
 import random
-from collections import deque
 
 from voice_rp import endpointer as ep
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
-from voice_rp.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from voice_rp.audio import FRAME_BYTES, SAMPLE_RATE
 from voice_rp.chunker import speakable
 from voice_rp.clock import Clock
 from voice_rp.conversation_options import ConversationOptions
@@ -40,7 +39,7 @@ from voice_rp.stage_reply import user_label
 from voice_rp.timeline import TurnTimeline
 from voice_rp.turn_attempt import Attempt
 from voice_rp.turn_commands import Command, Phase
-from voice_rp.turn_taking import policy_for
+from voice_rp.turn_taking import TurnTaking
 from voice_rp.turns import TurnTracker
 
 _MERGE_GAP = b"\x00" * (FRAME_BYTES * 15)  # 300 ms of silence between merged parts of a turn
@@ -64,10 +63,8 @@ class TurnController:
         self.memory = SessionMemory(user_label=user_label(persona))
         line = opening_line(persona, user_name=self.options.user_name)
         self.opening = self.flow.opening(line) if self.flow is not None else line
-        self._in_talk = persona.turn_taking == "monologue"
-        self._audio_t = 0.0
-        self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
-        self._endpointer = self._new_endpointer()
+        self.turn_taking = TurnTaking(persona, clock=clock, policy=self.options.turn_policy,
+                                      is_speech=self.options.is_speech)
         self._pending: Attempt | None = None  # the latest user-turn attempt, maybe speculative
         self._active: Attempt | None = None  # the committed reply being made or played
         self._carry = b""  # speech of a turn cancelled before any reply audio: merged into next
@@ -98,10 +95,8 @@ class TurnController:
             )
         if self.phase is Phase.ENDED:
             return []
-        self._audio_t += FRAME_MS / 1000.0
-        self._wall.append((self._audio_t, self.clock.now()))
-        self._endpointer.bot_speaking = self.phase in (Phase.THINKING, Phase.SPEAKING)
-        for event in self._endpointer.push(frame):
+        bot_speaking = self.phase in (Phase.THINKING, Phase.SPEAKING)
+        for event in self.turn_taking.push(frame, bot_speaking=bot_speaking):
             self._on_endpoint(event)
         return self._drain()
 
@@ -122,8 +117,8 @@ class TurnController:
             else:
                 self._drop_speculation()
                 self._start_attempt(event.audio, event.speech_end_audio_t, committed=True)
-            if self._in_talk:
-                self._end_talk()
+            if self.turn_taking.in_talk:
+                self.turn_taking.end_talk()
         elif isinstance(event, ep.BargeIn):
             self._barge_in()
 
@@ -134,12 +129,12 @@ class TurnController:
             return []
         a.timeline.transcribed(started=started, done=self.clock.now())
         if not a.committed:
-            self._endpointer.hint(text, speech_end_audio_t=a.speech_end_audio_t)
-            if self._in_talk:
+            self.turn_taking.endpointer.hint(text, speech_end_audio_t=a.speech_end_audio_t)
+            if self.turn_taking.in_talk:
                 a.working = False  # during a talk, nothing is said until it ends
                 if self.ending.talk_ended(text):
                     # An explicit closing phrase ends the talk without waiting for a long pause.
-                    self._end_talk()
+                    self.turn_taking.end_talk()
                     self._restart_committed(a)
                 return self._drain()
             if not text or self._active is not None:
@@ -169,7 +164,7 @@ class TurnController:
             closing = step.closing
         hold = self.options.hold_after_s
         # The model's acknowledgement must be ready when the turn end can come at the earliest.
-        ack_due = a.timeline.speech_end + self._endpointer.policy.end_silence_s
+        ack_due = a.timeline.speech_end + self.turn_taking.endpointer.policy.end_silence_s
         self._speak(a, ReplyRequest(
             self.speaker(), user_text=text, closing=closing, step=a.step,
             history=tuple(self.tracker.history), memory=self.memory.render(),
@@ -296,12 +291,12 @@ class TurnController:
         if self._carry:
             audio = self._carry + _MERGE_GAP + audio
         if speech_end is None:
-            speech_end = self._wall_time(self._endpointer_origin + speech_end_audio_t)
+            speech_end = self.turn_taking.clock_time(speech_end_audio_t)
         a = self._new_attempt(audio, speech_end)
         a.speech_end_audio_t = speech_end_audio_t
         a.timeline.start = self.clock.now()
         self._pending = a
-        if self._in_talk and not committed:
+        if self.turn_taking.in_talk and not committed:
             # During a talk, a look at a pause covers only its last seconds: it is cheap.
             audio = audio[-int(self.options.talk_tail_s * SAMPLE_RATE) * 2:]
         self._out.append(cmd.Transcribe(a.id, audio))
@@ -490,23 +485,3 @@ class TurnController:
         self._enter(Phase.ENDED)
         self._out.append(cmd.Emit(ev.SessionEnded(reason, summary)))
         self._out.append(cmd.EndSession())
-
-    # -- endpointing ----------------------------------------------------------------------------
-
-    def _new_endpointer(self) -> ep.Endpointer:
-        policy = self.options.turn_policy or policy_for(self.persona, talk=self._in_talk)
-        # A new endpointer counts audio from zero: remember where, to map its times to ours.
-        self._endpointer_origin = self._audio_t
-        return ep.Endpointer(policy, clock=self.clock, is_speech=self.options.is_speech)
-
-    def _end_talk(self) -> None:
-        """The audience persona's talk is over: from now on, questions and answers."""
-        self._in_talk = False
-        self._endpointer = self._new_endpointer()
-
-    def _wall_time(self, audio_t: float) -> float:
-        """Clock time at which the frame ending at `audio_t` arrived."""
-        for t_audio, t_wall in reversed(self._wall):
-            if t_audio <= audio_t + 1e-6:
-                return t_wall
-        return self._wall[0][1] if self._wall else self.clock.now()

@@ -1,10 +1,15 @@
-"""A persona's turn-taking: which endpointer policy applies, during a talk and after it."""
+"""A persona's turn-taking: which endpointer policy applies, during a talk and after it, and the
+user's audio run through it."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
+from collections.abc import Callable
 
 from voice_rp import endpointer as ep
+from voice_rp.audio import FRAME_MS
+from voice_rp.clock import Clock
 from voice_rp.personas import Persona
 
 
@@ -36,3 +41,45 @@ def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
             end_silence_s=wait, incomplete_silence_s=max(policy.incomplete_silence_s, wait),
             max_silence_s=max(policy.max_silence_s, wait))
     return policy
+
+
+class TurnTaking:
+    """The user's microphone frames through the persona's endpointer (a talk's, then the one for
+    the questions after it), with each frame's arrival on the clock: a turn's speech end is found
+    in audio time and measured from in clock time."""
+
+    def __init__(self, persona: Persona, *, clock: Clock, policy: ep.TurnPolicy | None = None,
+                 is_speech: Callable[[bytes], bool] | None = None) -> None:
+        self._persona, self._clock = persona, clock
+        self._policy, self._is_speech = policy, is_speech  # policy None: the persona's
+        self.in_talk = persona.turn_taking == "monologue"
+        self._audio_t = 0.0
+        self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
+        self.endpointer = self._new_endpointer()
+
+    def push(self, frame: bytes, *, bot_speaking: bool) -> list[ep.EndpointEvent]:
+        """One 20 ms frame (FRAME_BYTES): what the endpointer decided about it."""
+        self._audio_t += FRAME_MS / 1000.0
+        self._wall.append((self._audio_t, self._clock.now()))
+        self.endpointer.bot_speaking = bot_speaking
+        return self.endpointer.push(frame)
+
+    def end_talk(self) -> None:
+        """The audience persona's talk is over: from now on, questions and answers."""
+        self.in_talk = False
+        self.endpointer = self._new_endpointer()
+
+    def clock_time(self, audio_t: float) -> float:
+        """Clock time at which the frame ending at `audio_t` (in the current endpointer's audio
+        time) arrived."""
+        audio_t += self._endpointer_origin
+        for t_audio, t_wall in reversed(self._wall):
+            if t_audio <= audio_t + 1e-6:
+                return t_wall
+        return self._wall[0][1] if self._wall else self._clock.now()
+
+    def _new_endpointer(self) -> ep.Endpointer:
+        policy = self._policy or policy_for(self._persona, talk=self.in_talk)
+        # A new endpointer counts audio from zero: remember where, to map its times to ours.
+        self._endpointer_origin = self._audio_t
+        return ep.Endpointer(policy, clock=self._clock, is_speech=self._is_speech)

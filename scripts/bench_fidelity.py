@@ -158,14 +158,19 @@ async def _listen(inbox: Inbox, mark: int, clock: Any, within_s: float = 120.0) 
 
 
 def start_server(root: Path, port: int, data_dir: Path, log_path: Path,
-                 llm_url: str | None) -> subprocess.Popen[bytes]:
+                 llm_url: str | None, sessions: int) -> subprocess.Popen[bytes]:
+    """The server under test; it admits the `sessions` the benchmark runs at once (the fidelity
+    of each reply is measured here, not how many sessions this machine can carry)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "VOICE_RP_LLM"))}
     env.update(HF_HUB_OFFLINE="1", VOICE_RP_DATA_DIR=str(data_dir), PYTHONPATH=str(root))
     if llm_url:
         env.update(OPENAI_BASE_URL=llm_url, VOICE_RP_LLM_MODEL="fake-capable")
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    admit = ["--max-sessions", str(sessions)] if "--max-sessions" in subprocess.run(
+        [sys.executable, "-m", "server", "--help"], cwd=root, env=env, capture_output=True,
+        text=True).stdout else []  # an older checkout admits everyone
     return subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port",
-                             str(port), "--data-dir", str(data_dir)],
+                             str(port), "--data-dir", str(data_dir), *admit],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -210,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         log = args.server_log or Path(tmp.name) / "server.log"
         server = start_server(args.server_root.resolve(), port, Path(tmp.name) / "data", log,
-                              llm_url)
+                              llm_url, args.parallel)
         procs.append(server)
         wait_ready(f"http://127.0.0.1:{port}", server)
         print(f"server ready (root {args.server_root}, log {log}); talking...", file=sys.stderr)

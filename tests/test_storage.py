@@ -209,3 +209,51 @@ def test_sessions_cli_uses_the_data_dir_from_the_environment(tmp_path: Path):
         cwd=Path(__file__).resolve().parents[1], check=False)
     assert result.returncode == 0, result.stderr
     assert log.id in result.stdout and "talk-audience" in result.stdout
+
+
+def test_sessions_starting_together_on_a_new_database_all_get_saved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first sessions of a new server open the database at the same moment: it is created
+    and migrated once, and none of them fails or waits on another's migration (concurrent
+    first opens stalled for seconds each under load, past SQLite's lock timeout)."""
+    import threading
+
+    import voice_rp.storage as storage
+
+    migrations: list[int] = []
+    real_migrate = storage.migrate
+
+    def counting_migrate(conn: sqlite3.Connection) -> None:
+        migrations.append(threading.get_ident())
+        real_migrate(conn)
+
+    monkeypatch.setattr(storage, "migrate", counting_migrate)
+
+    def open_together(store: TranscriptStore, n: int) -> tuple[list[str], list[str]]:
+        start = threading.Barrier(n)
+        opened: list[str] = []
+        failed: list[str] = []
+
+        def open_one() -> None:
+            start.wait()
+            try:
+                log = store.open_session(persona="p")
+                log.write("user", turn=0, text="hello")
+                opened.append(log.id)
+                log.close()
+            except Exception as exc:  # what the server would have turned into internal_error
+                failed.append(repr(exc))
+
+        threads = [threading.Thread(target=open_one) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return opened, failed
+
+    for trial in range(5):
+        store = TranscriptStore(tmp_path / f"run{trial}")
+        opened, failed = open_together(store, 6)
+        assert failed == [] and len(opened) == 6
+        assert {s.id for s in store.list_sessions()} == set(opened)
+    assert len(migrations) == 5, "each new database is migrated once, by one session"

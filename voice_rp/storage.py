@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -251,6 +252,7 @@ class TranscriptStore:
         self.dir = self.data_dir / "sessions"  # where earlier versions kept JSONL transcripts
         self._now = now
         self._ready = False
+        self._setup = threading.Lock()  # the first open migrates: one thread at a time
 
     @property
     def location(self) -> str:
@@ -269,16 +271,25 @@ class TranscriptStore:
     # -- connections ----------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        if not self._ready:
+        if self._ready:
+            return _connect(self.db_path)
+        # Sessions that start together on a new database must not race to create it: switching
+        # a new file to WAL does not wait for a lock, it fails ("database is locked").
+        with self._setup:
+            if self._ready:
+                return _connect(self.db_path)
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             with contextlib.suppress(OSError):
                 os.chmod(self.data_dir, 0o700)
-        conn = _connect(self.db_path)
-        if not self._ready:
-            migrate(conn)
-            self._import_jsonl(conn)
+            conn = _connect(self.db_path)
+            try:
+                migrate(conn)
+                self._import_jsonl(conn)
+            except BaseException:
+                conn.close()
+                raise
             self._ready = True
-        return conn
+            return conn
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

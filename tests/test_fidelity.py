@@ -78,6 +78,10 @@ def test_language_and_length() -> None:
     assert not fid.in_language("That is great, and what do you do in the evening?", "es")
     assert not fid.in_language("C'est très bien, merci pour la question et tu as raison.", "en")
     assert fid.in_language("Okay.", "fr")  # too short to tell: not held against the reply
+    # A French topic question shares "y", "un", "de" with Spanish: it is still French.
+    assert fid.language_guess("Ah, super! Il y a un bon restaurant près de chez toi?") == "fr"
+    assert fid.language_guess("¡Qué bien! ¿Hay un buen restaurante cerca de tu casa?") == "es"
+    assert fid.language_guess("Is there a good restaurant near your home?") == "en"
     assert fid.speakable_length("Thanks. What happened next?")
     assert not fid.speakable_length(" ".join(["word"] * 80))
     assert fid.asks_question("¿Cómo estás?")

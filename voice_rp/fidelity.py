@@ -23,11 +23,15 @@ _USER_VOICE = re.compile(r"(^|\n)\s*(user|candidate|learner|speaker|agent|human|
 # A few of the most frequent words per language: enough to tell which one a reply is in.
 _COMMON = {
     "en": {"the", "and", "you", "to", "is", "that", "it", "of", "a", "in", "what", "i", "do",
-           "your", "was", "for", "this", "me", "thank", "can", "how", "so", "about"},
+           "your", "was", "for", "this", "me", "thank", "can", "how", "so", "about", "are",
+           "have", "with", "we", "my", "be", "did", "would", "tell", "there", "at", "on"},
     "es": {"el", "la", "que", "de", "y", "es", "en", "un", "una", "los", "por", "tu", "qué",
-           "muy", "yo", "te", "con", "para", "cómo", "me", "gracias", "hola", "sí", "tú"},
+           "muy", "yo", "te", "con", "para", "cómo", "me", "gracias", "hola", "sí", "tú", "del",
+           "al", "lo", "las", "su", "pero", "más", "está", "hay", "mi", "se", "también", "dónde"},
     "fr": {"le", "la", "les", "et", "est", "de", "un", "une", "que", "tu", "vous", "je", "pas",
-           "en", "pour", "qu'est-ce", "c'est", "très", "merci", "bonjour", "oui", "avec", "ça"},
+           "en", "pour", "qu'est-ce", "c'est", "très", "merci", "bonjour", "oui", "avec", "ça",
+           "il", "elle", "nous", "du", "des", "au", "ce", "cette", "chez", "toi", "moi", "mais",
+           "dans", "sur", "qui", "ne", "bien", "aussi", "où", "près"},
 }
 _WE = {"we", "our", "us", "ours", "we're", "we've", "we'd"}
 _I = {"i", "my", "me", "mine", "i'm", "i've", "i'd", "myself"}

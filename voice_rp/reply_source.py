@@ -7,6 +7,7 @@ wants one (voice_rp.stage_reply).
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 
@@ -54,6 +55,12 @@ class ReplyWriter:
         self._stage_replies = StageReplies(persona, capable=capable, rng=rng)
         self._user_name = options.user_name
         self._window = HistoryWindow(budget_tokens=options.history_budget_tokens)
+        # Set while no read-ahead runs. A reply waits for this session's read-ahead to end: the
+        # engine reading it is the one whose cache will hold the reply's prompt, and a reply sent
+        # to another engine meanwhile would read its whole prompt again (seconds on a slow CPU).
+        self._read = asyncio.Event()
+        self._read.set()
+        self._reading = 0
 
     async def source(self, request: ReplyRequest) -> ReplySource:
         """The reply's source. Raises LLMError if planning a scenario's step fails."""
@@ -63,6 +70,7 @@ class ReplyWriter:
             scripted = (step.say if step is not None else "") or closing_line(
                 self._persona, user_name=self._user_name) or None
         if scripted is None and step is not None:
+            await self._read.wait()
             plan = await self._stage_replies.plan(step, chat, self._messages(request),
                                                   request.user_text,
                                                   ack_within_s=request.ack_within_s)
@@ -74,6 +82,7 @@ class ReplyWriter:
         if scripted is not None:
             # A scripted line is spoken as written and is never late.
             return ReplySource(ScriptedChat(scripted), [], self._persona.llm)
+        await self._read.wait()
         messages = self._messages(request)
         if closing:
             # Said just before the user's last words, so the prompt prefix stays reusable.
@@ -100,7 +109,14 @@ class ReplyWriter:
                                   speaker=request.speaker, memory=request.memory)
         if self._stage_replies.acknowledges:  # most turns of a scenario start with one
             messages = self._stage_replies.ack_prompt(messages)
-        await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
+        self._reading += 1
+        self._read.clear()
+        try:
+            await read_prompt_ahead(self._models.chat, messages, self._persona.llm)
+        finally:
+            self._reading -= 1
+            if not self._reading:
+                self._read.set()
 
     def _free(self, request: ReplyRequest, messages: list[ChatMessage],
               options: GenerationOptions | None) -> ReplySource:

@@ -421,3 +421,16 @@ def test_paths_and_models_from_the_environment() -> None:
     )
     assert settings.data_dir == Path("/data/rp")
     assert settings.stt_cache_dir == Path("/tmp/xdg-cache/voice-rp/models")
+
+
+def test_the_multilingual_decode_is_accurate_unless_asked_to_be_fast() -> None:
+    from voice_rp.errors import ModelError
+    from voice_rp.stt import FAST_MULTILINGUAL_OPTIONS, MULTILINGUAL_OPTIONS
+
+    accurate = Settings.from_env(HOME).whisper_multilingual
+    assert accurate == MULTILINGUAL_OPTIONS
+    assert not accurate.fit_window and not accurate.without_timestamps and accurate.beam_size == 5
+    fast = Settings.from_env({**HOME, "VOICE_RP_STT_MULTILINGUAL": "fast"}).whisper_multilingual
+    assert fast == FAST_MULTILINGUAL_OPTIONS and fast.fit_window
+    with pytest.raises(ModelError, match="accurate or fast"):
+        Settings.from_env({**HOME, "VOICE_RP_STT_MULTILINGUAL": "quick"})

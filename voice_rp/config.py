@@ -26,6 +26,10 @@ Environment variables (empty counts as unset):
   `1` for an endpoint.
 - `VOICE_RP_STT_MODEL`: `tiny.en` (default, bundled, English), `base` (bundled, multilingual) or the
   path of a CTranslate2 Whisper model directory.
+- `VOICE_RP_STT_MULTILINGUAL`: how the multilingual model decodes (language partners):
+  `accurate` (default: Whisper's standard decode, within a point of the bare model's word error
+  rate on recorded speech) or `fast` (a fitted window: ~0.5 s sooner a turn on a 2-core laptop,
+  about 1.4 points more word errors; docs/latency.md).
 - `VOICE_RP_STT_URL`, `VOICE_RP_TTS_URL`: a remote speech recognition / synthesis service instead
   of the embedded faster-whisper / Piper. The scheme names the protocol: `wyoming://HOST:PORT`
   (Wyoming: wyoming-faster-whisper, wyoming-piper) or `http(s)://HOST[:PORT][/v1]` (an
@@ -55,9 +59,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .backends.service import SpeechService, speech_services_from_env
-from .errors import LLMError
+from .errors import LLMError, ModelError
 from .llm import DEFAULT_OPENAI_MODEL, Deadlines
-from .stt import BUNDLED_ENGLISH, MULTILINGUAL_OPTIONS, WhisperOptions
+from .stt import (
+    BUNDLED_ENGLISH,
+    FAST_MULTILINGUAL_OPTIONS,
+    MULTILINGUAL_OPTIONS,
+    WhisperOptions,
+)
 from .threads import ThreadPlan, usable_cores
 from .tts import BUNDLED_VOICE
 
@@ -144,6 +153,9 @@ class Settings:
         if capable not in ("1", "0", "true", "false", "yes", "no"):
             raise LLMError(f"VOICE_RP_LLM_CAPABLE must be 1 or 0, got {capable!r}")
         stt_service, tts_service = speech_services_from_env(env)
+        decode = env.get("VOICE_RP_STT_MULTILINGUAL", "accurate").lower()
+        if decode not in ("accurate", "fast"):
+            raise ModelError(f"VOICE_RP_STT_MULTILINGUAL must be accurate or fast, got {decode!r}")
         extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
             os.pathsep) if p]
         return cls(
@@ -151,6 +163,8 @@ class Settings:
             stt_model=BUNDLED_ENGLISH if stt_service else env.get("VOICE_RP_STT_MODEL",
                                                                   BUNDLED_ENGLISH),
             stt_cache_dir=_cache_home(env) / "models",
+            whisper_multilingual=FAST_MULTILINGUAL_OPTIONS if decode == "fast"
+            else MULTILINGUAL_OPTIONS,
             llm_base_url=base_url,
             llm_api_key=env.get("OPENAI_API_KEY") if base_url else None,
             llm_model=model if base_url else None,

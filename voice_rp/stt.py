@@ -87,13 +87,21 @@ class WhisperOptions:
             raise ValueError(f"WhisperOptions.min_window_s must be 1-30 s, got {self.min_window_s}")
 
 
-MULTILINGUAL_OPTIONS = WhisperOptions(beam_size=5, min_window_s=10.0)
-"""Decoding for the multilingual base. Greedy search in a 5 s window misheard Spanish and French
-prompts that the model gets right with a beam ("sumen suje asido guardado" for "Su mensaje ha
-sido guardado"): on 130 recorded clips in English, Spanish and French (scripts/bench_stt.py
---model base --set real) the word error rate went from 0.117 to 0.097, against 0.091 for
-faster-whisper's own 30 s decode, at about 1.8x the greedy time and a third of the standard one.
-English-only tiny.en loses nothing to greedy search and keeps `WhisperOptions()`."""
+MULTILINGUAL_OPTIONS = WhisperOptions(beam_size=5, without_timestamps=False, fit_window=False)
+"""Decoding for the multilingual base: faster-whisper's standard decode (30 s window, beam 5,
+timestamps). On 130 recorded clips in English, Spanish and French, cut by the endpointer as a
+conversation cuts them (scripts/bench_stt.py --model base --set real), word error rate against
+0.088 for the bare model on the recordings: 0.112 greedy in a 5 s window, 0.102 with beam 5 in a
+10 s window or in the 30 s window without timestamps, **0.094** with timestamps. Base is far
+less sure of itself without them ("sumen suje asido guardado" for "Su mensaje ha sido
+guardado"). It costs time: ~1.1-1.3 s a turn against ~0.44 s at p50 on a 2-core AVX2 laptop,
+which a language partner's patient turn-taking (1.2 s of silence to end a turn, the decode
+started at the first 0.3 s pause) mostly hides. English-only tiny.en loses nothing to the
+fitted greedy decode and keeps `WhisperOptions()`."""
+
+FAST_MULTILINGUAL_OPTIONS = WhisperOptions(beam_size=5, min_window_s=10.0)
+"""The multilingual base's quicker decode (`VOICE_RP_STT_MULTILINGUAL=fast`): a window that fits
+the turn, beam 5, no timestamps; ~0.4 s a turn and a word error rate of 0.102 on the set above."""
 
 
 _FIT_MARGIN_S = 1.0

@@ -103,6 +103,12 @@ async def test_sessions_through_nginx_in_front_of_two_servers(tmp_path: Path,
                            "--timeout", str(ANSWER_TIMEOUT_S)])
         assert await converse(args, None) == 0
         assert "you: " in capsys.readouterr().out
+        # The client is done; its server frees the slot as it tears the session down.
+        for _ in range(200):
+            if busy.admission.in_use == 1 and other.admission.in_use == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert (busy.admission.in_use, other.admission.in_use) == (1, 0)
 
         # A draining server refuses the upgrade; nginx hands every new user to the other one.
         drain = asyncio.create_task(busy.drain(timeout_s=300))

@@ -54,9 +54,9 @@ def one_start(home: Path) -> tuple[float, list[str]]:
     try:
         while True:
             if server.poll() is not None:
-                raise SystemExit(f"the server exited with {server.returncode}")
+                raise RuntimeError(f"the server exited with {server.returncode}")
             if time.monotonic() - started > 60:
-                raise SystemExit("the server was not ready within 60 s")
+                raise RuntimeError("the server was not ready within 60 s")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                     if json.loads(r.read()).get("ready"):
@@ -81,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     times: list[float] = []
     with tempfile.TemporaryDirectory() as home:
         for i in range(args.runs):
-            ready, mapped = one_start(Path(home))
+            try:
+                ready, mapped = one_start(Path(home))
+            except RuntimeError as exc:
+                print(f"run {i + 1}: {exc}", file=sys.stderr)
+                return 1
             times.append(ready)
             print(f"run {i + 1}: ready after {ready:.2f} s"
                   + (f"; model libraries mapped: {', '.join(mapped)}" if mapped else ""))

@@ -8,12 +8,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,43 +24,17 @@ from voice_rp.audio import FRAME_BYTES, float_to_pcm16, frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from bench.fake_llm import handle as fake_chat
+from bench_startup import one_start
 
 REPO = Path(__file__).resolve().parents[1]
-MODEL_LIBRARIES = ("libllama", "ctranslate2", "onnxruntime", "espeak")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_server_with_only_remote_backends_loads_no_model(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(REPO),
-           "VOICE_RP_STT_URL": f"wyoming://127.0.0.1:{free_port()}",
-           "VOICE_RP_TTS_URL": f"http://127.0.0.1:{free_port()}",
-           "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "VOICE_RP_LLM_MODEL": "m"}
-    started = time.monotonic()
-    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], env=env,
-                              cwd=REPO, stderr=subprocess.DEVNULL)
-    try:
-        health: dict[str, Any] = {}
-        while not health.get("ready"):
-            assert server.poll() is None, "the server exited"
-            assert time.monotonic() - started < 60, "not ready within a minute"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    health = json.loads(r.read())
-            except OSError:
-                time.sleep(0.02)
-        # Timing is reported, not asserted (the CPU is shared); docs/deploy.md has the figure.
-        print(f"ready {time.monotonic() - started:.2f} s after start")
-        maps = Path(f"/proc/{server.pid}/maps").read_text()
-        assert [lib for lib in MODEL_LIBRARIES if lib in maps] == []
-    finally:
-        server.terminate()
-        server.wait(10)
+    ready_s, mapped = one_start(tmp_path)  # the start-up benchmark's own measurement
+    # Timing is reported, not asserted (the CPU is shared); docs/deploy.md has the figure.
+    print(f"ready {ready_s:.2f} s after start")
+    assert mapped == []
 
 
 @pytest_asyncio.fixture

@@ -39,6 +39,8 @@ def test_vague_reason(answer: str, reason: str | None) -> None:
 @pytest.mark.parametrize(("answer", "stuck"), [
     ("Um, uh...", True), ("No sé.", True), ("Je ne sais pas", True), ("I don't know, sorry", True),
     ("I'm I don't know", True),  # as tiny.en heard "Um... I don't know."
+    ("I might don't know.", True),  # and so, once
+    ("Hmm, I'm really not sure.", True),
     ("I don't know why, but I always cook pasta on Sundays with my kids.", False),
     ("Me gusta la paella.", False), ("I like to cook pasta on Sundays.", False),
 ])

@@ -39,8 +39,10 @@ _RESULT = ("result", "in the end", "finally", "outcome", "led to", "ended up", "
            "reduced", "increased", "improved", "saved", "learned", "learnt", "so we", "so i",
            "which meant", "worked", "succeeded", "delivered", "shipped", "on time", "fixed",
            "solved")
-_STALL = ("i don't know", "i do not know", "no sé", "no lo sé", "je ne sais pas", "je sais pas",
-          "i'm not sure", "no idea", "pass")
+# The heart of each stall phrase, without its subject: recognisers bend the words around it
+# ("Um... I don't know." came back as "I might don't know." from tiny.en).
+_STALL = ("don't know", "do not know", "dunno", "not sure", "no idea", "no sé", "no lo sé",
+          "ne sais pas", "sais pas", "pass")
 _FILLERS = {"um", "uh", "erm", "er", "hmm", "mm", "eh", "euh", "ehm", "este", "pues", "bueno"}
 
 

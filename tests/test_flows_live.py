@@ -26,11 +26,16 @@ GOOD = (
 
 async def speak(s: Session, text: str, *, engine: str = "piper", after_s: float = 1.5
                 ) -> ev.Event | None:
-    """Say `text`, then wait for the persona's reply to it (None if the session ended)."""
+    """Say `text`, then wait for the persona's reply to it (None if the session ended).
+
+    A pause inside `text` can end the turn early; when the rest follows before any reply audio,
+    the started reply ends interrupted and unheard and the turn goes on, so only a reply played
+    to its end answers `text` (this user never talks over the persona).
+    """
     mark = len(s.events)
     await s.push(with_silence(say(text, engine=engine), 0.3, after_s))
-    return await s.wait_for(lambda e: isinstance(e, (ev.ReplyDone, ev.SessionEnded)),
-                            within=120, after=mark)
+    return await s.wait_for(lambda e: isinstance(e, ev.SessionEnded) or (
+        isinstance(e, ev.ReplyDone) and not e.interrupted), within=120, after=mark)
 
 
 async def wait_until_listening(s: Session) -> None:

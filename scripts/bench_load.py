@@ -3,6 +3,7 @@
 
     flock /tmp/voice-rp-cpu.lock .venv/bin/python scripts/bench_load.py [--users 1,2,4]
         [--turns 4] [--max-sessions 4] [--json out.json]
+    flock /tmp/voice-rp-cpu.lock .venv/bin/python scripts/bench_load.py --write-capacity
 
 For each N it starts the product's server (`python -m server`, embedded models) on a free port
 (or, with `--url`, talks to a running endpoint such as scripts/cluster's nginx), connects N users
@@ -13,6 +14,8 @@ over all admitted users' turns, holding lines, errors, refusals (`server_busy` a
 server's peak RSS, how each session ended for the client, the CPU seconds each process used
 (with `--cluster-dir`: every process of the cluster) and whether every turn the client was shown
 was saved. `--kill-after` and `--restart-postgres-after` inject faults into a cluster run.
+`--write-capacity` measures how many sessions this machine serves within twice the single-user
+p95 and writes it where the server reads it at start-up (server/capacity.py).
 docs/reliability.md and docs/deploy.md hold the figures.
 """
 
@@ -43,7 +46,9 @@ from bench_latency import free_port, peak_rss_mb, stop, wait_ready  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed, InvalidHandshake  # noqa: E402
 
+from server import capacity  # noqa: E402
 from voice_rp import protocol as proto  # noqa: E402
+from voice_rp.config import Settings  # noqa: E402
 
 
 @dataclass
@@ -291,6 +296,23 @@ def run_embedded(args: argparse.Namespace, lines: list[Any], levels: list[int]
     return report
 
 
+def write_capacity(args: argparse.Namespace, report: list[dict[str, Any]]) -> None:
+    """The most users this machine serves within the target, where the server reads it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(pair.split("=", 1) for pair in args.server_env)
+    levels = [capacity.Level(users=row["users"], admitted=row["admitted"], turns=row["turns"],
+                             p50_ms=row["latency_ms"]["p50"], p95_ms=row["latency_ms"]["p95"],
+                             failed=len(row["errors"]) + row["no_reply"])
+              for row in report]
+    measured = capacity.from_levels(
+        levels, machine=capacity.machine(), slowdown=args.slowdown,
+        chat="embedded" if Settings.from_env(env).embedded_llm else "remote",
+        measured_at=time.strftime("%Y-%m-%d"))
+    measured.write(args.write_capacity)
+    print(f"capacity: {measured.describe()}\nwritten to {args.write_capacity}; the server reads "
+          "it when it starts without --max-sessions", file=sys.stderr)
+
+
 def show(row: dict[str, Any]) -> None:
     lat = row["latency_ms"]
     print(f"N={row['users']}: admitted {row['admitted']}, refused {row['refused']}, turns "
@@ -323,6 +345,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop PostgreSQL S seconds in, start it again --postgres-down-s later")
     p.add_argument("--postgres-down-s", type=float, default=5.0)
     p.add_argument("--persona", default="behavioural-interviewer")
+    p.add_argument("--write-capacity", nargs="?", type=Path, const="",
+                   default=None, metavar="PATH",
+                   help="measure what this machine serves (admission off, levels from --users, "
+                        "default 1,2,3,4) and write it where the server reads it (default "
+                        "$VOICE_RP_CAPACITY_FILE or DATA_DIR/capacity.json)")
+    p.add_argument("--slowdown", type=float, default=2.0,
+                   help="with --write-capacity: the most users whose p95 stays within this "
+                        "many times the single-user p95 (default 2)")
     p.add_argument("--json", type=Path, help="write the figures here")
     p.add_argument("--cache", type=Path, default=Path(os.environ.get(
         "XDG_CACHE_HOME", Path.home() / ".cache")) / "voice-rp" / "bench-speech")
@@ -330,11 +360,27 @@ def main(argv: list[str] | None = None) -> int:
     if (args.kill_after is not None or args.restart_postgres_after is not None) and not (
             args.url and args.cluster_dir):
         p.error("faults need a cluster: --url and --cluster-dir")
+    if args.write_capacity is not None:
+        if args.url or args.max_sessions is not None or args.server_arg:
+            p.error("--write-capacity measures this machine's own server with its defaults: "
+                    "not with --url, --max-sessions or --server-arg")
+        if args.users == p.get_default("users"):
+            args.users = "1,2,3,4"
+        if args.write_capacity == "":  # the flag alone: where the server looks by default
+            args.write_capacity = capacity.capacity_file(
+                os.environ, Settings.from_env(os.environ).data_dir)
     levels = [int(n) for n in args.users.split(",")]
+    if args.write_capacity is not None:
+        if 1 not in levels:
+            p.error("--write-capacity needs the single-user level (--users 1,...)")
+        # Every level's users admitted, whatever the server would decide: that is the question.
+        args.server_arg = ["--max-sessions", str(max(levels)), "--latency-target-ms", "1e9"]
     print("synthesizing the utterances...", file=sys.stderr)
     lines = synthesize(UTTERANCES[:6], args.cache)
     report = (run_against_cluster(args, lines, levels) if args.url
               else run_embedded(args, lines, levels))
+    if args.write_capacity is not None:
+        write_capacity(args, report)
     if args.json:
         args.json.write_text(json.dumps({"levels": report, "cpu": cpu_model(),
                                          "url": args.url, "server_args": args.server_arg,

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from server import capacity
 from server.admission import default_capacity
 from server.app import InsecureBind, ServerConfig, VoiceServer
 from server.http import AccessPolicy
@@ -39,13 +40,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         "in /etc/hosts for this machine (repeatable; '*' allows any). Without "
                         "it only localhost / loopback addresses work, which stops DNS rebinding")
     p.add_argument("--max-sessions", type=int, default=None,
-                   help="concurrent conversations (default: what this machine serves at the "
-                        "latency target: one per CPU core with the embedded chat model, as "
-                        "measured in docs/reliability.md; 4 with a remote endpoint)")
+                   help="concurrent conversations (default: what scripts/bench_load.py "
+                        "--write-capacity measured this machine serves at the latency target, "
+                        "read from $VOICE_RP_CAPACITY_FILE or DATA_DIR/capacity.json; without a "
+                        "measurement one per CPU core with the embedded chat model, 4 with a "
+                        "remote endpoint)")
     p.add_argument("--latency-target-ms", type=float, default=None, metavar="MS",
                    help="refuse new sessions (server_busy) while the p95 response latency of "
-                        "recent turns is above MS (default: twice the p95 measured while one "
-                        "session ran alone)")
+                        "recent turns is above MS (default: the measured capacity's target, "
+                        "else twice the p95 the server sees while one session runs alone)")
     p.add_argument("--drain-s", type=float, default=None, metavar="S",
                    help="on SIGTERM, take no new sessions and let running ones go on for up to S "
                         "seconds before ending them with server_shutdown (default: "
@@ -72,17 +75,24 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     settings = Settings.from_env(environ)
     token = args.token or environ.get("VOICE_RP_TOKEN", "").strip() or None
     persona_dirs = [*builtin_dirs(user_persona_dir(environ)), *args.personas]
+    data_dir = args.data_dir or settings.data_dir
+    max_sessions, target_ms = args.max_sessions, args.latency_target_ms
+    if max_sessions is None:
+        measured = _measured_capacity(environ, data_dir, embedded_llm=settings.embedded_llm)
+        if measured is not None:
+            max_sessions = measured.sessions
+            target_ms = target_ms if target_ms is not None else measured.target_p95_ms
     config = ServerConfig(
         host=args.host, port=args.port,
         access=AccessPolicy(token=token, allowed_origins=frozenset(args.allow_origin),
                             allowed_hosts=frozenset(h.lower() for h in args.allow_host)),
-        limits=ServerLimits(max_sessions=args.max_sessions or default_capacity(
+        limits=ServerLimits(max_sessions=max_sessions or default_capacity(
                                 os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
-                            latency_target_ms=args.latency_target_ms,
+                            latency_target_ms=target_ms,
                             drain_s=_drain_s(args, environ)),
         persona_dirs=tuple(persona_dirs),
     )
-    store = open_store(args.data_dir or settings.data_dir, settings.database_url)
+    store = open_store(data_dir, settings.database_url)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
                                    settings=FeedbackSettings.from_env(environ))
     # A remote endpoint's URL names the service readiness must probe; embedded models need none.
@@ -91,6 +101,16 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     return VoiceServer(config, store=store, reports=reports,
                        readiness=Readiness(probes_from_env(probe_env)),
                        load=lambda: ModelConversations.load(settings, persona_dirs))
+
+
+def _measured_capacity(environ: Mapping[str, str], data_dir: Path, *, embedded_llm: bool
+                       ) -> capacity.MeasuredCapacity | None:
+    """What scripts/bench_load.py measured this machine serves, if it measured this machine."""
+    path = capacity.capacity_file(environ, data_dir)
+    measured, why = capacity.for_this_server(path, chat="embedded" if embedded_llm else "remote")
+    # A file that is there but does not apply is worth a warning; no file at all is not.
+    log.log(logging.WARNING if measured is None and path.exists() else logging.INFO, why)
+    return measured
 
 
 def _drain_s(args: argparse.Namespace, environ: Mapping[str, str]) -> float:

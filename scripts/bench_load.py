@@ -301,13 +301,17 @@ def write_capacity(args: argparse.Namespace, report: list[dict[str, Any]]) -> No
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update(pair.split("=", 1) for pair in args.server_env)
     levels = [capacity.Level(users=row["users"], admitted=row["admitted"], turns=row["turns"],
-                             p50_ms=row["latency_ms"]["p50"], p95_ms=row["latency_ms"]["p95"],
+                             p50_ms=row["latency_ms"]["p50"] or 0.0,
+                             p95_ms=row["latency_ms"]["p95"] or 0.0,
                              failed=len(row["errors"]) + row["no_reply"])
               for row in report]
-    measured = capacity.from_levels(
-        levels, machine=capacity.machine(), slowdown=args.slowdown,
-        chat="embedded" if Settings.from_env(env).embedded_llm else "remote",
-        measured_at=time.strftime("%Y-%m-%d"))
+    try:
+        measured = capacity.from_levels(
+            levels, machine=capacity.machine(), slowdown=args.slowdown,
+            chat="embedded" if Settings.from_env(env).embedded_llm else "remote",
+            measured_at=time.strftime("%Y-%m-%d"))
+    except ValueError as exc:
+        sys.exit(f"bench_load.py: no capacity written: {exc}")
     measured.write(args.write_capacity)
     print(f"capacity: {measured.describe()}\nwritten to {args.write_capacity}; the server reads "
           "it when it starts without --max-sessions", file=sys.stderr)

@@ -145,3 +145,16 @@ def test_the_load_benchmark_writes_what_it_measured_where_the_server_reads_it(tm
     assert [lv.users for lv in written.levels] == [1, 2, 3]
     assert written.levels[2].failed == 1  # the error at three users stopped the count
 
+
+
+def test_the_load_benchmark_writes_nothing_when_the_single_user_was_not_served(tmp_path: Path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import bench_load
+
+    silent = bench_load.UserResult(errors=["llm_unavailable"], sessions={"s": []})
+    report = [bench_load.level_row(1, [silent], {}, 10.0)]
+    path = tmp_path / "capacity.json"
+    with pytest.raises(SystemExit, match="no capacity written: the single user was not served"):
+        bench_load.write_capacity(argparse.Namespace(server_env=[], slowdown=2.0,
+                                                     write_capacity=path), report)
+    assert not path.exists()

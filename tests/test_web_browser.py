@@ -322,9 +322,10 @@ async def converse_in_a_room(page: Page, replies: int, label: str) -> dict[str, 
     return await state(page)
 
 
-async def interrupt(page: Page) -> float:
+async def interrupt(page: Page) -> tuple[float, float]:
     """Answer the last reply, talk over the next one 0.8 s into it, and return how long after
-    the user began speaking the page dropped the reply (the server's `clear`), in ms."""
+    the user began speaking the page silenced the persona (its echo guard sure of the user)
+    and dropped the reply (the server's `clear`), in ms."""
     s = await state(page)
     done = count(s, "reply_done")
     await page.evaluate("(a) => window.__room.say(a, 16000)",
@@ -337,10 +338,18 @@ async def interrupt(page: Page) -> float:
                              "return window.__room.said.at(-1); }", float32_b64(voice))
     s = await until(page, lambda s: count(s, "clear") == 1, "the barge-in", 20)
     cleared_at = next(e[2] for e in s["events"] if e[0] == "clear")
-    barge_in_ms: float = cleared_at - t0 - speech_onset_ms(voice)
+    onset = t0 + speech_onset_ms(voice)
+    barge_in_ms: float = cleared_at - onset
+    stats = s["stats"]
+    opened, yielded = stats.get("gateOpenedAt"), stats.get("yieldedAt")
+    assert stats["yields"] == 1 and yielded is not None and t0 < yielded <= cleared_at, stats
+    silenced_ms: float = yielded - onset
+    print(f"\nthe gate opened {opened - onset:.0f} ms after the user began speaking, the page "
+          f"silenced the persona after {silenced_ms:.0f} ms, the server's clear came after "
+          f"{barge_in_ms:.0f} ms")
     s = await until(page, lambda s: count(s, "reply_done") > done, "the cut reply", 30)
     assert "interrupted" in [ln for ln in s["lines"] if "persona" in ln["cls"]][-1]["text"]
-    return barge_in_ms
+    return silenced_ms, barge_in_ms
 
 
 async def test_the_persona_does_not_interrupt_itself_through_a_speaker(
@@ -361,6 +370,7 @@ async def test_the_persona_does_not_interrupt_itself_through_a_speaker(
               f"echo ratio {stats['guardRatio']:.2f}, playback route {stats['route']}")
         cut = [ln["text"] for ln in s["lines"] if "interrupted" in ln["text"]]
         assert false_barge_ins == 0, cut
+        assert stats["yields"] == 0, f"the page silenced the persona {stats['yields']} times"
         await page.screenshot(path=shots / "30-echo-guarded.png", full_page=True)
     finally:
         await browser.close()
@@ -378,11 +388,12 @@ async def test_a_real_interruption_gets_through_the_echo_guard(
         await page.click("#start")
         s = await converse_in_a_room(page, 3, "interruption")
         assert count(s, "clear") == 0, s["lines"]
-        barge_in_ms = await interrupt(page)
+        silenced_ms, barge_in_ms = await interrupt(page)
         s = await state(page)
-        print(f"\nbarge-in: reply cleared {barge_in_ms:.0f} ms after the user began speaking "
-              f"(echo gain estimate {s['stats'].get('guardGain')})")
-        assert barge_in_ms < 2000
+        print(f"\nbarge-in: persona silent {silenced_ms:.0f} ms and reply cleared "
+              f"{barge_in_ms:.0f} ms after the user began speaking (echo gain estimate "
+              f"{s['stats'].get('guardGain')})")
+        assert barge_in_ms < 2000 and s["stats"]["resumed"] == 0
         await page.screenshot(path=shots / "31-echo-interrupted.png", full_page=True)
     finally:
         await browser.close()
@@ -406,6 +417,7 @@ async def test_a_loud_speaker_in_a_reverberant_room(pw: Any, model_server: Voice
               f"echo path gain {stats['guardGain']:.2f}, echo ratio {stats['guardRatio']:.2f}")
         cut = [ln["text"] for ln in s["lines"] if "interrupted" in ln["text"]]
         assert false_barge_ins == 0, cut
+        assert stats["yields"] == 0, f"the page silenced the persona {stats['yields']} times"
     finally:
         await browser.close()
 

@@ -7,6 +7,12 @@
 class AudioProblem extends Error {}
 
 const LEAD_S = 0.05; // schedule a turn's first audio this far ahead, so it starts whole
+// When the echo guard is sure the user talks over the persona, the page silences the persona
+// at once (a 20 ms fade) rather than wait for the server's barge-in rule (300 ms of speech) and
+// its `clear`. If no `clear` comes within RESUME_MS (a cough, not an interruption), the voice
+// comes back where it is by then.
+const FADE_S = 0.02;
+const RESUME_MS = 1000;
 const LOOPBACK_WAIT_MS = 4000;
 
 // What a getUserMedia failure means for the user.
@@ -52,7 +58,9 @@ class AudioEngine {
     this.turns = new Map(); // turn -> {start, scheduledMs, sources, pieces, cleared, clearedAt}
     this.meterTimer = null;
     this.stats = { playedMs: 0, audibleMs: 0, peak: 0, gaps: 0, chunks: 0, route: "none",
-      framesSent: 0, framesGated: 0, guard };
+      framesSent: 0, framesGated: 0, guard, yields: 0, resumed: 0 };
+    this.yieldedAt = null; // context time the persona was silenced for the user, until clear
+    this.resumeTimer = null;
   }
 
   /** Call from the click handler, before any await: browsers allow audio only on a gesture. */
@@ -184,7 +192,11 @@ class AudioEngine {
     // echo ratio, how often the gate opened while a reply played.
     this.stats.guardGain = data.gain;
     this.stats.guardRatio = data.ratio;
+    if (data.stats.opened > (this.stats.gateOpened || 0)) {
+      this.stats.gateOpenedAt = performance.now();
+    }
     this.stats.gateOpened = data.stats.opened;
+    if (data.sure) this.yieldToUser();
     if (this.onFrame(data.pcm)) this.stats.framesSent++;
   }
 
@@ -254,10 +266,44 @@ class AudioEngine {
     const t = this.turn(turn);
     if (t.cleared) return;
     t.clearedAt = this.playedMs(turn);
+    if (this.yieldedAt !== null && t.start !== null) {
+      // Silenced since then for the user: what was heard ends there.
+      t.clearedAt = Math.max(0, Math.min(t.clearedAt, (this.yieldedAt - t.start) * 1000));
+    }
     t.cleared = true;
     for (const src of t.sources) { try { src.stop(); } catch (_) { /* not started yet */ } }
     t.sources = [];
     if (this.ctx) this.playHead = this.ctx.currentTime;
+    this.unyield();
+  }
+
+  /** The echo guard is sure the user is speaking over the persona: fade the persona out now. */
+  yieldToUser() {
+    if (this.yieldedAt !== null || !this.busy() || !this.out) return;
+    const now = this.ctx.currentTime;
+    this.yieldedAt = now;
+    this.stats.yields++;
+    this.stats.yieldedAt = performance.now();
+    this.out.gain.cancelScheduledValues(now);
+    this.out.gain.setValueAtTime(this.out.gain.value, now);
+    this.out.gain.linearRampToValueAtTime(0, now + FADE_S);
+    this.resumeTimer = setTimeout(() => {
+      this.stats.resumed++;
+      this.unyield();
+    }, RESUME_MS);
+  }
+
+  /** The persona's voice back at full level (after a clear, or when no clear came). */
+  unyield() {
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = null;
+    if (this.yieldedAt === null) return;
+    this.yieldedAt = null;
+    if (!this.out || !this.ctx) return;
+    const now = this.ctx.currentTime;
+    this.out.gain.cancelScheduledValues(now);
+    this.out.gain.setValueAtTime(this.out.gain.value, now);
+    this.out.gain.linearRampToValueAtTime(1, now + FADE_S);
   }
 
   /** True while any reply audio is still queued or playing. */
@@ -265,6 +311,9 @@ class AudioEngine {
 
   /** Release the microphone, the loopback and the context. Safe to call more than once. */
   close() {
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = null;
+    this.yieldedAt = null;
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;
     for (const t of this.turns.values()) {

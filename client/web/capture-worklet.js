@@ -28,6 +28,8 @@ const OPEN_FRAMES = 2; // else two such frames in a row (40 ms): clicks do not o
 // echo, and once HEARD_FRAMES loud frames were heard (the user, surely) HOLD_FRAMES (300 ms),
 // through the gaps between words. A burst of echo that opened it by mistake passes for 100 ms, too little to count as
 // a barge-in at the server (300 ms of speech: TurnPolicy.barge_in_s in voice_rp/endpointer.py).
+// The page silences the persona at once when the gate has heard HEARD_FRAMES loud frames
+// (the user, surely), before the server's barge-in rule has heard its 300 ms (audio.js).
 const TRY_FRAMES = 5;
 const HEARD_FRAMES = 5;
 const HOLD_FRAMES = 15;
@@ -231,7 +233,8 @@ class PcmCapture extends AudioWorkletProcessor {
       this.above = 0; this.hold = 0; this.tail = 0;
     }
     const out = gated ? new Int16Array(this.frameSamples) : this.frame.slice(0);
-    this.port.postMessage({ pcm: out.buffer, level: Math.sqrt(micE), gated, playing,
+    const sure = playing && this.guard && !gated && this.heard >= HEARD_FRAMES;
+    this.port.postMessage({ pcm: out.buffer, level: Math.sqrt(micE), gated, playing, sure,
       gain: path.gain(), ratio: this.ratio, echo, stats: this.stats }, [out.buffer]);
   }
 }

@@ -437,3 +437,55 @@ async def test_without_the_guard_the_same_echo_interrupts_the_persona(
         assert count(s, "clear") >= 1
     finally:
         await browser.close()
+
+
+YIELD_AND_RESUME = """async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  // No echo guard: the yields are the test's own, not the fake microphone's beeps.
+  const e = new AudioEngine({ onFrame: () => true, loopback: false, guard: false });
+  e.begin();
+  await e.open();
+  const tone = new Int16Array(16000 * 4);
+  for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin(i / 5));
+  e.enqueue(7, tone.buffer, 16000);
+  await sleep(400);
+  const before = e.out.gain.value;
+  e.yieldToUser();
+  await sleep(150);
+  const silenced = e.out.gain.value;
+  await sleep(1100);  // no clear came: the voice comes back
+  const back = e.out.gain.value, resumed = e.stats.resumed;
+  e.yieldToUser();
+  const heardUntil = e.playedMs(7);
+  await sleep(300);  // the server's clear, a little later
+  e.clear(7);
+  const cleared = e.playedMs(7);
+  const busy = e.busy();
+  e.enqueue(8, tone.buffer, 16000);  // the next reply
+  await sleep(200);
+  const next = e.out.gain.value;
+  e.close();
+  return { before, silenced, back, resumed, heardUntil, cleared, next, busy,
+           yields: e.stats.yields };
+}"""
+
+
+async def test_the_page_silences_the_persona_for_the_user_and_resumes_without_a_clear(
+        pw: Any, tmp_path: Path) -> None:
+    """The fade the echo guard asks for when it is sure of the user: the voice goes at once,
+    comes back if the server's `clear` does not follow, and after a clear what was heard ends
+    where the fade began and the next reply plays at full level. (The gain is read while audio
+    flows through it: Chromium leaves an idle node's value where it was.)"""
+    srv = await scripted_server(tmp_path)
+    browser = await launch(pw, chromium_args())
+    try:
+        page = await new_page(browser, srv.url)
+        r = await page.evaluate(YIELD_AND_RESUME)
+    finally:
+        await browser.close()
+        await srv.stop()
+    assert r["before"] == 1 and r["silenced"] == 0, r
+    assert r["back"] == 1 and r["resumed"] == 1, r
+    assert r["yields"] == 2 and not r["busy"], r
+    assert r["next"] == 1, str(r)  # the next reply at full level
+    assert r["cleared"] <= r["heardUntil"] + 5, r  # not the 300 ms played silently after it

@@ -25,22 +25,28 @@ FILE_NAME = "capacity.json"
 VERSION = 1
 
 
-def machine() -> str:
-    """This machine as the benchmark sees it: processor name, cores, widest vector unit.
-
-    Two machines sold under the same processor name can differ by 2x for the models (with and
-    without AVX-512), so the vector unit is part of the name.
-    """
-    model, flags = "unknown processor", set[str]()
+def cpu_info() -> tuple[str, frozenset[str]]:
+    """The processor's name and feature flags (Linux /proc/cpuinfo; unknown elsewhere)."""
+    model, flags = "unknown processor", frozenset[str]()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             key, _, value = line.partition(":")
             if key.strip() == "model name" and model == "unknown processor":
                 model = value.strip()
             elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
+                flags = frozenset(value.split())
     except OSError:
         pass
+    return model, flags
+
+
+def machine() -> str:
+    """This machine as the benchmark sees it: processor name, cores, widest vector unit.
+
+    Two machines sold under the same processor name can differ by 2x for the models (with and
+    without AVX-512), so the vector unit is part of the name.
+    """
+    model, flags = cpu_info()
     vector = next((f for f in ("avx512f", "avx2", "avx") if f in flags), "no AVX")
     return f"{model}, {os.cpu_count() or 1} cores, {vector}"
 

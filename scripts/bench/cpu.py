@@ -63,11 +63,6 @@ class CpuMonitor:
 
 def cpu_model() -> str:
     """The processor's name, so runs on different machines can be read side by side."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
+    from server.capacity import cpu_info
 
+    return cpu_info()[0]

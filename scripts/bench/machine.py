@@ -27,18 +27,11 @@ _PROMPT = ("You are Maya Chen, a hiring manager. Ask the candidate one question 
 
 
 def cpu_facts() -> dict[str, Any]:
-    from bench.cpu import cpu_model
+    from server.capacity import cpu_info
 
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
+    model, flags = cpu_info()
     vector = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if f in flags]
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "vector": vector}
+    return {"cpu": model, "cores": os.cpu_count(), "vector": vector}
 
 
 def _median_ms(fn: Any, n: int = 3) -> float:

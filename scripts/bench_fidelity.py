@@ -166,11 +166,9 @@ def start_server(root: Path, port: int, data_dir: Path, log_path: Path,
     if llm_url:
         env.update(OPENAI_BASE_URL=llm_url, VOICE_RP_LLM_MODEL="fake-capable")
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    admit = ["--max-sessions", str(sessions)] if "--max-sessions" in subprocess.run(
-        [sys.executable, "-m", "server", "--help"], cwd=root, env=env, capture_output=True,
-        text=True).stdout else []  # an older checkout admits everyone
     return subprocess.Popen([sys.executable, "-m", "server", "--host", "127.0.0.1", "--port",
-                             str(port), "--data-dir", str(data_dir), *admit],
+                             str(port), "--data-dir", str(data_dir),
+                             "--max-sessions", str(sessions)],
                             cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -280,13 +280,10 @@ class AudioEngine {
   /** The echo guard is sure the user is speaking over the persona: fade the persona out now. */
   yieldToUser() {
     if (this.yieldedAt !== null || !this.busy() || !this.out) return;
-    const now = this.ctx.currentTime;
-    this.yieldedAt = now;
+    this.yieldedAt = this.ctx.currentTime;
     this.stats.yields++;
     this.stats.yieldedAt = performance.now();
-    this.out.gain.cancelScheduledValues(now);
-    this.out.gain.setValueAtTime(this.out.gain.value, now);
-    this.out.gain.linearRampToValueAtTime(0, now + FADE_S);
+    this.fadeTo(0);
     this.resumeTimer = setTimeout(() => {
       this.stats.resumed++;
       this.unyield();
@@ -299,11 +296,14 @@ class AudioEngine {
     this.resumeTimer = null;
     if (this.yieldedAt === null) return;
     this.yieldedAt = null;
-    if (!this.out || !this.ctx) return;
-    const now = this.ctx.currentTime;
-    this.out.gain.cancelScheduledValues(now);
-    this.out.gain.setValueAtTime(this.out.gain.value, now);
-    this.out.gain.linearRampToValueAtTime(1, now + FADE_S);
+    if (this.out && this.ctx) this.fadeTo(1);
+  }
+
+  fadeTo(level) {
+    const gain = this.out.gain, now = this.ctx.currentTime;
+    gain.cancelScheduledValues(now);
+    gain.setValueAtTime(gain.value, now);
+    gain.linearRampToValueAtTime(level, now + FADE_S);
   }
 
   /** True while any reply audio is still queued or playing. */
@@ -311,9 +311,7 @@ class AudioEngine {
 
   /** Release the microphone, the loopback and the context. Safe to call more than once. */
   close() {
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
-    this.resumeTimer = null;
-    this.yieldedAt = null;
+    this.unyield();
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;
     for (const t of this.turns.values()) {

@@ -253,6 +253,22 @@ def test_the_language_partner_closes_after_its_topics() -> None:
     assert len(steps) == 3  # two more topics after the opening's, then goodbye
 
 
+def test_the_learner_who_stalls_twice_hears_goodbye_after_the_sixth_answer() -> None:
+    """The transcripts of a live session in which tiny.en bent the first "Um... I don't know."
+    into "I might don't know.": the partner must still change the topic, and so reach its
+    goodbye when the learner stalls again."""
+    flow, _ = engine("english-partner")
+    topics = [t.text for t in flow.flow.topics]
+    steps = run(flow, ["I'm fine, thanks, this morning I went to the market.",
+                       "I might don't know.",
+                       "I like cooking pasta with tomato sauce for my family",
+                       "My grandmother taught me this recipe.",
+                       "Yes, you should try a soup from my country",
+                       "I don't know."])
+    assert steps[1].say in topics
+    assert len(steps) == 6 and steps[-1].closing
+
+
 def test_a_transition_on_time_moves_on(tmp_path: Path) -> None:
     data = small_flow()
     data["stages"][0]["transitions"] = [{"after_s": 60, "to": "end"}]

@@ -14,6 +14,7 @@ from voice_rp.feedback.delivery import (
     repetition,
     session_delivery,
 )
+from voice_rp.feedback.words import follow_transcript
 
 
 def voiced(seconds: float, f0: float | tuple[float, float] = 140.0, *, seed: int = 0
@@ -131,6 +132,50 @@ def test_word_timings_alone_still_give_pauses_and_bad_ones_are_ignored():
     assert d.wpm is not None
     broken = {"speech": TIMED_SPEECH, "words": [["x", "a", 1], ["y", 2.0, 1.0], "z", None]}
     assert not answer_delivery(1, TIMED_TEXT, broken).word_timings
+
+
+# A decode seen on the test machine: the word-timing decode skipped "rota and we cleared the
+# backlog in one", stretched "up" over 2 s, and lost no "uh"; the transcript has every word.
+SKIPPED_TEXT = ("At my last job I ran the support team for two years. The queue was long, uh, "
+                "customers waited for days. So I set up a rota and we cleared the backlog in one "
+                "month.")
+SKIPPED_WORDS = [
+    ["At", 0.0, 0.68], ["my", 0.68, 0.88], ["last", 0.88, 1.24], ["job,", 1.24, 1.56],
+    ["I", 1.7, 1.78], ["ran", 1.78, 1.98], ["the", 1.98, 2.3], ["support", 2.3, 2.48],
+    ["team", 2.48, 2.94], ["for", 2.94, 3.16], ["two", 3.16, 3.42], ["years.", 3.42, 4.4],
+    ["Um,", 5.82, 5.92], ["the", 6.46, 6.54], ["queue", 6.54, 6.74], ["was", 6.74, 6.98],
+    ["long,", 6.98, 8.18], ["uh,", 8.22, 8.76], ["customers", 9.28, 9.42],
+    ["waited", 9.42, 9.86], ["for", 9.86, 10.24], ["days.", 10.24, 10.82], ["So", 12.18, 12.52],
+    ["I", 12.52, 12.72], ["set", 12.72, 12.88], ["up", 12.88, 15.06], ["a", 15.06, 15.34],
+    ["month.", 15.34, 15.72]]
+SKIPPED_SPEECH = [[0.46, 3.8], [5.5, 5.72], [6.28, 7.52], [8.16, 8.34], [8.88, 10.64],
+                  [12.28, 15.6]]
+
+
+def test_words_the_timing_decode_skipped_are_counted_where_the_transcript_has_them():
+    d = answer_delivery(1, SKIPPED_TEXT, {"speech": SKIPPED_SPEECH, "words": SKIPPED_WORDS})
+    # Every word of the transcript is on the timeline, in order and inside the speech.
+    assert [p["words"] for p in d.pace_over_time] == [12, 10, 14]  # the timed words: 12, 10, 6
+    last = d.pace_over_time[-1]
+    assert last["wpm"] == pytest.approx(60 * 14 / (15.6 - 12.28), abs=0.5)  # not 108 wpm
+    assert [p.after for p in d.pauses] == ["team for two years", "customers waited for days"]
+    # The "um" only the timing decode heard is placed and counted, the "uh" once, not twice.
+    marks = [(m["word"], m["start"]) for m in d.timeline if m["kind"] == "filler"]
+    assert marks == [("um", round(5.5 - 0.46, 2)), ("uh", round(8.22 - 0.46, 2))]
+    assert d.fillers == {"uh": 1, "um": 1}
+
+
+def test_following_the_transcript_places_unheard_words_in_speech_not_in_pauses():
+    speech = [(0.0, 1.0), (3.0, 4.0)]
+    timed = [("one", 0.0, 0.3), ("four", 3.6, 4.0)]
+    words = follow_transcript(timed, ["one", "two", "three", "four"], speech)
+    assert [w for w, _, _ in words] == ["one", "two", "three", "four"]
+    starts = [s for _, s, _ in words]
+    assert starts == sorted(starts)
+    assert all(any(a <= s <= b for a, b in speech) for s in starts)
+    # Nothing to follow: the timed words as they are; nothing timed: no timings at all.
+    assert follow_transcript(timed, [], speech) == timed
+    assert follow_transcript([], ["one"], speech) == []
 
 
 def test_a_long_stretch_is_paced_in_windows():

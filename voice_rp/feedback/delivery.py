@@ -19,6 +19,7 @@ from typing import Any
 from voice_rp.feedback.stats import LONG_PAUSE_S, count_fillers, filler_of, speaking_seconds
 from voice_rp.feedback.words import (
     filler_marks,
+    follow_transcript,
     pace_over_time,
     snap_to_speech,
     timed_words_of,
@@ -122,7 +123,6 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
     """Delivery of one answer from its transcript and its audio analysis (see feedback.audio)."""
     said = words_of(text)
     fillers = count_fillers(text)
-    n_fill = sum(fillers.values())
     speech = [tuple(s) for s in (audio or {}).get("speech") or []]
     timed = timed_words_of(audio)
     if not speech and timed:  # the audio analysis failed but the words were timed
@@ -142,7 +142,10 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         long = [(s, e) for s, e in gaps if e - s >= LONG_PAUSE_S]
         speaking = speaking_seconds(speech) or 0.0
         talk = sum(b - a for a, b in speech)
-        timed = snap_to_speech(timed, speech)
+        timed = follow_transcript(snap_to_speech(timed, speech), said, speech)
+        # A filler only the word-timing decode heard counts too (see follow_transcript).
+        heard = Counter(f for f in (filler_of(w) for w, _, _ in timed) if f)
+        fillers.update({f: n for f, n in heard.items() if n > fillers.get(f, 0)})
         for s, e in long:
             if timed:
                 after, how = words_before(timed, s), "words"
@@ -159,7 +162,7 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         pace = pace_over_time(speech, timed, t0)
         if speaking > 0 and said:
             wpm = 60.0 * len(said) / speaking
-            per_min = 60.0 * n_fill / speaking
+            per_min = 60.0 * sum(fillers.values()) / speaking
     repeated, stutters = repetition(said)
     return AnswerDelivery(
         turn=turn, words=len(said),
@@ -168,7 +171,7 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
         wpm=None if wpm is None else round(wpm, 1), pace=pace_label(wpm),
         fillers=fillers,
         fillers_per_min=None if per_min is None else round(per_min, 1),
-        fillers_per_100_words=round(100.0 * n_fill / len(said), 1) if said else None,
+        fillers_per_100_words=round(100.0 * sum(fillers.values()) / len(said), 1) if said else None,
         pauses=pauses, hedges=phrase_counts(text, HEDGES),
         repeated_phrases=repeated, stutters=stutters,
         onset_s=None if onset_s is None else round(onset_s, 2),

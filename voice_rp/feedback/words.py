@@ -12,8 +12,10 @@ answer they fell. Without timings (remote speech services give none) the caller 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import pairwise
+from difflib import SequenceMatcher
+from itertools import accumulate, pairwise
 from typing import Any
 
 from voice_rp.feedback.stats import LONG_PAUSE_S, filler_of
@@ -59,6 +61,74 @@ def snap_to_speech(words: Sequence[TimedWord], speech: Sequence[Sequence[float]]
                 start = later[0]
         out.append((word, start, end))
     return out
+
+
+def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
+                      speech: Sequence[Sequence[float]]) -> list[TimedWord]:
+    """The transcript's words (`said`, as delivery.words_of writes them), each with a time.
+
+    The timings come from a second decode, and tiny.en's second decode sometimes skips words the
+    transcript has: "So I set up a rota and we cleared the backlog in one month." came back as
+    "So I set up a month.", its "up" stretched over 2 s, and that stretch's pace read 107 wpm
+    for about 250. So the transcript's words are matched to the timed ones (difflib, in order,
+    "Umm" matching "Um"); a matched word takes its timing, and the words in between are spread
+    over the speech from the end of the timed word before them to the start of the one after
+    (by speaking time, so none lands in a pause). Of the words only the second decode heard,
+    the fillers stay (Whisper drops fillers more often than it invents them, so one heard by
+    either decode was most likely said) and the others go: the transcript is what the user
+    reads. Without a transcript the timed words stay as they are."""
+    tokens: list[TimedWord] = []
+    for word, start, end in words:
+        parts = _WORD.findall(word.lower())
+        step = (end - start) / max(1, len(parts))  # "long-end" was one timed word
+        tokens += [(w, start + i * step, start + (i + 1) * step) for i, w in enumerate(parts)]
+    if not said:
+        return list(words)
+    if not tokens:
+        return []
+    runs = [(float(a), float(b)) for a, b in speech] or [(tokens[0][1], tokens[-1][2])]
+    before = [0.0, *accumulate(b - a for a, b in runs)]  # speaking time before each run
+
+    def spoken(t: float) -> float:  # seconds of speech said before time t
+        i = bisect_right([a for a, _ in runs], t)
+        return before[i - 1] + min(t, runs[i - 1][1]) - runs[i - 1][0] if i else 0.0
+
+    def at(x: float) -> float:  # the time by which x seconds of speech were said
+        i = max(0, min(len(runs) - 1, bisect_right(before, x) - 1))
+        return runs[i][0] + min(x - before[i], runs[i][1] - runs[i][0])
+
+    def key(w: str) -> str:
+        return filler_of(w) or w
+
+    match: dict[int, int] = {}
+    blocks = SequenceMatcher(None, [key(w) for w in said], [key(w) for w, _, _ in tokens],
+                             autojunk=False).get_matching_blocks()
+    for a, b, n in blocks:
+        match.update((a + k, b + k) for k in range(n))
+    out: list[TimedWord | None] = [None] * len(said)
+    for i, j in match.items():
+        out[i] = (said[i], tokens[j][1], tokens[j][2])
+    i = 0
+    while i < len(said):
+        if out[i] is not None:
+            i += 1
+            continue
+        k = i
+        while k < len(said) and out[k] is None:
+            k += 1
+        prev, nxt = out[i - 1] if i else None, out[k] if k < len(said) else None
+        hi = spoken(nxt[1]) if nxt else before[-1]
+        lo = 0.0  # after the word before them ended, or started if its end runs on past `hi`
+        if prev is not None:
+            lo = spoken(prev[2]) if spoken(prev[2]) < hi else min(spoken(prev[1]), hi)
+        width = (hi - lo) / (k - i + 1)
+        for m in range(i, k):
+            t = at(lo + (m - i + 1) * width)
+            out[m] = (said[m], t, t)
+        i = k
+    kept = set(match.values())
+    extra = [w for j, w in enumerate(tokens) if j not in kept and filler_of(w[0])]
+    return sorted([w for w in out if w is not None] + extra, key=lambda w: w[1])
 
 
 def words_before(words: Sequence[TimedWord], at: float, n: int = 4) -> str:

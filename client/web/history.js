@@ -70,11 +70,26 @@ async function api(method, path, params = {}) {
 const status = (text) => { document.getElementById("status").textContent = text; };
 
 // Resolves true if the user confirms; the dialog's own keys: Escape keeps, Enter on a button.
+// The dialog closes at once but its "close" event comes a task later: a quick user can press
+// Escape and open the dialog again before it arrives. So the answer is read from returnValue,
+// which the close sets at once, by the one close handler or by the next opening, whichever
+// comes first, and a close event that arrives while the dialog is open again is an old one.
+let pendingConfirm = null;
+
+function settleConfirm() {
+  const dialog = document.getElementById("confirm");
+  if (!pendingConfirm || dialog.open) return;
+  const resolve = pendingConfirm;
+  pendingConfirm = null;
+  resolve(dialog.returnValue === "delete");
+}
+
 function confirmDelete(text) {
   const dialog = document.getElementById("confirm");
+  settleConfirm();  // the last one closed, its close event not yet handled
   document.getElementById("confirm-text").textContent = text;
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "delete"), { once: true });
+    pendingConfirm = resolve;
     dialog.returnValue = "keep";
     dialog.showModal();
     document.getElementById("confirm-keep").focus();  // the safe choice has the focus
@@ -173,6 +188,7 @@ async function change(doIt, focusId) {
 }
 
 async function main() {
+  document.getElementById("confirm").addEventListener("close", settleConfirm);
   const select = document.getElementById("persona");
   try {
     const history = await load("");

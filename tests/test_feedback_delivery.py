@@ -173,6 +173,15 @@ def test_following_the_transcript_places_unheard_words_in_speech_not_in_pauses()
     starts = [s for _, s, _ in words]
     assert starts == sorted(starts)
     assert all(any(a <= s <= b for a, b in speech) for s in starts)
+    # A phrase only the timing decode heard, where the transcript has nothing, was said and
+    # stays; words it heard differently from the transcript ("base" for "four") go.
+    timed = [("one", 0.0, 0.2), ("two", 0.2, 0.4), ("three", 0.4, 0.6), ("base", 0.6, 0.9),
+             ("five", 3.0, 3.3)]
+    assert [w for w, _, _ in follow_transcript(timed, ["one", "five"], speech)] == [
+        "one", "two", "three", "base", "five"]
+    assert [w for w, _, _ in follow_transcript(timed, ["one", "four", "five"], speech)] == [
+        "one", "four", "five"]
+    timed = [("one", 0.0, 0.3), ("four", 3.6, 4.0)]
     # Nothing to follow: the timed words as they are; nothing timed: no timings at all.
     assert follow_transcript(timed, [], speech) == timed
     assert follow_transcript([], ["one"], speech) == []

@@ -63,6 +63,20 @@ def snap_to_speech(words: Sequence[TimedWord], speech: Sequence[Sequence[float]]
     return out
 
 
+_DROPPED_RUN = 3
+"""This many words in a row heard only by the word-timing decode were said, not misheard."""
+
+
+def _run_around(j: int, lone: set[int]) -> range:
+    """The run of consecutive indices in `lone` that holds `j`."""
+    a = b = j
+    while a - 1 in lone:
+        a -= 1
+    while b + 1 in lone:
+        b += 1
+    return range(a, b + 1)
+
+
 def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
                       speech: Sequence[Sequence[float]]) -> list[TimedWord]:
     """The transcript's words (`said`, as delivery.words_of writes them), each with a time.
@@ -75,8 +89,10 @@ def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
     over the speech from the end of the timed word before them to the start of the one after
     (by speaking time, so none lands in a pause). Of the words only the second decode heard,
     the fillers stay (Whisper drops fillers more often than it invents them, so one heard by
-    either decode was most likely said) and the others go: the transcript is what the user
-    reads. Without a transcript the timed words stay as they are."""
+    either decode was most likely said), and so does a run of _DROPPED_RUN words or more
+    where the transcript has nothing (its decode can skip a phrase too); other words go, as
+    mishearings of the transcript's words there. Without a transcript the timed words stay as
+    they are."""
     tokens: list[TimedWord] = []
     for word, start, end in words:
         parts = _WORD.findall(word.lower())
@@ -126,8 +142,16 @@ def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
             t = at(lo + (m - i + 1) * width)
             out[m] = (said[m], t, t)
         i = k
-    kept = set(match.values())
-    extra = [w for j, w in enumerate(tokens) if j not in kept and filler_of(w[0])]
+    said_at = {j: i for i, j in match.items()}
+    lone = {j for j in range(len(tokens)) if j not in said_at}
+
+    def dropped(j: int) -> bool:  # a phrase the transcript lacks, not one it heard otherwise
+        run = _run_around(j, lone)
+        first = said_at.get(run.start - 1, -1)
+        last = said_at.get(run.stop, len(said))
+        return len(run) >= _DROPPED_RUN and last - first == 1
+
+    extra = [tokens[j] for j in sorted(lone) if filler_of(tokens[j][0]) or dropped(j)]
     return sorted([w for w in out if w is not None] + extra, key=lambda w: w[1])
 
 

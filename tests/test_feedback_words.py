@@ -30,7 +30,7 @@ PIECES = [("At my last job I ran the support team for two years.", 1.5),
           ("So I set up a rota and we cleared the backlog in one month.", 0.0)]
 FILLERS = {1: "um", 3: "uh"}  # piece index -> the filler it is
 STRETCHES = [(0, 0), (1, 4), (5, 5)]  # pieces spoken between the long pauses
-PAUSE_AFTER = ["years", "days"]  # the last word before each long pause
+PAUSE_AFTER = [("for", "two", "years"), ("waited", "for", "days")]  # the words before each pause
 CASES = [("piper", 0.8), ("piper", 1.0), ("piper", 1.3),
          ("espeak", 0.8), ("espeak", 1.1), ("espeak", 1.35)]
 
@@ -72,7 +72,11 @@ def measure(transcriber: WhisperTranscriber, engine: str, rate: float) -> Measur
     assert len(timed.pauses) == 2 and all(p.placed_by == "words" for p in timed.pauses)
 
     def right(pauses: list) -> int:
-        return sum(bool(words_of(p.after)) and words_of(p.after)[-1] == want
+        # Placed after the right word: the last three words before the pause are the three
+        # said there, one of them allowed to be misheard (tiny.en hears "days" as "base" in
+        # about 1 clip in 40); a pause placed a word early or late matches none of them.
+        return sum(sum(a == b for a, b in zip(words_of(p.after)[-3:], want, strict=False)) >= 2
+                   and len(words_of(p.after)) >= 3
                    for p, want in zip(pauses, PAUSE_AFTER, strict=False))
 
     t0 = analysis["speech"][0][0]

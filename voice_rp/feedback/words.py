@@ -64,17 +64,8 @@ def snap_to_speech(words: Sequence[TimedWord], speech: Sequence[Sequence[float]]
 
 
 _DROPPED_RUN = 3
-"""This many words in a row heard only by the word-timing decode were said, not misheard."""
-
-
-def _run_around(j: int, lone: set[int]) -> range:
-    """The run of consecutive indices in `lone` that holds `j`."""
-    a = b = j
-    while a - 1 in lone:
-        a -= 1
-    while b + 1 in lone:
-        b += 1
-    return range(a, b + 1)
+"""This many words in a row heard only by the word-timing decode, where the transcript has
+nothing, were said, not misheard."""
 
 
 def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
@@ -116,43 +107,28 @@ def follow_transcript(words: Sequence[TimedWord], said: Sequence[str],
     def key(w: str) -> str:
         return filler_of(w) or w
 
-    match: dict[int, int] = {}
+    out: list[TimedWord] = []
     blocks = SequenceMatcher(None, [key(w) for w in said], [key(w) for w, _, _ in tokens],
-                             autojunk=False).get_matching_blocks()
-    for a, b, n in blocks:
-        match.update((a + k, b + k) for k in range(n))
-    out: list[TimedWord | None] = [None] * len(said)
-    for i, j in match.items():
-        out[i] = (said[i], tokens[j][1], tokens[j][2])
-    i = 0
-    while i < len(said):
-        if out[i] is not None:
-            i += 1
+                             autojunk=False)
+    for op, i1, i2, j1, j2 in blocks.get_opcodes():
+        if op == "equal":
+            out += [(said[i1 + k], tokens[j1 + k][1], tokens[j1 + k][2]) for k in range(i2 - i1)]
             continue
-        k = i
-        while k < len(said) and out[k] is None:
-            k += 1
-        prev, nxt = out[i - 1] if i else None, out[k] if k < len(said) else None
-        hi = spoken(nxt[1]) if nxt else before[-1]
-        lo = 0.0  # after the word before them ended, or started if its end runs on past `hi`
-        if prev is not None:
-            lo = spoken(prev[2]) if spoken(prev[2]) < hi else min(spoken(prev[1]), hi)
-        width = (hi - lo) / (k - i + 1)
-        for m in range(i, k):
-            t = at(lo + (m - i + 1) * width)
-            out[m] = (said[m], t, t)
-        i = k
-    said_at = {j: i for i, j in match.items()}
-    lone = {j for j in range(len(tokens)) if j not in said_at}
-
-    def dropped(j: int) -> bool:  # a phrase the transcript lacks, not one it heard otherwise
-        run = _run_around(j, lone)
-        first = said_at.get(run.start - 1, -1)
-        last = said_at.get(run.stop, len(said))
-        return len(run) >= _DROPPED_RUN and last - first == 1
-
-    extra = [tokens[j] for j in sorted(lone) if filler_of(tokens[j][0]) or dropped(j)]
-    return sorted([w for w in out if w is not None] + extra, key=lambda w: w[1])
+        heard = tokens[j1:j2]
+        if op == "insert" and len(heard) >= _DROPPED_RUN:
+            out += heard  # a phrase the transcript lacks
+        else:
+            out += [w for w in heard if filler_of(w[0])]
+        if i2 > i1:  # the transcript's words here, between the timed words around them
+            hi = spoken(tokens[j2][1]) if j2 < len(tokens) else before[-1]
+            lo = 0.0  # after the word before them ended, or started if its end runs on past hi
+            if j1:
+                end, start = spoken(tokens[j1 - 1][2]), spoken(tokens[j1 - 1][1])
+                lo = end if end < hi else min(start, hi)
+            width = (hi - lo) / (i2 - i1 + 1)
+            out += [(said[m], t, t) for m in range(i1, i2)
+                    for t in (at(lo + (m - i1 + 1) * width),)]
+    return sorted(out, key=lambda w: w[1])
 
 
 def words_before(words: Sequence[TimedWord], at: float, n: int = 4) -> str:

@@ -74,7 +74,7 @@ def measure(transcriber: WhisperTranscriber, engine: str, rate: float) -> Measur
     def right(pauses: list) -> int:
         # Placed after the right word: the last three words before the pause are the three
         # said there, one of them allowed to be misheard (tiny.en hears "days" as "base" in
-        # about 1 clip in 40); a pause placed a word early or late matches none of them.
+        # about 1 Piper clip in 17 here); a pause placed a word early or late matches none of them.
         return sum(sum(a == b for a, b in zip(words_of(p.after)[-3:], want, strict=False)) >= 2
                    and len(words_of(p.after)) >= 3
                    for p, want in zip(pauses, PAUSE_AFTER, strict=False))

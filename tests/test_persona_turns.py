@@ -184,3 +184,18 @@ def test_an_end_phrase_inside_a_story_does_not_end_the_session():
     assert not rules.user_wants_to_end("I said goodbye to my grandmother at the station.")
     assert rules.user_wants_to_end("Thanks so much, goodbye for now.")
     assert rules.user_wants_to_end("Can we end the interview here?")
+
+
+def test_an_end_phrase_is_heard_however_recognition_spells_it():
+    rules = EndingRules(phrases=("let's stop here", "end the interview"),
+                        talk_end_phrases=("that's all",))
+    # A contraction comes back as "lets", or its "'s" is lost.
+    assert rules.user_wants_to_end("Okay, lets stop here.")
+    assert rules.user_wants_to_end("Umm, you know, uh, we should let stop here now.")
+    # Fillers inside or after the phrase do not hide it.
+    assert rules.user_wants_to_end("I think we should end the, uh, interview, um, now.")
+    assert rules.talk_ended("And, um, that's, uh, all.")
+    # Other words are not stretched to fit.
+    assert not rules.user_wants_to_end("I think we should let's start here.")
+    assert not rules.user_wants_to_end("I was nervous before the phone screen and the interview.")
+    assert not rules.user_wants_to_end("Let me stop here and think, then tell you about the move.")

@@ -28,6 +28,7 @@ from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.personas import Persona, builtin_dirs, list_personas
 from voice_rp.prompt import build_messages, closing_line, opening_line
+from voice_rp.session_end import EndingRules
 from voice_rp.stt import FILLER_PROMPT, Transcript, WhisperTranscriber
 from voice_rp.tts import VoiceCatalog
 
@@ -351,7 +352,13 @@ async def test_the_users_end_phrase_gets_the_closing_line_and_a_summary(models):
     s = start(models, interviewer, stt_prompt=FILLER_PROMPT)  # the client's keep_fillers
     await s.push(with_silence(say(said), 0.3, 1.5))
     heard = await s.wait_for(lambda e: isinstance(e, ev.UserTranscript))
-    end = await s.wait_for(lambda e: isinstance(e, ev.SessionEnded))
+    assert EndingRules.for_persona(interviewer).user_wants_to_end(heard.text), (
+        f"the end phrase {phrase!r} was not recognised in what was heard: {heard.text!r}")
+    try:
+        end = await s.wait_for(lambda e: isinstance(e, ev.SessionEnded), within=60)
+    except TimeoutError:
+        pytest.fail(f"no session end after {heard.text!r}; the session emitted "
+                    f"{[type(e).__name__ for e in s.events if not isinstance(e, ev.AudioChunk)]}")
     assert end.reason == "scenario_complete"
 
     [done] = s.of(ev.ReplyDone)

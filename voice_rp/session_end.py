@@ -6,29 +6,39 @@ import re
 from dataclasses import dataclass
 
 from voice_rp.feedback import SessionStats
+from voice_rp.feedback.stats import filler_of
 from voice_rp.personas import Persona
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[\w']+", text.lower()))
+    """Lower-case words, fillers left out: "end the, uh, interview" still ends the interview."""
+    return " ".join(w for w in re.findall(r"[\w']+", text.lower()) if filler_of(w) is None)
+
+
+def _spellings(word: str) -> set[str]:
+    """How speech recognition may write `word` down: a contraction's "'s" comes back as
+    "lets" or is lost ("let stop here"); the other words must be heard as they are."""
+    if word.endswith("'s"):
+        return {word, word[:-2] + "s", word[:-2]}
+    return {word}
 
 
 def _says(text: str, phrase: str) -> bool:
     """`phrase` occurs in `text` as whole words: "bye" is not in "maybe"."""
-    phrase = _norm(phrase)
-    return bool(phrase) and f" {phrase} " in f" {text} "
+    wanted = [_spellings(w) for w in _norm(phrase).split()]
+    words = text.split()
+    n = len(wanted)
+    return n > 0 and any(all(w in ok for w, ok in zip(words[i:i + n], wanted, strict=True))
+                         for i in range(len(words) - n + 1))
 
 
 def _ends_with(text: str, phrase: str, *, slack_words: int = 2) -> bool:
     """`phrase` closes `text`: at most `slack_words` words follow it ("bye for now")."""
-    phrase = _norm(phrase)
-    if not phrase:
+    n = len(_norm(phrase).split())
+    if n == 0:
         return False
     words = text.split()
-    for extra in range(slack_words + 1):
-        if _says(" ".join(words[len(words) - extra - len(phrase.split()):]), phrase):
-            return True
-    return False
+    return _says(" ".join(words[max(0, len(words) - n - slack_words):]), phrase)
 
 
 @dataclass(frozen=True)

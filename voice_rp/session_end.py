@@ -34,11 +34,8 @@ def _says(text: str, phrase: str) -> bool:
 
 def _ends_with(text: str, phrase: str, *, slack_words: int = 2) -> bool:
     """`phrase` closes `text`: at most `slack_words` words follow it ("bye for now")."""
-    n = len(_norm(phrase).split())
-    if n == 0:
-        return False
-    words = text.split()
-    return _says(" ".join(words[max(0, len(words) - n - slack_words):]), phrase)
+    tail = len(_norm(phrase).split()) + slack_words
+    return _says(" ".join(text.split()[-tail:]), phrase)
 
 
 @dataclass(frozen=True)

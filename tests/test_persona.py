@@ -16,6 +16,7 @@ from voice_rp.llm import GenerationOptions
 from voice_rp.personas import (
     DEFAULT_END_PHRASES,
     DEFAULT_VOICE,
+    CharacterFact,
     builtin_dirs,
     find_persona,
     list_personas,
@@ -90,6 +91,50 @@ def test_every_field_is_read(tmp_path: Path) -> None:
     assert closing_line(persona) == "¡Hasta luego!"
 
 
+def test_vocabulary_facts_and_plainer_question_wordings_are_read(tmp_path: Path) -> None:
+    data = minimal() | {
+        "vocabulary": ["Python", "Rust", " Kubernetes ", "python"],
+        "facts": [{"about": ["weekend", "hobbies"],
+                   "say": "On weekends I go hiking near Seattle."}],
+        "flow": {
+            "questions": [
+                "Tell me about your last project.",
+                {"text": "Describe a trade-off you made in a system design.",
+                 "simpler": "Tell me about a choice you made when you built a system.",
+                 "follow_ups": ["What did you give up?"]},
+            ],
+            "topics": [{"text": "¿Qué haces los fines de semana?",
+                        "simpler": "¿Y el sábado?"}],
+            "stages": [
+                {"id": "ask", "instruction": "Ask.", "ask": "bank", "questions": 2,
+                 "next": "bye"},
+                {"id": "bye", "instruction": "Close.", "line": "Bye!", "end": True},
+            ],
+        },
+    }
+    persona = load_persona(write(tmp_path, data))
+    # Each word once, as first written: the hints carry no duplicates.
+    assert persona.vocabulary == ("Python", "Rust", "Kubernetes")
+    (fact,) = persona.facts
+    assert fact == CharacterFact(about=("weekend", "hobbies"),
+                                 say="On weekends I go hiking near Seattle.")
+    assert persona.flow is not None
+    plain, rich = persona.flow.bank
+    assert plain.text == "Tell me about your last project." and plain.simpler == ""
+    assert rich.simpler == "Tell me about a choice you made when you built a system."
+    assert rich.follow_ups == ("What did you give up?",)
+    assert persona.flow.topics[0].simpler == "¿Y el sábado?"
+    resolved = json.loads(json.dumps(persona_to_dict(persona)))
+    assert resolved["vocabulary"] == ["Python", "Rust", "Kubernetes"]
+    assert resolved["facts"] == [{"about": ["weekend", "hobbies"],
+                                  "say": "On weekends I go hiking near Seattle."}]
+
+
+def test_a_persona_without_vocabulary_or_facts_has_none(tmp_path: Path) -> None:
+    persona = load_persona(write(tmp_path, minimal()))
+    assert persona.vocabulary == () and persona.facts == ()
+
+
 def test_monologue_gets_default_end_phrases_unless_given(tmp_path: Path) -> None:
     data = minimal() | {"turn_taking": "monologue"}
     assert load_persona(write(tmp_path, data)).end_phrases == DEFAULT_END_PHRASES
@@ -146,6 +191,23 @@ _DELETE = object()
         ("turn_taking", {"end_phrases": ["bye"]}, "turn_taking.policy", "missing required"),
         ("turn_taking", {"policy": "patient", "end_phrases": ["bye"]},
          "turn_taking.end_phrases", "only apply to the monologue policy"),
+        ("vocabulary", "Python, Rust", "vocabulary", "expected a list of text"),
+        ("vocabulary", ["Python", 3], "vocabulary[1]", "expected text, got a number"),
+        ("vocabulary", ["Python", " "], "vocabulary[1]", "expected text, got a string"),
+        ("facts", {"about": ["x"], "say": "Y."}, "facts", "expected a list of {about, say}"),
+        ("facts", ["I like hiking."], "facts[0]", "expected a mapping, got a string"),
+        ("facts", [{"about": ["weekend"]}], "facts[0].say", "missing required field"),
+        ("facts", [{"about": ["weekend"], "say": " "}], "facts[0].say", "must not be empty"),
+        ("facts", [{"say": "I hike."}], "facts[0].about", "missing required field"),
+        ("facts", [{"about": [], "say": "I hike."}], "facts[0].about",
+         "must list at least one word or phrase"),
+        ("facts", [{"about": "weekend", "say": "I hike."}], "facts[0].about",
+         "expected a list of text"),
+        ("facts", [{"about": ["weekend"], "says": "I hike."}], "facts[0].says",
+         "did you mean 'say'?"),
+        ("facts", [{"about": ["weekend"], "say": "I hike.", "when": ["x"]}], "facts[0].when",
+         "unknown field"),
+        ("vocabularry", ["Python"], "vocabularry", "did you mean 'vocabulary'?"),
     ],
 )
 def test_schema_errors_name_file_field_and_problem(
@@ -161,6 +223,27 @@ def test_schema_errors_name_file_field_and_problem(
     assert error.field == field
     assert problem in str(error)
     assert str(error).startswith(f"{path}: {field}: ")
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "problem"),
+    [
+        ({"text": "Why?", "simpler": 3}, "flow.questions[0].simpler", "expected text"),
+        ({"simpler": "Why?"}, "flow.questions[0].text", "missing required field"),
+        ({"text": "Why?", "simple": "Why?"}, "flow.questions[0].simple",
+         "did you mean 'simpler'?"),
+    ],
+)
+def test_a_plainer_wording_is_checked_like_the_question(
+    tmp_path: Path, question: dict, field: str, problem: str
+) -> None:
+    data = minimal() | {"flow": {"questions": [question], "stages": [
+        {"id": "ask", "instruction": "Ask.", "ask": "bank", "questions": 1, "next": "bye"},
+        {"id": "bye", "instruction": "Close.", "line": "Bye!", "end": True}]}}
+    with pytest.raises(PersonaError) as caught:
+        load_persona(write(tmp_path, data))
+    assert caught.value.field == field
+    assert problem in str(caught.value)
 
 
 def test_language_partner_needs_a_level(tmp_path: Path) -> None:
@@ -251,6 +334,8 @@ def test_builtin_loads_with_an_opening_line_and_an_ending(persona_id: str) -> No
     ending = persona.scenario.ending
     assert ending.time_limit_s or ending.after_questions
     assert ending.phrases and closing_line(persona)
+    # Recognition hears the practice's own words: every built-in names them.
+    assert len(persona.vocabulary) >= 5
     prompt = system_prompt(persona)
     assert persona.speakers()[0].name.split()[0] in prompt
     assert "No markdown" in prompt

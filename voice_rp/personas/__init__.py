@@ -36,6 +36,7 @@ from voice_rp.personas.discovery import (
 from voice_rp.personas.macros import expand_macros
 from voice_rp.personas.model import (
     Character,
+    CharacterFact,
     Ending,
     PanelMember,
     Persona,
@@ -48,8 +49,8 @@ from voice_rp.personas.schema import parse_persona
 
 __all__ = [
     "CARD_SUFFIXES", "CEFR_LEVELS", "DEFAULT_END_PHRASES", "DEFAULT_LANGUAGE", "DEFAULT_VOICE",
-    "DIFFICULTIES", "KINDS", "TURN_TAKING", "YAML_SUFFIXES", "Character", "Ending", "PanelMember",
-    "Persona", "Scenario", "Speaker", "VoiceSpec", "builtin_dirs", "expand_macros",
-    "find_persona", "language_name", "list_personas", "load_persona", "parse_persona",
-    "persona_files", "persona_to_dict", "user_persona_dir",
+    "DIFFICULTIES", "KINDS", "TURN_TAKING", "YAML_SUFFIXES", "Character", "CharacterFact",
+    "Ending", "PanelMember", "Persona", "Scenario", "Speaker", "VoiceSpec", "builtin_dirs",
+    "expand_macros", "find_persona", "language_name", "list_personas", "load_persona",
+    "parse_persona", "persona_files", "persona_to_dict", "user_persona_dir",
 ]

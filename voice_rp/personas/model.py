@@ -58,6 +58,18 @@ class Ending:
 
 
 @dataclass(frozen=True)
+class CharacterFact:
+    """Something true about the character, said when the user asks about it in role.
+
+    `about` are the words a question on it would use ("weekend", "hobbies"); `say` is the
+    answer in the character's own words, so a small model need not invent a life story.
+    """
+
+    about: tuple[str, ...]
+    say: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     setting: str = ""
     objective: str = ""
@@ -87,6 +99,10 @@ class Persona:
     post_history_instructions: str = ""
     lorebook: Lorebook | None = None
     flow: Flow | None = None  # scenario stages run by voice_rp.flow; None: free conversation
+    # The practice's own words (tools, jargon, names): recognition is given them as hints, so
+    # "Python and Rust" is not heard as "iPhone and rest".
+    vocabulary: tuple[str, ...] = ()
+    facts: tuple[CharacterFact, ...] = ()  # about the character, to answer the user in role
     card_extra: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""
 

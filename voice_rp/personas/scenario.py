@@ -27,6 +27,9 @@ class Question:
     text: str
     difficulty: tuple[str, ...] = ()  # empty: any difficulty
     follow_ups: tuple[str, ...] = ()
+    # The same question in plainer words, for a user who asks to repeat or simplify it;
+    # empty: the engine has no plainer wording and says `text` again.
+    simpler: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ _FLOW = ("stages", "questions", "topics", "follow_ups", "talk_questions", "ackno
 _STAGE = ("id", "instruction", "line", "lines", "ask", "questions", "max_follow_ups",
           "transitions", "next", "end")
 _TRANSITION = ("to", "after_answers", "after_follow_ups", "on_phrase", "after_s")
-_QUESTION = ("text", "difficulty", "follow_ups")
+_QUESTION = ("text", "simpler", "difficulty", "follow_ups")
 _FACT = ("when", "say")
 
 
@@ -144,7 +147,7 @@ def _question(f: Fields, key: str, n: int, item: object) -> Question:
             raise q.error("difficulty", f"must be among {', '.join(DIFFICULTIES)}, got "
                                         f"{level!r}")
     return Question(text=q.text("text", required=True), difficulty=levels,
-                    follow_ups=q.texts("follow_ups"))
+                    follow_ups=q.texts("follow_ups"), simpler=q.text("simpler"))
 
 
 def _fact(f: Fields, n: int, item: object) -> Fact:

@@ -16,9 +16,10 @@ from voice_rp.personas.defaults import (
     LANGUAGE_TAG,
     TURN_TAKING,
 )
-from voice_rp.personas.fields import Fields
+from voice_rp.personas.fields import Fields, type_name
 from voice_rp.personas.model import (
     Character,
+    CharacterFact,
     Ending,
     PanelMember,
     Persona,
@@ -28,7 +29,7 @@ from voice_rp.personas.model import (
 from voice_rp.personas.scenario import parse_flow
 
 _TOP = ("title", "kind", "character", "scenario", "voice", "language", "level", "difficulty",
-        "llm", "turn_taking", "panel", "flow")
+        "llm", "turn_taking", "panel", "flow", "vocabulary", "facts")
 _CHARACTER = ("name", "background", "personality", "goals", "knowledge", "speech_style",
               "example_dialogue")
 _SCENARIO = ("setting", "objective", "opening_line", "rules", "ending")
@@ -37,6 +38,7 @@ _VOICE = ("name", "rate")
 _LLM = ("temperature", "max_tokens")
 _TURN_TAKING = ("policy", "end_phrases", "silence_ms", "end_pause_s")
 _PANEL_MEMBER = ("name", "voice", "focus")
+_FACT = ("about", "say")
 
 
 def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
@@ -81,6 +83,8 @@ def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
         talk_end_pause_s=end_pause_s,
         panel=_panel(top, voice),
         flow=parse_flow(top),
+        vocabulary=_vocabulary(top),
+        facts=_facts(top),
         source=source,
     )
 
@@ -156,3 +160,33 @@ def _panel(top: Fields, voice: VoiceSpec) -> tuple[PanelMember, ...]:
             raise f.error("name", f"two panel members are called {member.name!r}")
         members.append(member)
     return tuple(members)
+
+
+def _vocabulary(top: Fields) -> tuple[str, ...]:
+    """The practice's words, each once (first spelling kept), in the file's order."""
+    seen: set[str] = set()
+    words: list[str] = []
+    for word in top.texts("vocabulary"):
+        if word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return tuple(words)
+
+
+def _facts(top: Fields) -> tuple[CharacterFact, ...]:
+    raw = top.data.get("facts")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise top.error("facts", f"expected a list of {{about, say}}, got {type_name(raw)}")
+    facts: list[CharacterFact] = []
+    for n, item in enumerate(raw):
+        f = Fields(item, source=top.source, path=f"facts[{n}]", known=_FACT)
+        if not f.has("about"):
+            raise f.error("about", "missing required field: the words a question on this "
+                                   "fact would use")
+        about = f.texts("about")
+        if not about:
+            raise f.error("about", "must list at least one word or phrase")
+        facts.append(CharacterFact(about=about, say=f.text("say", required=True)))
+    return tuple(facts)

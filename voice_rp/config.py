@@ -40,6 +40,13 @@ Environment variables (empty counts as unset):
   at; default 22050 for Wyoming, 24000 for HTTP), `VOICE_RP_SPEECH_API_KEY` (sent to HTTP
   services only), `VOICE_RP_SPEECH_CONNECT_S` (default 3) and `VOICE_RP_SPEECH_TIMEOUT_S` (a
   whole transcription, or each wait for more synthesized audio; default 15).
+- `VOICE_RP_MODERATION_URL`: an OpenAI-compatible moderation service (`POST {URL}/moderations`,
+  e.g. `https://api.openai.com/v1`), asked about each line the model writes once the built-in
+  check (voice_rp.safety.moderation) passed it; a flagged line is not spoken. Unset: the built-in
+  check only. `VOICE_RP_MODERATION_MODEL` names its model (default `omni-moderation-latest`);
+  the key is `VOICE_RP_MODERATION_API_KEY`, else `OPENAI_API_KEY`.
+  `VOICE_RP_MODERATION_TIMEOUT_S` (default 1.5) bounds each check: a service that is slow or
+  down never silences the character, the built-in verdict stands.
 - `VOICE_RP_THREADS`: threads per model runtime, e.g. `stt=2,llm=2,tts=1,tts_spin=0` (default:
   one per core, at most four each, Piper's not spinning; see voice_rp.threads).
 - `VOICE_RP_VOICES`: extra Piper voice directories, separated by `:` (`;` on Windows), searched
@@ -126,6 +133,12 @@ class Settings:
     """A remote speech synthesis service instead of the embedded Piper voices."""
     threads: ThreadPlan = field(default_factory=lambda: ThreadPlan.for_cores(usable_cores()))
     """Threads for Whisper, the embedded chat model and Piper."""
+    moderation_url: str | None = None
+    """An OpenAI-compatible moderation endpoint asked about the model's lines (None: none)."""
+    moderation_model: str = "omni-moderation-latest"
+    moderation_api_key: str | None = field(default=None, repr=False)
+    moderation_timeout_s: float = 1.5
+    """The longest a line waits for the moderation endpoint; then the built-in check stands."""
 
     @property
     def embedded_llm(self) -> bool:
@@ -158,6 +171,10 @@ class Settings:
             raise ModelError(f"VOICE_RP_STT_MULTILINGUAL must be accurate or fast, got {decode!r}")
         extra_voices = [Path(p).expanduser() for p in env.get("VOICE_RP_VOICES", "").split(
             os.pathsep) if p]
+        moderation_url = env.get("VOICE_RP_MODERATION_URL")
+        if moderation_url and urlsplit(moderation_url).scheme not in ("http", "https"):
+            raise ModelError("VOICE_RP_MODERATION_URL must be an http(s):// URL such as "
+                             f"https://api.openai.com/v1, got {moderation_url!r}")
         return cls(
             # With a remote service, VOICE_RP_STT_MODEL names the model there instead.
             stt_model=BUNDLED_ENGLISH if stt_service else env.get("VOICE_RP_STT_MODEL",
@@ -183,6 +200,12 @@ class Settings:
             stt_service=stt_service,
             tts_service=tts_service,
             threads=ThreadPlan.from_env(env),
+            moderation_url=moderation_url,
+            moderation_model=env.get("VOICE_RP_MODERATION_MODEL", "omni-moderation-latest"),
+            moderation_api_key=(env.get("VOICE_RP_MODERATION_API_KEY")
+                                or env.get("OPENAI_API_KEY")) if moderation_url else None,
+            moderation_timeout_s=positive_seconds(
+                "VOICE_RP_MODERATION_TIMEOUT_S", env.get("VOICE_RP_MODERATION_TIMEOUT_S", "1.5")),
         )
 
 

@@ -17,6 +17,7 @@ from .clock import Clock, MonotonicClock
 from .errors import VoiceRPError
 from .line_cache import LineCache
 from .llm import ChatMessage, ChatModel, GenerationOptions
+from .safety.moderation_endpoint import ModerationEndpoint
 from .stt import Transcriber, Transcript
 from .tts import Synthesizer
 
@@ -39,6 +40,8 @@ class Models:
     """True if `chat` can phrase a scenario's questions itself (Settings.llm_capable)."""
     lines: LineCache = field(default_factory=LineCache)
     """Audio of the personas' scripted lines, made ahead and shared by all sessions."""
+    moderation: ModerationEndpoint | None = None
+    """Asked about the model's lines after the built-in check (Settings.moderation_url)."""
     _multilingual: Transcriber | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -116,7 +119,8 @@ class Models:
 
     def close(self) -> None:
         """Free the chat model's engines and the remote services' connections."""
-        for backend in (self.chat, self.transcriber, self._multilingual, self.voices):
+        for backend in (self.chat, self.transcriber, self._multilingual, self.voices,
+                        self.moderation):
             if isinstance(backend, Closable):
                 backend.close()
 

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from voice_rp.chunker import ChunkPolicy, Piece, SentenceChunker
 from voice_rp.clock import Clock
@@ -21,6 +22,7 @@ from voice_rp.errors import VoiceRPError
 from voice_rp.labels import LabelFilter
 from voice_rp.line_cache import scripted_pieces
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
+from voice_rp.safety.moderation import PASS, Moderator, Verdict
 from voice_rp.timeline import PieceTiming
 from voice_rp.tts import Synthesizer
 
@@ -52,6 +54,9 @@ class ReplySource:
     hold_at: float | None = None  # no piece ready by this clock time: say `holding_text` first
     holding_text: str = ""
     model_failed: VoiceRPError | None = None  # a fixed line stands in for the model's words
+    # Checks each piece before it is spoken (None: the words are trusted, e.g. scripted lines).
+    # A piece that fails is replaced by a neutral line and the rest of the reply is dropped.
+    moderation: Moderator | None = None
 
 
 @dataclass(frozen=True)
@@ -167,18 +172,27 @@ async def reply_stream(
         while (piece := await pieces.get()) is not None:
             received = clock.now()
             holding = held_at[0] if held_at and piece.index == 0 else None
-            if synthesizer is None:
-                yield SpokenPiece(piece.index, piece.text, None, 0, PieceTiming(
-                    received, llm_first_token=_first(first_token), holding_line=holding))
-                continue
+            text = piece.text
             t0 = clock.now()
             try:
-                pcm = await asyncio.to_thread(_synthesize, synthesizer, piece.text, rate)
+                verdict, pcm = await _checked_voice(source.moderation, text, synthesizer, rate)
+                if not verdict.ok and source.moderation is not None:
+                    # Only the category is logged: the words themselves may be personal data.
+                    log.warning("a reply piece failed the %s check: a neutral line is said "
+                                "instead and the rest of the reply is dropped", verdict.category)
+                    text = source.moderation.neutral_line
+                    pcm = await _voice(synthesizer, text, rate)
             finally:
                 reading.set()
-            yield SpokenPiece(piece.index, piece.text, pcm, synthesizer.sample_rate, PieceTiming(
-                received, synth_started=t0, synth_done=clock.now(),
-                llm_first_token=_first(first_token), holding_line=holding))
+            if synthesizer is None:
+                yield SpokenPiece(piece.index, text, None, 0, PieceTiming(
+                    received, llm_first_token=_first(first_token), holding_line=holding))
+            else:
+                yield SpokenPiece(piece.index, text, pcm, synthesizer.sample_rate, PieceTiming(
+                    received, synth_started=t0, synth_done=clock.now(),
+                    llm_first_token=_first(first_token), holding_line=holding))
+            if not verdict.ok:
+                return  # the model went off the rails: stop its reply (the producer is stopped)
         await producer
     finally:
         await _stop(producer)
@@ -192,7 +206,34 @@ def _synthesize(synthesizer: Synthesizer, text: str, rate: float) -> bytes:
     return b"".join(synthesizer.synthesize(text, rate=rate))
 
 
-async def _stop(task: asyncio.Task[None]) -> None:
+async def _voice(synthesizer: Synthesizer | None, text: str, rate: float) -> bytes | None:
+    if synthesizer is None:
+        return None
+    return await asyncio.to_thread(_synthesize, synthesizer, text, rate)
+
+
+async def _checked_voice(moderation: Moderator | None, text: str,
+                         synthesizer: Synthesizer | None, rate: float
+                         ) -> tuple[Verdict, bytes | None]:
+    """A piece's verdict and audio. The local check comes first (microseconds); the remote
+    one, if configured, runs while the audio is made, so it costs the user only the time it
+    takes beyond the synthesis."""
+    if moderation is None:
+        return PASS, await _voice(synthesizer, text, rate)
+    verdict = moderation.check_local(text)
+    if not verdict.ok:
+        return verdict, None
+    if moderation.endpoint is None:
+        return verdict, await _voice(synthesizer, text, rate)
+    remote = asyncio.create_task(moderation.check_remote(text))
+    try:
+        pcm = await _voice(synthesizer, text, rate)
+        return await remote, pcm
+    finally:
+        await _stop(remote)
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
     """Cancel a child task and wait for it, without swallowing our own cancellation."""
     if not task.done():
         task.cancel()

@@ -20,6 +20,7 @@ from voice_rp.models import Models
 from voice_rp.personas import Persona, Speaker
 from voice_rp.prompt import build_messages, closing_line
 from voice_rp.reply import ReplySource, ScriptedChat, holding_line, read_prompt_ahead
+from voice_rp.safety.moderation import Moderator, strings_in
 from voice_rp.stage_reply import StageReplies
 
 _CLOSING_INSTRUCTION = (
@@ -40,6 +41,7 @@ class ReplyRequest:
     memory: str = ""  # what the session remembers of the user (SessionMemory.render)
     hold_at: float | None = None  # no reply piece by this clock time: a holding line first
     ack_within_s: float | None = None  # the model's acknowledgement, if any, is due by then
+    note: str = ""  # what kind of turn the user took, for the model that writes the reply
 
 
 class ReplyWriter:
@@ -61,6 +63,10 @@ class ReplyWriter:
         self._read = asyncio.Event()
         self._read.set()
         self._reading = 0
+        # The model's words are checked before they are spoken. What the persona's author wrote
+        # (lore with numbers in it) and the session's fixed lines are known safe.
+        self._moderation = Moderator(persona.language, (*strings_in(persona), *self.fixed_lines()),
+                                     getattr(models, "moderation", None))
 
     async def source(self, request: ReplyRequest) -> ReplySource:
         """The reply's source. Raises LLMError if planning a scenario's step fails."""
@@ -123,9 +129,15 @@ class ReplyWriter:
         return ReplySource(
             self._models.chat, messages, options or self._persona.llm,
             labels=label_filter(self._persona, request.speaker, self._user_name),
-            hold_at=request.hold_at, holding_text=holding_line(self._persona.language))
+            hold_at=request.hold_at, holding_text=holding_line(self._persona.language),
+            moderation=self._moderation)
 
     def _messages(self, request: ReplyRequest) -> list[ChatMessage]:
-        """The prompt for a reply: the history that fits the budget, plus the session's memory."""
-        return build_messages(self._persona, self._window.select(request.history),
-                              request.user_text, speaker=request.speaker, memory=request.memory)
+        """The prompt for a reply: the history that fits the budget, plus the session's memory,
+        and what kind of turn the user took, said just before their words."""
+        messages = build_messages(self._persona, self._window.select(request.history),
+                                  request.user_text, speaker=request.speaker,
+                                  memory=request.memory)
+        if request.note:
+            messages.insert(-1, ChatMessage("system", request.note))
+        return messages

@@ -21,6 +21,7 @@ from voice_rp.errors import VoiceRPError
 from voice_rp.flow import Step
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.personas import Persona
+from voice_rp.safety.moderation import check_spoken
 
 _ACK_TOKENS = 16  # a few words; SmolLM2 writes ~95 tokens/s, so this costs ~0.15 s
 _ACK_MAX_WORDS = 10
@@ -181,6 +182,7 @@ def acceptable_ack(ack: str, *, user_text: str, earlier: list[str], language: st
             and not fidelity.near_duplicate(ack, earlier, ratio=0.75)
             and fidelity.language_guess(ack) in (None, language.split("-")[0].lower())
             and not _NOT_ACK.search(ack)
+            and check_spoken(ack, language=language).ok
             and any(w in _ACK_WORDS.get(language.split("-")[0].lower(), _ACK_WORDS["en"])
                     for w in said))
 

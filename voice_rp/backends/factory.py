@@ -10,6 +10,7 @@ from ..config import Settings
 from ..llm import ChatModel, OpenAIChatModel
 from ..llm_embedded import EmbeddedChatModel
 from ..models import Models
+from ..safety.moderation_endpoint import ModerationEndpoint
 from ..stt import BUNDLED_MULTILINGUAL, Transcriber, WhisperTranscriber
 from ..tts import Synthesizer, VoiceCatalog, VoiceInfo
 from .openai_audio import OpenAISynthesizer, OpenAITranscriber
@@ -59,6 +60,15 @@ def load_chat(settings: Settings) -> ChatModel:
                                       n_threads=settings.threads.llm)
     return OpenAIChatModel(settings.llm_base_url, settings.llm_api_key,
                            settings.llm_model or "", deadlines=settings.llm_deadlines)
+
+
+def load_moderation(settings: Settings) -> ModerationEndpoint | None:
+    """The moderation endpoint the settings name, if any. Not contacted here."""
+    if settings.moderation_url is None:
+        return None
+    return ModerationEndpoint(settings.moderation_url, model=settings.moderation_model,
+                              api_key=settings.moderation_api_key,
+                              timeout_s=settings.moderation_timeout_s)
 
 
 def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
@@ -113,4 +123,5 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         load_multilingual=load_multilingual,
         multilingual=heard_by.languages is None,
         capable_chat=settings.llm_capable,
+        moderation=load_moderation(settings),
     )

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--events", action="store_true",
                    help="print every server message as one JSON line on stdout")
     p.add_argument("--difficulty", choices=["friendly", "neutral", "tough"], default=None)
+    p.add_argument("--locale", default=_user_locale(), metavar="TAG",
+                   help="your locale, e.g. en-GB: which crisis lines the persona offers if you "
+                        "are in distress (default: from LANG)")
     p.add_argument("--no-opening-line", action="store_true",
                    help="the persona does not speak first")
     p.add_argument("--keep-fillers", action="store_true",
@@ -58,6 +62,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                    help="give up waiting for an answer after this long (default 120)")
     return p.parse_args(argv)
+
+
+def _user_locale() -> str:
+    """en_GB.UTF-8 in LANG as en-GB; "" when unset or the C locale."""
+    lang = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    tag = lang.split(".")[0].split("@")[0].replace("_", "-")
+    return tag if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", tag) else ""
 
 
 def websocket_url(server: str, token: str | None = None) -> str:
@@ -78,6 +89,8 @@ def start_options(args: argparse.Namespace) -> dict[str, Any]:
         options["opening_line"] = False
     if args.keep_fillers:
         options["keep_fillers"] = True
+    if args.locale:
+        options["locale"] = args.locale
     return options
 
 

@@ -46,6 +46,7 @@ class ConversationView:
     ready: proto.Ready | None = None
     transcripts: list[proto.Transcript] = field(default_factory=list)
     replies: list[proto.ReplyDone] = field(default_factory=list)
+    safety: list[proto.Safety] = field(default_factory=list)  # crisis resources shown
     metrics: list[proto.Metrics] = field(default_factory=list)
     errors: list[proto.ErrorMessage] = field(default_factory=list)
     ended: proto.SessionEnd | None = None
@@ -204,6 +205,16 @@ class ClientSession:
                 view.transcripts.append(msg)
                 view.last_transcript_at = view.count
                 self._say(f"you: {text}")
+            case proto.Safety(resources=resources):
+                view.safety.append(msg)
+                self._say("[the practice is paused: you don't have to go through this alone]")
+                for line in resources.get("lines", []):
+                    self._say(f"[{line.get('name')}: {line.get('contact')}]")
+                if resources.get("emergency"):
+                    self._say(f"[in danger right now: call {resources['emergency']}]")
+                other = resources.get("elsewhere") or {}
+                if other:
+                    self._say(f"[{other.get('name')}: {other.get('contact')}]")
             case proto.ReplyDone():
                 view.replies.append(msg)
                 cut = " [interrupted]" if msg.interrupted else ""

@@ -27,7 +27,10 @@ OPTION_HELP = {
     "difficulty": f"one of {', '.join(DIFFICULTIES)}",
     "opening_line": "true/false: whether the persona speaks first (default true)",
     "keep_fillers": "true/false: ask speech recognition to keep 'um' and 'uh' (default false)",
+    "locale": "the user's locale such as en-GB: which crisis lines to offer (default: by the "
+              "persona's language)",
 }
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$")
 
 
 class ModelConversations:
@@ -74,6 +77,10 @@ def conversation_options(options: dict[str, Any], base: ConversationOptions | No
     for key in ("opening_line", "keep_fillers"):
         if key in options and not isinstance(options[key], bool):
             raise proto.ProtocolError(proto.BAD_MESSAGE, f"option {key} must be true or false")
+    locale = options.get("locale", "")
+    if not isinstance(locale, str) or (locale and not _LOCALE.match(locale)):
+        raise proto.ProtocolError(proto.BAD_MESSAGE,
+                                  "option locale must be a language tag such as en-GB")
     difficulty = options.get("difficulty")
     if difficulty is not None and difficulty not in DIFFICULTIES:
         raise PersonaError(f"must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}",
@@ -82,6 +89,7 @@ def conversation_options(options: dict[str, Any], base: ConversationOptions | No
         base or ConversationOptions(),
         speak_opening_line=options.get("opening_line", True),
         stt_prompt=FILLER_PROMPT if options.get("keep_fillers") else None,
+        locale=locale,
     ), difficulty
 
 

@@ -16,8 +16,12 @@ AUDIO = {"format": "pcm16", "sample_rate": 16000, "channels": 1, "frame_ms": 20}
 EVENTS = [
     (ev.StateChanged("thinking"), {"type": "state", "state": "thinking"}),
     (ev.SpeechStarted(4, 1.5), {"type": "speech_started", "turn": 4}),
-    (ev.UserTranscript(4, "I led the migration.", audio={"duration_s": 2.0}),
-     {"type": "transcript", "turn": 4, "text": "I led the migration."}),
+    (ev.UserTranscript(4, "I led the migration.", audio={"duration_s": 2.0}, kind="answer"),
+     {"type": "transcript", "turn": 4, "text": "I led the migration.", "kind": "answer"}),
+    (ev.SafetyNotice(4, {"region": "GB", "emergency": "999", "lines": [
+        {"name": "Samaritans", "contact": "call 116 123"}]}),
+     {"type": "safety", "turn": 4, "resources": {"region": "GB", "emergency": "999", "lines": [
+         {"name": "Samaritans", "contact": "call 116 123"}]}}),
     (ev.AudioStart(4, 0, "That sounds big.", "Maya Chen", 22050, 12.345),
      {"type": "audio_start", "turn": 4, "piece": 0, "text": "That sounds big.",
       "speaker": "Maya Chen", "sample_rate": 22050, "offset_ms": 12.3}),

@@ -21,6 +21,7 @@ class ConversationOptions:
     stt_prompt: str | None = None  # e.g. "Um, uh, so..." to keep fillers for feedback
     talk_tail_s: float = 8.0  # during a talk, speculative STT looks only at the last seconds
     user_name: str = "you"
+    locale: str = ""  # the user's locale ("en-GB"): which crisis lines to offer; "" : by language
     is_speech: Callable[[bytes], bool] | None = None  # None: webrtcvad
     hold_after_s: float | None = None  # no reply piece this long after speech: a holding line
     turn_limit_s: float = 60.0  # a reply still being made after this is cut short, with an error

@@ -23,6 +23,17 @@ class UserTranscript:
     text: str
     audio: dict | None = None
     """What the turn's audio showed for feedback (voice_rp.feedback.audio.AnswerAudio.to_dict)."""
+    kind: str = ""
+    """What kind of turn it was (voice_rp.listening.turn_kind.TurnKind: "answer", "question"...)."""
+
+
+@dataclass(frozen=True)
+class SafetyNotice:
+    """The user said they are in distress: the character stepped out of the role, the practice
+    is paused, and these resources are shown (voice_rp.safety.crisis.CrisisResources.to_dict)."""
+
+    turn: int
+    resources: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,7 @@ Event = (
     StateChanged
     | SpeechStarted
     | UserTranscript
+    | SafetyNotice
     | AnswerWords
     | AudioStart
     | AudioChunk

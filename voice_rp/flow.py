@@ -32,7 +32,7 @@ _STOP = frozenset(_STOP_WORDS.split())
 class Step:
     """What the persona does in reply to one user turn."""
 
-    kind: str  # "question", "follow_up", "topic", "line", "fact", "free", "closing"
+    kind: str  # "question", "follow_up", "topic", "line", "fact", "free", "closing", "aside"
     say: str = ""  # the scripted words, spoken as they are (with a small model)
     question: str = ""  # the question inside `say`, for a capable model to phrase itself
     acknowledge: bool = False  # put a short acknowledgement of the user's words first
@@ -107,7 +107,39 @@ class FlowEngine:
             lines.extend(line for line in (stage.line, *stage.lines) if line)
         return list(dict.fromkeys(lines))
 
+    def current_question(self) -> tuple[str, str]:
+        """The question the user was last asked, and its plainer wording ("" if it has none)."""
+        if not self.asked:
+            return "", ""
+        last = self.asked[-1]
+        current = self._state.current
+        if current is not None and current.text == last:
+            return last, current.simpler
+        topic = next((t for t in self.flow.topics if t.text == last), None)
+        return last, topic.simpler if topic is not None else ""
+
     # -- one user turn -----------------------------------------------------------------------
+
+    def aside(self, line: str, *, simpler: bool = False, repeat: bool = True) -> Step:
+        """Say `line` (an answer to the user's own question, a boundary, a plainer wording) and
+        put the current question again: the scenario does not move, no answer is counted."""
+        question, plain = self.current_question() if repeat else ("", "")
+        again = (plain or question) if simpler else question
+        stage = self.stage
+        return Step("aside", say=_join(line, again), question=again, acknowledge=False,
+                    instruction=stage.instruction, stage=stage.id)
+
+    def skip(self, text: str, now: float) -> Step:
+        """The user cannot answer: the next question or topic, without a follow-up."""
+        stage = self.stage
+        if self.closed or stage.ask not in ("bank", "topics"):
+            return self.on_user_turn(text, now)
+        self._state.answers += 1
+        self._heard.append(text)
+        if stage.ask == "bank":
+            return self._next_question(now) or self._leave(now)
+        return self._next_topic(now) or self._leave(now)
+
 
     def on_user_turn(self, text: str, now: float) -> Step:
         if self.closed:
@@ -185,6 +217,9 @@ class FlowEngine:
     def _interview(self, answer: str, now: float) -> Step:
         state = self._state
         reason = vague_reason(answer)
+        if reason in ("we_only", "no_result") and not asks_for_story(state.current):
+            # "How do you decide what to test?" wants reasoning, not a result or an "I".
+            reason = None
         if reason is not None and state.question_follow_ups < state.stage.max_follow_ups:
             follow = self._follow_up(reason, state.current)
             if follow:
@@ -280,6 +315,15 @@ class FlowEngine:
         target = stage.next or next(
             (t.to for t in stage.transitions), "") or next(s.id for s in self.flow.stages if s.end)
         return self._begin(self.flow.stage(target), now)
+
+
+_STORY = re.compile(r"\b(a time|an example|a situation|a project|an incident|a mistake|"
+                    r"a production|the hardest|the last project|a decision)\b", re.IGNORECASE)
+
+
+def asks_for_story(question: Question | None) -> bool:
+    """The question asks for something that happened (STAR), not for reasoning or opinion."""
+    return question is None or bool(_STORY.search(question.text))
 
 
 def _content_runs(text: str) -> list[list[str]]:

@@ -173,6 +173,15 @@ class Transcript(Message):
     TYPE: ClassVar[str] = "transcript"
     turn: int
     text: str
+    kind: str = ""  # what kind of turn it was: "answer", "question", "clarify", ... (protocol.md)
+
+
+@dataclass(frozen=True)
+class Safety(ev.SafetyNotice, Message):
+    """The user said they are in distress: show these crisis resources; the practice is paused
+    until the user says to continue or stop."""
+
+    TYPE: ClassVar[str] = "safety"
 
 
 @dataclass(frozen=True)
@@ -223,12 +232,12 @@ class UnknownMessage(Message):
     data: dict[str, Any] = field(default_factory=dict)
 
 
-ServerMessage = (Ready | State | SpeechStarted | Transcript | AudioStart | AudioEnd | Clear
-                 | ReplyDone | Metrics | ErrorMessage | SessionEnd | UnknownMessage)
+ServerMessage = (Ready | State | SpeechStarted | Transcript | Safety | AudioStart | AudioEnd
+                 | Clear | ReplyDone | Metrics | ErrorMessage | SessionEnd | UnknownMessage)
 
 SERVER_TYPES: tuple[type[Message], ...] = (
-    Ready, State, SpeechStarted, Transcript, AudioStart, AudioEnd, Clear, ReplyDone, Metrics,
-    ErrorMessage, SessionEnd)
+    Ready, State, SpeechStarted, Transcript, Safety, AudioStart, AudioEnd, Clear, ReplyDone,
+    Metrics, ErrorMessage, SessionEnd)
 CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End)
 
 
@@ -439,8 +448,10 @@ def from_event(event: ev.Event) -> ServerMessage | bytes:
             return State(state)
         case ev.SpeechStarted(turn=turn):
             return SpeechStarted(turn)
-        case ev.UserTranscript(turn=turn, text=text):
-            return Transcript(turn, text)
+        case ev.UserTranscript(turn=turn, text=text, kind=kind):
+            return Transcript(turn, text, kind)
+        case ev.SafetyNotice(turn=turn, resources=resources):
+            return Safety(turn, resources)
         case ev.AudioStart():
             return AudioStart(event.turn, event.piece, event.text, event.speaker,
                               event.sample_rate, round(event.offset_ms, 1))

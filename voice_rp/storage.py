@@ -462,9 +462,13 @@ def record_event(log: SessionWriter, event: ev.Event) -> bool:
     match event:
         case ev.SpeechStarted(turn=turn):
             log.write("speech_start", turn=turn)
-        case ev.UserTranscript(turn=turn, text=text, audio=audio):
+        case ev.UserTranscript(turn=turn, text=text, audio=audio, kind=kind):
             user: dict[str, Any] = {} if audio is None else {"audio": audio}
+            if kind:
+                user["turn_kind"] = kind
             log.write("user", turn=turn, text=text, **user)
+        case ev.SafetyNotice(turn=turn, resources=resources):
+            log.write("safety", turn=turn, region=resources.get("region", ""))
         case ev.AnswerWords(turn=turn, words=words):
             log.write("words", turn=turn, words=words)
         case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):

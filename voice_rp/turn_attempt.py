@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from voice_rp import events as ev
 from voice_rp.flow import FlowEngine, Step
+from voice_rp.listening.respond import Listening
+from voice_rp.listening.turn_kind import TurnKind
 from voice_rp.personas import Speaker
 from voice_rp.timeline import TurnTimeline
 
@@ -34,6 +36,9 @@ class Attempt:
     piece_text: str = ""
     flow_after: FlowEngine | None = None  # the scenario's state once this reply is heard
     step: Step | None = None
+    kind: TurnKind | None = None  # what kind of turn the user took
+    listening_after: Listening | None = None  # what the session keeps once this reply is heard
+    end_reason: str = ""  # with `closing`: why the session ends ("" : the scenario is done)
 
     @property
     def delivered_audio(self) -> bool:

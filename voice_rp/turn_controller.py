@@ -29,6 +29,8 @@ from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.feedback.stats import speaking_seconds
 from voice_rp.flow import FlowEngine
+from voice_rp.listening.respond import Listening, paced, respond
+from voice_rp.listening.turn_kind import TurnKind, read_turn
 from voice_rp.memory import SessionMemory
 from voice_rp.personas import Persona, Speaker
 from voice_rp.prompt import opening_line
@@ -60,7 +62,8 @@ class TurnController:
         self.flow = (FlowEngine(persona.flow, difficulty=persona.difficulty, rng=self.rng,
                                 now=clock.now()) if persona.flow is not None else None)
         # The role is in the system prompt already; the memory holds what the user says.
-        self.memory = SessionMemory(user_label=user_label(persona))
+        self.memory = SessionMemory(user_label=user_label(persona), language=persona.language)
+        self.listening = Listening()  # paused for the user's safety, abuse so far, ...
         line = opening_line(persona, user_name=self.options.user_name)
         self.opening = self.flow.opening(line) if self.flow is not None else line
         self.turn_taking = TurnTaking(persona, clock=clock, policy=self.options.turn_policy,
@@ -150,24 +153,33 @@ class TurnController:
         a = self._live(attempt)
         if a is None or a.user_text is None:
             return []
-        text = a.user_text
-        self._emit_for(a, ev.UserTranscript(turn=a.turn, text=text, audio=audio))
+        text, now = a.user_text, self.clock.now()
+        reading = read_turn(text, language=self.persona.language,
+                            persona_kind=self.persona.kind, question=self._last_question)
+        a.kind = reading.kind
+        self._emit_for(a, ev.UserTranscript(turn=a.turn, text=text, audio=audio,
+                                            kind=reading.kind.value))
         closing = (self.ending.user_wants_to_end(text)
-                   or self.ending.out_of_time(self.clock.now() - self.stats.started_at)
+                   or self.ending.out_of_time(now - self.stats.started_at)
                    or self.ending.enough_questions(self.stats))
-        if self.flow is not None:
-            # Decided on a copy: a speculative attempt may be dropped; the copy becomes the
-            # scenario's state only once its reply is heard (_finish).
-            engine = copy.deepcopy(self.flow)
-            step = engine.finish() if closing else engine.on_user_turn(text, self.clock.now())
-            a.flow_after, a.step = engine, step
-            closing = step.closing
+        # Decided on a copy: a speculative attempt may be dropped; the copy becomes the
+        # scenario's state only once its reply is heard (_finish).
+        engine = copy.deepcopy(self.flow) if self.flow is not None else None
+        plan = respond(reading, text, persona=self.persona, state=self.listening, flow=engine,
+                       memory=self.memory, now=now, closing=closing, locale=self.options.locale,
+                       last_line=self.tracker.last_said() or self.opening_heard)
+        a.flow_after, a.step, a.listening_after = engine, plan.step, plan.listening
+        a.end_reason = plan.end_reason
+        closing = plan.closing or (plan.step is not None and plan.step.closing)
+        if plan.safety is not None:
+            self._emit_for(a, ev.SafetyNotice(a.turn, plan.safety.to_dict()))
+        speaker = paced(self.speaker(), plan.rate_scale)
         hold = self.options.hold_after_s
         # The model's acknowledgement must be ready when the turn end can come at the earliest.
         ack_due = a.timeline.speech_end + self.turn_taking.endpointer.policy.end_silence_s
         self._speak(a, ReplyRequest(
-            self.speaker(), user_text=text, closing=closing, step=a.step,
-            history=tuple(self.tracker.history), memory=self.memory.render(),
+            speaker, user_text=text, closing=closing, step=a.step, scripted=plan.say,
+            note=plan.note, history=tuple(self.tracker.history), memory=self.memory.render(),
             hold_at=None if hold is None else a.timeline.speech_end + hold,
             ack_within_s=None if not self.options.ack_in_time
             else max(self.options.ack_min_s, ack_due - self.clock.now())))
@@ -423,7 +435,7 @@ class TurnController:
             return
         self._active = None
         self._out.append(cmd.Cancel(a.id))  # whatever work it has left is no longer wanted
-        if a.flow_after is not None and (a.delivered_audio or not interrupted):
+        if a.listening_after is not None and (a.delivered_audio or not interrupted):
             self._adopt(a)
         if self._pending is a:
             self._pending = None
@@ -441,7 +453,7 @@ class TurnController:
                                           interrupted=interrupted))
         self._enter(Phase.LISTENING)
         if a.closing and not interrupted:
-            self._finish_session("scenario_complete")
+            self._finish_session(a.end_reason or "scenario_complete")
         elif a.audio:  # (the opening line's prompt is read ahead while it plays)
             self._out.append(cmd.ReadAhead(ReplyRequest(
                 self.speaker(), history=tuple(self.tracker.history), memory=self.memory.render())))
@@ -471,8 +483,9 @@ class TurnController:
 
     def _adopt(self, a: Attempt) -> None:
         """The user heard this reply: its step is now where the scenario stands."""
-        self.flow = a.flow_after
-        if a.user_text:
+        self.flow = a.flow_after or self.flow
+        self.listening = a.listening_after or self.listening
+        if a.user_text and a.kind not in (TurnKind.DISTRESS, TurnKind.ABUSE):
             self.memory.note(a.user_text, question=self._last_question)
         if a.step is not None and a.step.question:
             self._last_question = a.step.question

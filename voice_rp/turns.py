@@ -111,6 +111,10 @@ class TurnTracker:
             self.history.append(ChatMessage("assistant", heard))
         return heard
 
+    def last_said(self) -> str:
+        """The persona's last words as the user heard them ("" before any)."""
+        return next((m.content for m in reversed(self.history) if m.role == "assistant"), "")
+
     def end(self) -> None:
         self.ended = True
 

@@ -36,6 +36,7 @@ async function start(event) {
   $("live").hidden = false;
   $("end").hidden = true;
   $("notice").hidden = true;
+  $("safety").hidden = true;
   $("transcript").textContent = "";
   app.audio = new AudioEngine({
     onFrame: sendFrame,
@@ -68,6 +69,10 @@ function serverUrl() {
 function startOptions(persona) {
   const options = { opening_line: $("speaks-first").checked && persona.speaks_first,
     keep_fillers: $("keep-fillers").checked };
+  // Which crisis lines to offer if the user says they are in distress (docs/protocol.md).
+  if (/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(navigator.language || "")) {
+    options.locale = navigator.language;
+  }
   const difficulty = $("difficulty").value;
   if (difficulty && persona.difficulty) options.difficulty = difficulty;
   return options;
@@ -149,6 +154,7 @@ function onMessage(msg) {
     case FROM_SERVER.state: setState(msg.state); break;
     case FROM_SERVER.speech_started: break;
     case FROM_SERVER.transcript: addLine("you", "You", msg.text); break;
+    case FROM_SERVER.safety: showSafety(msg.resources || {}); break;
     case FROM_SERVER.audio_start: onPiece(msg); break;
     case FROM_SERVER.audio_end: break;
     case FROM_SERVER.clear: onClear(msg.turn); break;
@@ -178,6 +184,25 @@ function onReady(msg) {
     app.clockTimer = setInterval(tick, 1000);
   }
   app.revealTimer = setInterval(reveal, 100);
+}
+
+// The user said they are in distress: the character stepped out of the role and the practice
+// is paused; the crisis lines it named stay on screen for the rest of the session.
+function showSafety(resources) {
+  const list = $("safety-lines");
+  list.textContent = "";
+  const add = (name, contact) => {
+    const item = document.createElement("li");
+    const strong = document.createElement("strong");
+    strong.textContent = name;
+    item.append(strong, `: ${contact}`);
+    list.append(item);
+  };
+  for (const line of resources.lines || []) add(line.name, line.contact);
+  if (resources.emergency) add("In danger right now", `call ${resources.emergency}`);
+  if (resources.elsewhere) add(resources.elsewhere.name, resources.elsewhere.contact);
+  $("safety").hidden = false;
+  $("safety").focus();
 }
 
 function tick() {
@@ -301,6 +326,7 @@ function onSessionEnd(msg) {
     scenario_complete: "The practice is complete.",
     server_shutdown: "The server shut down, so the session ended. What you said so far is saved.",
     error: "The session ended because of an error.",
+    abuse: "The character ended the session after repeated insults. You can start a new one.",
   }[msg.reason] || `The session ended (${msg.reason}).`;
   meta(reason);
   showSummary(msg.summary || null, msg.reason);

@@ -252,13 +252,19 @@ def _question(text: str, persona: Persona, flow: FlowEngine | None, state: Liste
         return _say(line("defer", lang), flow, dataclasses.replace(state, deferred=deferred))
     if fact and persona.kind == "language_partner":
         return _say(f"{fact} {line('ask_back', lang)}", flow, state, repeat=False)
-    if fact:
-        return _say(fact, flow, state, repeat=flow is not None and persona.kind != "character")
-    # No fact to go on: the model answers in role (the stage's instruction with a flow).
-    step = None
-    if flow is not None:
+    if flow is None:
+        if fact:
+            return Response(say=fact, listening=state)
+        return Response(note=_NOTES[TurnKind.QUESTION], listening=state)  # the model answers
+    if persona.kind == "language_partner":  # no fact to go on: the model answers in role
         stage = flow.stage
-        step = Step("free", instruction=stage.instruction, stage=stage.id)
+        return Response(step=Step("free", instruction=stage.instruction, stage=stage.id),
+                        note=_NOTES[TurnKind.QUESTION], listening=state)
+    # The candidate's turn to ask at the end, a question in a free stage: it counts as the
+    # user's turn there (a stage may end after two), answered from a fact when one fits.
+    step = flow.on_user_turn(text, now)
+    if fact and step.kind == "free":
+        step = dataclasses.replace(step, kind="fact", say=fact, acknowledge=False)
     return Response(step=step, note=_NOTES[TurnKind.QUESTION], listening=state)
 
 

@@ -266,3 +266,15 @@ def test_a_learners_small_talk_is_conversation_not_a_detour() -> None:
     out = respond(read_turn(text, persona_kind="language_partner"), text, persona=who,
                   state=Listening(), flow=engine, memory=SessionMemory(), now=1.0)
     assert "focus" not in out.step.say and out.step.kind in ("topic", "question", "line")
+
+
+def test_one_sign_of_distress_is_heard_without_stepping_out_of_the_practice() -> None:
+    engine, who = _interview()
+    text = "I'm sorry, I feel so empty lately. Anyway, in my last job I organised the audit."
+    reading = read_turn(text)
+    assert reading.kind is TurnKind.ANSWER and reading.concern
+    out = respond(reading, text, persona=who, state=Listening(), flow=engine,
+                  memory=SessionMemory(), now=1.0)
+    assert out.step.say.startswith("That sounds hard. If you want to pause")
+    assert out.safety is None and not out.listening.paused
+    assert not read_turn("I give up on learning the guitar, I'm trying piano now.").concern

@@ -75,6 +75,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall": "That's all right. Let's try a different one.",
         "stall_topic": "No problem, let's talk about something else.",
         "farewell": "Take care, {name}.",
+        "concern": "That sounds hard. If you want to pause at any point, just say so.",
     },
     "es": {
         "ai": "Buena pregunta. Soy una inteligencia artificial, un compañero de práctica, no "
@@ -94,6 +95,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall": "No pasa nada. Probemos con otra.",
         "stall_topic": "No pasa nada, hablemos de otra cosa.",
         "farewell": "Cuídate mucho, {name}.",
+        "concern": "Eso suena duro. Si quieres hacer una pausa en algún momento, dímelo.",
     },
     "fr": {
         "ai": "Bonne question. Je suis une intelligence artificielle, un partenaire "
@@ -115,6 +117,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall": "Ce n'est pas grave. Essayons une autre question.",
         "stall_topic": "Pas de souci, parlons d'autre chose.",
         "farewell": "À bientôt, {name}.",
+        "concern": "Ça a l'air dur. Si tu veux faire une pause à un moment, dis-le-moi.",
     },
 }
 _NOTES = {
@@ -197,7 +200,13 @@ def _respond(reading: TurnReading, text: str, *, persona: Persona, state: Listen
         return _say(line("off_topic", lang), flow, state)
     if kind is TurnKind.STALL and flow is not None:
         return _stall(text, lang, flow, state, now)
-    return _answer(text, kind, persona, flow, state, now)
+    out = _answer(text, kind, persona, flow, state, now)
+    if reading.concern and out.step is not None and out.step.say:
+        # Heard, not stepped out for: the user knows they can pause, and the practice goes on.
+        said = f"{line('concern', lang)} {out.step.say}"
+        out = dataclasses.replace(out, step=dataclasses.replace(out.step, say=said,
+                                                                acknowledge=False))
+    return out
 
 
 def _say(said: str, flow: FlowEngine | None, state: Listening, *, simpler: bool = False,

@@ -267,7 +267,8 @@ DISTRESS_OBLIQUE = _rx(
 DISTRESS_SIGNS = _rx(
     r"\bhopeless", r"\bworthless\b", r"\bpointless\b", r"\bno point\b", r"\btrapped\b",
     r"\ba burden\b", r"\b(so |all |completely |very )alone\b", r"\bempty\b", r"\bnumb\b",
-    r"\btired of (everything|living|life|it all|being alive)\b", r"\bgive up\b", r"\bgiving up\b",
+    r"\btired of (everything|living|life|it all|being alive)\b",
+    r"\b(give|giving) up\b(?! on (?!everything|life|living|myself))",
     r"\b(can't|cannot|cant) (go on|take (it|this|any more)|cope|do this|"
     r"handle (it|this|anything))\b",
     r"\bno way (out|forward)\b", r"\bno future\b",

@@ -70,6 +70,9 @@ class TurnReading:
 
     kind: TurnKind
     cue: str = ""
+    concern: str = ""
+    """One sign of distress in the user's own voice, now ("I feel so empty"), too little to step
+    out of the role for: the persona says it heard it and that the user can pause."""
 
 
 # How many words a turn may have for a request at its end to be the point of it.
@@ -117,7 +120,7 @@ def read_turn(text: str, *, language: str = "en", persona_kind: str = "interview
                                                    or len(content) <= 25)
     if asks_character and (hit := _question_to_character(tail, persona_kind)) is not None:
         return TurnReading(TurnKind.QUESTION, hit)
-    return TurnReading(TurnKind.ANSWER)
+    return TurnReading(TurnKind.ANSWER, concern=_concern(folded))
 
 
 def _content(folded: str) -> list[str]:
@@ -183,6 +186,18 @@ def _quoted(folded: str, at: int) -> bool:
     if not said or len(before[said[-1].end():].split()) > 3:
         return False
     return not _I_SAID.search(before[:said[-1].start()])
+
+
+_NOW_ME = re.compile(r"\b(i feel|i'm|im|i am|i keep|i just|me siento|estoy|je me sens|je suis|"
+                     r"j'ai l'impression|i've been feeling|lately i)\b")
+
+
+def _concern(folded: str) -> str:
+    for sentence in _sentences(folded):
+        for match in DISTRESS_SIGNS.finditer(sentence):
+            if _NOW_ME.search(sentence) and not _quoted(sentence, match.start()):
+                return match.group(0)
+    return ""
 
 
 def _aimed_abuse(folded: str) -> str | None:

@@ -18,6 +18,7 @@ from voice_rp import turn_commands as cmd
 from voice_rp.audio import FRAME_BYTES, SAMPLE_RATE
 from voice_rp.clock import FakeClock
 from voice_rp.conversation_options import ConversationOptions
+from voice_rp.listening.turn_kind import read_turn
 from voice_rp.personas import Persona, builtin_dirs, find_persona
 from voice_rp.prompt import closing_line
 from voice_rp.reply import SpokenPiece
@@ -119,7 +120,9 @@ class Harness:
                 self.take(self.ctl.transcribed(c.attempt, self.hear(c.audio),
                                                started=self.clock.now()))
             elif isinstance(c, cmd.Analyse):
-                self.take(self.ctl.analysed(c.attempt, self.measure(c.audio)))
+                reading = read_turn(c.text, language=self.ctl.persona.language,
+                                    persona_kind=self.ctl.persona.kind, question=c.question)
+                self.take(self.ctl.analysed(c.attempt, self.measure(c.audio), reading))
             elif isinstance(c, cmd.Speak):
                 self._speak_on(c.attempt, self._pieces(c))
 

@@ -278,3 +278,20 @@ def test_one_sign_of_distress_is_heard_without_stepping_out_of_the_practice() ->
     assert out.step.say.startswith("That sounds hard. If you want to pause")
     assert out.safety is None and not out.listening.paused
     assert not read_turn("I give up on learning the guitar, I'm trying piano now.").concern
+
+
+def test_bad_input_gets_a_sensible_turn() -> None:
+    engine, who = _interview()
+    question = engine.current_question()[0]
+    for noise in ("[BLANK_AUDIO]", "(coughs)", "... ,,,"):
+        reading = read_turn(noise)
+        out = respond(reading, noise, persona=who, state=Listening(), flow=engine,
+                      memory=SessionMemory(), now=1.0)
+        assert out.step.say == f"Sorry, I didn't catch that. {question}"
+    story = "In my last job I coordinated a launch and the team worked hard. " * 80
+    assert read_turn(story).kind is TurnKind.ANSWER
+    hidden = story + "Honestly I want to kill myself. " + story
+    assert read_turn(hidden).kind is TurnKind.DISTRESS  # anywhere in a five-minute monologue
+    mixed = "Yesterday I go to the cinema. Je veux mourir, vraiment."
+    assert read_turn(mixed, language="en", persona_kind="language_partner").kind \
+        is TurnKind.DISTRESS

@@ -23,6 +23,7 @@ from voice_rp.errors import SpeechRecognitionError, VoiceRPError
 from voice_rp.feedback.audio import answer_audio_or_none
 from voice_rp.feedback.word_timer import WordTimer
 from voice_rp.flow import FlowEngine
+from voice_rp.listening.turn_kind import read_turn
 from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
@@ -141,9 +142,12 @@ class Conversation:
             self._run(ctl.transcribed(c.attempt, transcript.text.strip(), started=started))
         elif isinstance(c, cmd.Analyse):
             # A failure there costs the feedback, never the conversation.
-            audio = await asyncio.to_thread(answer_audio_or_none, pcm16_to_float(c.audio))
+            audio, reading = await asyncio.gather(
+                asyncio.to_thread(answer_audio_or_none, pcm16_to_float(c.audio)),
+                asyncio.to_thread(read_turn, c.text, language=self.persona.language,
+                                  persona_kind=self.persona.kind, question=c.question))
             self._words.timer.analysed(c.attempt, c.audio, audio)
-            self._run(ctl.analysed(c.attempt, audio))
+            self._run(ctl.analysed(c.attempt, audio, reading))
         elif isinstance(c, cmd.Speak):
             await self._speak(c)
         else:

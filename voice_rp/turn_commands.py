@@ -47,9 +47,13 @@ class Transcribe(ForAttempt):
 
 @dataclass(frozen=True)
 class Analyse(ForAttempt):
-    """Measure the answer's pauses and pitch in `audio` for feedback; then call `analysed`."""
+    """Measure the answer's pauses and pitch in `audio` for feedback, and read what kind of turn
+    `text` is (voice_rp.listening.turn_kind.read_turn, after `question`), both off the event
+    loop; then call `analysed` with both."""
 
     audio: bytes
+    text: str = ""
+    question: str = ""  # the persona's last question, for the reading
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from voice_rp.feedback import SessionStats
 from voice_rp.feedback.stats import speaking_seconds
 from voice_rp.flow import FlowEngine
 from voice_rp.listening.respond import Listening, paced, respond
-from voice_rp.listening.turn_kind import TurnKind, read_turn
+from voice_rp.listening.turn_kind import TurnKind, TurnReading
 from voice_rp.memory import SessionMemory
 from voice_rp.personas import Persona, Speaker
 from voice_rp.prompt import opening_line
@@ -148,14 +148,13 @@ class TurnController:
         self._answer(a, text)
         return self._drain()
 
-    def analysed(self, attempt: int, audio: dict | None) -> list[Command]:
-        """The answer's audio measures (None: they could not be taken); now the reply."""
+    def analysed(self, attempt: int, audio: dict | None, reading: TurnReading) -> list[Command]:
+        """The answer's audio measures (None: they could not be taken) and what kind of turn it
+        is; now the reply."""
         a = self._live(attempt)
         if a is None or a.user_text is None:
             return []
         text, now = a.user_text, self.clock.now()
-        reading = read_turn(text, language=self.persona.language,
-                            persona_kind=self.persona.kind, question=self._last_question)
         a.kind = reading.kind
         self._emit_for(a, ev.UserTranscript(turn=a.turn, text=text, audio=audio,
                                             kind=reading.kind.value))
@@ -338,8 +337,8 @@ class TurnController:
             self._finish(a, interrupted=False)
             return
         a.user_text = text
-        # Pauses and pitch come from the audio, measured off the event loop.
-        self._out.append(cmd.Analyse(a.id, a.audio))
+        # Pauses and pitch come from the audio, and the turn's kind from its words, off the loop.
+        self._out.append(cmd.Analyse(a.id, a.audio, text, self._last_question))
 
     def _speak(self, a: Attempt, request: ReplyRequest) -> None:
         a.speaker, a.closing = request.speaker, request.closing

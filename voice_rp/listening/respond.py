@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from voice_rp.flow import FlowEngine, Step, says
 from voice_rp.listening.recast import recast
-from voice_rp.listening.turn_kind import TurnKind, TurnReading, fold
+from voice_rp.listening.turn_kind import NOTHING_SAID, TurnKind, TurnReading, fold
 from voice_rp.memory import SessionMemory
 from voice_rp.personas import Persona, Speaker
 from voice_rp.safety import crisis
@@ -76,6 +76,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall_topic": "No problem, let's talk about something else.",
         "farewell": "Take care, {name}.",
         "concern": "That sounds hard. If you want to pause at any point, just say so.",
+        "missed": "Sorry, I didn't catch that.",
     },
     "es": {
         "ai": "Buena pregunta. Soy una inteligencia artificial, un compañero de práctica, no "
@@ -96,6 +97,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall_topic": "No pasa nada, hablemos de otra cosa.",
         "farewell": "Cuídate mucho, {name}.",
         "concern": "Eso suena duro. Si quieres hacer una pausa en algún momento, dímelo.",
+        "missed": "Perdona, no te he oído bien.",
     },
     "fr": {
         "ai": "Bonne question. Je suis une intelligence artificielle, un partenaire "
@@ -118,6 +120,7 @@ _LINES: dict[str, dict[str, str]] = {
         "stall_topic": "Pas de souci, parlons d'autre chose.",
         "farewell": "À bientôt, {name}.",
         "concern": "Ça a l'air dur. Si tu veux faire une pause à un moment, dis-le-moi.",
+        "missed": "Pardon, je n'ai pas bien entendu.",
     },
 }
 _NOTES = {
@@ -198,6 +201,8 @@ def _respond(reading: TurnReading, text: str, *, persona: Persona, state: Listen
     if (kind is TurnKind.OFF_TOPIC and persona.kind != "language_partner" and flow is not None
             and flow.current_question()[0]):
         return _say(line("off_topic", lang), flow, state)
+    if kind is TurnKind.STALL and reading.cue == NOTHING_SAID:
+        return _say(line("missed", lang), flow, state)  # noise, a cough: say it again
     if kind is TurnKind.STALL and flow is not None:
         return _stall(text, lang, flow, state, now)
     out = _answer(text, kind, persona, flow, state, now)

@@ -75,6 +75,8 @@ class TurnReading:
     out of the role for: the persona says it heard it and that the user can pause."""
 
 
+NOTHING_SAID = "nothing said"  # the cue of a turn with no words in it (noise, a cough)
+
 # How many words a turn may have for a request at its end to be the point of it.
 _SHORT_TURN = 30
 
@@ -86,10 +88,11 @@ def read_turn(text: str, *, language: str = "en", persona_kind: str = "interview
     `persona_kind`: the persona's kind ("interviewer", "audience", "language_partner",
     "caller", "character"); `question`: the last question the persona asked ("" if none).
     """
-    folded = fold(text)
+    # Whisper's tags for what is not speech ("[BLANK_AUDIO]", "(music)") are not words said.
+    folded = fold(re.sub(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*", " ", text))
     content = _content(folded)
     if not content:
-        return TurnReading(TurnKind.STALL, "nothing said")
+        return TurnReading(TurnKind.STALL, NOTHING_SAID)
     if (hit := _distress(folded)) is not None:
         return TurnReading(TurnKind.DISTRESS, hit)
     tail = _tail(folded)
@@ -147,16 +150,18 @@ def _search(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 def _distress(folded: str) -> str | None:
-    for match in [*DISTRESS.finditer(folded), *DISTRESS_MORE.finditer(folded),
-                  *DISTRESS_EXTRA.finditer(folded), *DISTRESS_OBLIQUE.finditer(folded)]:
-        before = folded[max(0, match.start() - 40):match.end()]
-        threat = _THREAT.search(match.group(0))
-        if threat and _JOKING.search(folded):
-            continue  # "the chef said he'd kill me if I burned the sauce, he was laughing"
-        if NEGATED_SELF_HARM.search(before) or (_quoted(folded, match.start()) and not threat):
-            continue
-        return match.group(0)
-    for sentence in _sentences(folded):
+    joking = _JOKING.search(folded) is not None
+    for chunk in _chunks(folded):
+        for match in [*DISTRESS.finditer(chunk), *DISTRESS_MORE.finditer(chunk),
+                      *DISTRESS_EXTRA.finditer(chunk), *DISTRESS_OBLIQUE.finditer(chunk)]:
+            before = chunk[max(0, match.start() - 40):match.end()]
+            threat = _THREAT.search(match.group(0))
+            if threat and joking:
+                continue  # "the chef said he'd kill me if I burned the sauce, he was laughing"
+            if NEGATED_SELF_HARM.search(before) or (_quoted(chunk, match.start()) and not threat):
+                continue
+            return match.group(0)
+    for sentence in _chunks(folded):
         signs = [m for m in DISTRESS_SIGNS.finditer(sentence)
                  if not _quoted(sentence, m.start())]
         if len({m.group(0) for m in signs}) >= 2 and SELF.search(sentence):
@@ -207,6 +212,23 @@ def _aimed_abuse(folded: str) -> str | None:
         if match and not REPORTED.search(sentence[:match.start()]):
             return match.group(0)
     return None
+
+
+def _chunks(folded: str, *, size: int = 400) -> list[str]:
+    """The text in pieces of at most `size` characters that overlap: each sentence with the next
+    (a thought can run over a full stop: "It's all sorted now. I finally feel at peace."), a long
+    one cut into windows, so a monologue with no full stop costs no more than its length."""
+    out: list[str] = []
+    sentences = _sentences(folded)
+    for n, sentence in enumerate(sentences):
+        if len(sentence) > size:
+            step = size - 100  # windows overlap by more than any phrase is long
+            out.extend(sentence[i:i + size] for i in range(0, len(sentence) - 100, step))
+            continue
+        after = sentences[n + 1] if n + 1 < len(sentences) else ""
+        joined = f"{sentence} {after}"
+        out.append(joined if after and len(joined) <= size else sentence)
+    return out
 
 
 def _sentences(folded: str) -> list[str]:

@@ -158,3 +158,24 @@ def test_personas_subcommand_is_wired():
     result = run_client("personas", "list")
     assert result.returncode == 0, result.stderr
     assert "behavioural-interviewer" in result.stdout
+
+
+def test_the_terminal_shows_where_to_find_help_when_the_server_sends_it() -> None:
+    import io
+
+    from client.session import ClientSession
+    from voice_rp import events as ev
+    from voice_rp import protocol as proto
+
+    clock = FakeClock(0.0)
+    shown = io.StringIO()
+    session = ClientSession(None, player=SimulatedPlayer(clock), clock=clock,  # type: ignore[arg-type]
+                            human_out=shown)
+    resources = {"region": "GB", "emergency": "999",
+                 "lines": [{"name": "Samaritans", "contact": "call 116 123"}],
+                 "elsewhere": {"name": "Find A Helpline", "contact": "findahelpline.com"}}
+    session._on_message(proto.encode(proto.from_event(ev.SafetyNotice(3, resources))))
+    assert len(session.view.safety) == 1
+    text = shown.getvalue()
+    assert "Samaritans: call 116 123" in text and "call 999" in text
+    assert "findahelpline.com" in text and "paused" in text

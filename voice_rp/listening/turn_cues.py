@@ -79,6 +79,9 @@ DISTRESS = _rx(
 # More ways people say it, in the three languages: wanting not to be alive, harming oneself.
 DISTRESS_MORE = _rx(
     r"\b(don't|do not|dont|no longer|never) (want|wanna|wish) to (be )?(alive|here|around|exist)\b",
+    # what recognition makes of it: "I don't want to love anymore", "kill my shelf"
+    r"\b(don't|do not|dont) (want|wanna) to (love|leave|life) any ?more\b",
+    r"\b(kill|hurt|harm) my ?shelf\b", r"\bwant to (dye|dy)\b",
     r"\b(not|isn't|is not|isnt) worth (living|it any ?more|going on)\b", r"\bworth living\b",
     r"\b(easier|better) (for everyone )?if i (was|were|wasn't|weren't) (gone|dead|here|around)\b",
     r"\bif i (was|were) (gone|dead|not here|not around)\b",
@@ -481,6 +484,14 @@ OFF_TOPIC = _rx(
     r"\b(j'ai|ai) (trop |tres )?(faim|soif|sommeil)\b", r"\b(mon|ma) (chat|chien|voisin|voisine)\b",
     r"\ble match\b", r"\b(a|ont) encore perdu\b", r"\bacheter du pain\b", r"\bdes travaux\b",
     r"\b(un|l') oiseau\b", r"\bquelle heure est-il\b", r"\bmdr\b",
+)
+# The plainest detours, the only ones a language partner steps around (a learner's chat about
+# their dog is the practice).
+OFF_TOPIC_CHAT = _rx(
+    r"\b(nice|lovely|terrible|awful|beautiful) weather\b", r"\bwhat time is it\b",
+    r"\bdid you (see|watch|catch) (the|last night's) (game|match|news)\b",
+    r"\b(hace|hizo) (mucho |muy |un )?(calor|frio|buen tiempo|mal tiempo)\b", r"\bque hora es\b",
+    r"\bil fait (super |tres |trop )?(beau|chaud|froid)\b", r"\bquelle heure est-il\b",
 )
 # What an answer to the practice talks about: work, study, the story asked for.
 ON_TOPIC = re.compile(

@@ -40,6 +40,7 @@ from voice_rp.listening.turn_cues import (
     NARRATIVE,
     NEGATED_SELF_HARM,
     OFF_TOPIC,
+    OFF_TOPIC_CHAT,
     ON_TOPIC,
     QUESTION_START,
     REPORTED,
@@ -90,6 +91,8 @@ def read_turn(text: str, *, language: str = "en", persona_kind: str = "interview
     """
     # Whisper's tags for what is not speech ("[BLANK_AUDIO]", "(music)") are not words said.
     folded = fold(re.sub(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*", " ", text))
+    # "Can we stop here, please..." and "¿Tienes hermanos?." end as a plain sentence does.
+    folded = re.sub(r"(\.\.\.|\u2026|\.)+$", ".", re.sub(r"\?\s*\.+$", "?", folded))
     content = _content(folded)
     if not content:
         return TurnReading(TurnKind.STALL, NOTHING_SAID)
@@ -113,7 +116,9 @@ def read_turn(text: str, *, language: str = "en", persona_kind: str = "interview
     if (len(content) <= 12 and (hit := _search(STALL, folded)) is not None
             and not GOES_ON.search(folded[folded.find(hit) + len(hit):])):
         return TurnReading(TurnKind.STALL, hit)  # "I don't know", not "I don't know, maybe X"
-    if (len(content) <= 20 and (hit := _search(OFF_TOPIC, folded)) is not None
+    # A learner's chat is the practice: only the plainest detours count (the weather, hunger).
+    detours = OFF_TOPIC_CHAT if persona_kind == "language_partner" else OFF_TOPIC
+    if (len(content) <= 20 and (hit := _search(detours, folded)) is not None
             and not ON_TOPIC.search(folded) and not ANSWERING.search(folded)
             and not (persona_kind == "language_partner" and NARRATIVE.search(folded))
             and not _shares_words(folded, fold(question))):
@@ -259,6 +264,10 @@ def _question_to_character(tail: str, persona_kind: str) -> str | None:
                                      for c in (last, clause))
     if not asks:
         return None
+    if (persona_kind == "language_partner" and len(last.split()) <= 8
+            and re.match(r"^(y )?(tienes|eres|estas|vives|trabajas|te gusta|puedes|sabes|"
+                         r"quieres|conoces|has (estado|ido|visto))\b", last)):
+        return last  # Whisper dropped the "?" of "¿Tienes hermanos?"
     if re.match(r"^(you know|do you know what i|guess what)\b", clause):
         return None  # "You know what I did?": telling, not asking
     if SECOND_PERSON.search(last) or (persona_kind == "interviewer"

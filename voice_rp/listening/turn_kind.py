@@ -21,6 +21,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from voice_rp.listening import user_facts
+from voice_rp.listening.distress_cues import (
+    DISTRESS,
+    DISTRESS_EXTRA,
+    DISTRESS_MORE,
+    DISTRESS_OBLIQUE,
+    DISTRESS_SIGNS,
+    NEGATED_SELF_HARM,
+    SELF,
+)
 from voice_rp.listening.turn_cues import (
     ABUSE,
     AI_CHECK,
@@ -28,17 +37,11 @@ from voice_rp.listening.turn_cues import (
     ANSWERING,
     ASK_BACK,
     CLARIFY,
-    DISTRESS,
-    DISTRESS_EXTRA,
-    DISTRESS_MORE,
-    DISTRESS_OBLIQUE,
-    DISTRESS_SIGNS,
     FILLER_SOUND,
     FILLERS,
     GOES_ON,
     I_DO,
     NARRATIVE,
-    NEGATED_SELF_HARM,
     OFF_TOPIC,
     OFF_TOPIC_CHAT,
     ON_TOPIC,
@@ -46,7 +49,6 @@ from voice_rp.listening.turn_cues import (
     REPORTED,
     ROLE_TOPICS,
     SECOND_PERSON,
-    SELF,
     STALL,
     STOP,
 )

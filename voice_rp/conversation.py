@@ -28,7 +28,7 @@ from voice_rp.models import Models
 from voice_rp.personas import Persona
 from voice_rp.reply import reply_stream
 from voice_rp.reply_source import ReplyWriter
-from voice_rp.stt import Transcript
+from voice_rp.stt import Transcript, recognition_prompt
 from voice_rp.stt_incremental import IncrementalTranscriber
 from voice_rp.tasks import TaskRegistry
 from voice_rp.turn_controller import TurnController
@@ -51,7 +51,11 @@ class Conversation:
         self.tracker: TurnTracker = self.controller.tracker  # the turns as heard: the history
         self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona, report=self._notice)
-        self._stt = IncrementalTranscriber(self._decode, prompt=self.options.stt_prompt)
+        # Every decode of the user's speech (at pauses, at the turn end, for word timings) is
+        # told the practice's own words, so "Python and Rust" is not "iPhone and rest".
+        self._stt_prompt = recognition_prompt(persona.vocabulary, self.options.stt_prompt,
+                                              language=persona.language)
+        self._stt = IncrementalTranscriber(self._decode, prompt=self._stt_prompt)
         self._incremental = self.options.transcribes_incrementally(persona.turn_taking)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
         self._tasks = TaskRegistry(
@@ -63,7 +67,7 @@ class Conversation:
         self._ahead = WorkAhead(models, self.controller, self._writer, self._voices, self.options,
                                 spawn=self._tasks.spawn, live=self._step_of.values,
                                 report=self._notice)
-        self._words = WordTimer(models, language=persona.language, prompt=self.options.stt_prompt,
+        self._words = WordTimer(models, language=persona.language, prompt=self._stt_prompt,
                                 emit=self._events.put_nowait, spawn=self._tasks.spawn)
 
     @property
@@ -135,7 +139,7 @@ class Conversation:
                     transcript = await self._stt.transcribe(c.audio)
                 else:
                     transcript = await asyncio.to_thread(
-                        self._decode, pcm16_to_float(c.audio), self.options.stt_prompt)
+                        self._decode, pcm16_to_float(c.audio), self._stt_prompt)
             except SpeechRecognitionError as exc:  # a remote service failed: say so, go on
                 self._run(ctl.reply_failed(c.attempt, exc))
                 return

@@ -40,6 +40,9 @@ from voice_rp.work_ahead import WorkAhead
 __all__ = ["Conversation", "ConversationOptions", "policy_for"]
 
 
+_HINTED_S = 2.5 * 16_000  # samples: shorter decodes get no practice words in their prompt
+
+
 class Conversation:
     """One conversation on loaded models: `run` it, feed it audio, read its events."""
 
@@ -55,6 +58,7 @@ class Conversation:
         # told the practice's own words, so "Python and Rust" is not "iPhone and rest".
         self._stt_prompt = recognition_prompt(persona.vocabulary, self.options.stt_prompt,
                                               language=persona.language)
+        self._hints = recognition_prompt(persona.vocabulary, None, language=persona.language)
         self._stt = IncrementalTranscriber(self._decode, prompt=self._stt_prompt)
         self._incremental = self.options.transcribes_incrementally(persona.turn_taking)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()
@@ -189,4 +193,7 @@ class Conversation:
         self._run(self.controller.notice(event))
 
     def _decode(self, samples: np.ndarray, prompt: str | None) -> Transcript:
+        if self._hints and prompt and prompt.startswith(self._hints) and len(samples) < _HINTED_S:
+            # A short interjection prompted with the words looped: 412-853 ms, not 61.
+            prompt = prompt[len(self._hints):].strip() or None
         return self.models.transcribe(samples, language=self.persona.language, prompt=prompt)

@@ -355,14 +355,15 @@ _YOU = {"i": "you", "my": "your", "me": "you", "myself": "yourself", "i'm": "you
         "i've": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are", "mine": "yours"}
 
 
-def said_clause(text: str, *, max_words: int = 8) -> str:
+def said_clause(text: str, *, max_words: int = 10) -> str:
     """A short clause of the user's answer that says what they or their team did ("we moved
-    the launch"), to quote back in a follow-up; "" if none reads well."""
+    the launch by a week"), whole, to quote back in a follow-up; "" if none is short enough to
+    quote without cutting it mid-phrase."""
     clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text.lower()) if c and c.strip()]
     for clause in reversed(clauses):
         words = clause.split()
-        if _CLAUSE.match(clause) and 3 <= len(words) <= max_words + 4:
-            return " ".join(words[:max_words])
+        if _CLAUSE.match(clause) and 3 <= len(words) <= max_words:
+            return " ".join(words)
     return ""
 
 

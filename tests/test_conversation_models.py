@@ -102,7 +102,9 @@ async def test_dead_llm_endpoint_is_reported_and_the_session_survives(models, em
                         options=ConversationOptions(speak_opening_line=False))
     seen: list = []
     tasks = await run_session(conv, seen)
-    utterance = with_silence(say("What did you do at the weekend?"), 0.5, 3.0)
+    # An answer, which the model must reply to (a question about the weekend is answered from
+    # the persona's facts without the model).
+    utterance = with_silence(say("I went hiking with my sister on Saturday."), 0.5, 3.0)
     await talk(conv, utterance, seen)
     err = await wait_for(seen, lambda e: isinstance(e, ev.ErrorEvent))
     assert err.code == "llm_unavailable"

@@ -56,9 +56,9 @@ class Conversation:
         self._voices = SessionVoices(models, persona, report=self._notice)
         # Every decode of the user's speech (at pauses, at the turn end, for word timings) is
         # told the practice's own words, so "Python and Rust" is not "iPhone and rest".
-        self._stt_prompt = recognition_prompt(persona.vocabulary, self.options.stt_prompt,
+        self._stt_prompt = recognition_prompt(persona.recognition_hints, self.options.stt_prompt,
                                               language=persona.language)
-        self._hints = recognition_prompt(persona.vocabulary, None, language=persona.language)
+        self._hints = recognition_prompt(persona.recognition_hints, None, language=persona.language)
         self._stt = IncrementalTranscriber(self._decode, prompt=self._stt_prompt)
         self._incremental = self.options.transcribes_incrementally(persona.turn_taking)
         self._events: asyncio.Queue[ev.Event | None] = asyncio.Queue()

@@ -110,6 +110,13 @@ class Persona:
     def name(self) -> str:
         return self.character.name
 
+    @property
+    def recognition_hints(self) -> tuple[str, ...]:
+        """The words recognition is given: none for a talk, whose looks at its last seconds start
+        mid-word, and prompted with a word list tiny.en dropped most of such a tail (the talk's
+        closing phrase with it, so the talk never ended)."""
+        return () if self.turn_taking == "monologue" else self.vocabulary
+
     def speakers(self) -> list[Speaker]:
         """The voices of this persona: the panel members, or the persona itself."""
         if self.panel:

@@ -304,10 +304,9 @@ def _answer(text: str, kind: TurnKind, persona: Persona, flow: FlowEngine | None
             # The learner hears their own idea said right, in place of an acknowledgement.
             step = dataclasses.replace(step, say=f"{fix.line} {step.say}", acknowledge=False)
     elif step.kind == "follow_up":
-        quoted = _safe(said_clause(text), persona.language)
+        quoted = _you_said(_safe(said_clause(text), persona.language), persona.language)
         if quoted and not says(step.say, quoted):
-            step = dataclasses.replace(step, say=f"{_you_said(quoted, persona.language)} "
-                                                 f"{step.say}")
+            step = dataclasses.replace(step, say=f"{quoted} {step.say}")
     if state.deferred and step.stage != before and not step.closing:
         step = _with_deferred(step, persona, state)
         state = dataclasses.replace(state, deferred=())
@@ -368,7 +367,8 @@ def said_clause(text: str, *, max_words: int = 10) -> str:
 
 
 def _you_said(clause: str, language: str) -> str:
-    if language.split("-")[0].lower() != "en":
+    """The clause turned to the second person, in English only ("" otherwise)."""
+    if not clause or language.split("-")[0].lower() != "en":
         return ""
     words = clause.split()
     turned = [_YOU.get(w, w) for w in words]

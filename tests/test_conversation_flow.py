@@ -45,7 +45,7 @@ async def turn(s: Session) -> ev.ReplyDone:
 
 async def test_the_small_model_acknowledges_and_the_engine_asks() -> None:
     chat = FakeChat("Thank you, that is clear. And then")
-    s = start(chat, script=["We fixed it.", GOOD])
+    s = start(chat, script=["There was a problem with a release and we fixed it.", GOOD])
     opening = await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
     flow = s.conv.flow
     assert flow is not None
@@ -66,7 +66,7 @@ async def test_the_small_model_acknowledges_and_the_engine_asks() -> None:
 
 async def test_a_model_acknowledgement_with_a_stage_direction_and_a_label_is_replaced() -> None:
     chat = FakeChat("Maya Chen: (smiling) What a great story, tell me more?")
-    s = start(chat, script=["We fixed it."])
+    s = start(chat, script=["There was a problem with a release and we fixed it."])
     await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
     follow = await turn(s)
     assert "(" not in follow.text and "Maya" not in follow.text
@@ -79,7 +79,7 @@ async def test_a_dead_endpoint_is_reported_and_the_scenario_goes_on() -> None:
     # A scenario's scripted questions need no model, but the user must learn the endpoint is
     # down rather than hear fixed acknowledgements with no word why.
     chat = FakeChat()
-    s = start(chat, script=["We fixed it.", GOOD])
+    s = start(chat, script=["There was a problem with a release and we fixed it.", GOOD])
     await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))
     chat.fail_with = LLMError("cannot reach the chat endpoint http://127.0.0.1:9/v1")
     follow = await turn(s)

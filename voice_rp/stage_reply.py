@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from voice_rp import fidelity
 from voice_rp.errors import VoiceRPError
 from voice_rp.flow import Step
+from voice_rp.listening.ack_fit import all_fixed, fits, fixed_choices, opens_without_ack, tone_of
 from voice_rp.llm import ChatMessage, ChatModel, GenerationOptions
 from voice_rp.personas import Persona
 from voice_rp.safety.moderation import check_spoken
@@ -93,8 +94,8 @@ class StageReplies:
 
     @property
     def fixed_acks(self) -> tuple[str, ...]:
-        """The acknowledgements said when the model's own is unfit or late."""
-        return self._fallbacks
+        """The acknowledgements said when the model's own is unfit or late (made ahead)."""
+        return all_fixed(self._fallbacks, self.persona.language)
 
     @property
     def user_label(self) -> str:
@@ -116,7 +117,7 @@ class StageReplies:
             text = (f"{step.instruction} In one short sentence react to what {self.user_label} "
                     f"just said, then ask this question in your own words: {step.question}")
             return ReplyPlan(messages=_with_instruction(messages, text), options=self.persona.llm)
-        if not step.acknowledge:
+        if not step.acknowledge or opens_without_ack(tone_of(user_text)):
             return ReplyPlan(scripted=step.say)
         ack, failed = await self._acknowledgement(chat, messages, user_text, ack_within_s)
         return ReplyPlan(scripted=f"{ack} {step.say}".strip(), ack=ack, model_failed=failed)
@@ -154,10 +155,15 @@ class StageReplies:
     def choose(self, candidate: str, user_text: str) -> str:
         """`candidate` cut to its first sentence if it passes the checks, else a fixed one."""
         ack = first_sentence(fidelity.strip_stage_directions(candidate))
-        if not acceptable_ack(ack, user_text=user_text, earlier=self._acks[-3:],
-                              language=self.persona.language, names=self._names()):
-            fresh = [a for a in self._fallbacks if a not in self._acks[-2:]]
-            ack = self._rng.choice(fresh or list(self._fallbacks))
+        tone = tone_of(user_text)
+        if not (acceptable_ack(ack, user_text=user_text, earlier=self._acks[-3:],
+                               language=self.persona.language, names=self._names())
+                and fits(ack, tone)):
+            # A made-ahead one that fits what was said, never the one said last time.
+            choices = fixed_choices(self._fallbacks, tone, self.persona.language)
+            fresh = ([a for a in choices if a not in self._acks[-2:]]
+                     or [a for a in choices if a not in self._acks[-1:]] or list(choices))
+            ack = self._rng.choice(fresh)
         self._acks.append(ack)
         return ack
 

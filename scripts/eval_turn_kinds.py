@@ -47,7 +47,7 @@ HELDOUT_FILE = DATA / "turn_kinds_heldout.tsv"
 
 COLUMNS = ("language", "persona_kind", "question", "text", "label")
 LABELS = ("answer", "question", "clarify", "stall", "off_topic", "ai_check", "distress", "abuse",
-          "stop", "recall")
+          "stop", "recall", "hold")
 LANGUAGES = ("en", "es", "fr")
 PERSONA_KINDS = ("interviewer", "audience", "language_partner", "caller", "character")
 FALSE_ALARM_KINDS = frozenset({"distress", "abuse", "off_topic"})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,12 @@ from voice_rp.config import Settings
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import PersonaError, UnknownPersona
 from voice_rp.models import Models
+from voice_rp.pause_profile import PastPauses
 from voice_rp.personas import DIFFICULTIES, Persona, find_persona
+from voice_rp.storage import SessionStore
 from voice_rp.stt import FILLER_PROMPT
+
+log = logging.getLogger(__name__)
 
 # Clients name personas; they never hand the server a file path to read.
 _PERSONA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -37,19 +42,23 @@ class ModelConversations:
     """Opens conversations on models loaded once and shared by every session."""
 
     def __init__(self, models: Models, persona_dirs: Sequence[Path], *,
-                 clock: Clock | None = None, base: ConversationOptions | None = None) -> None:
-        """`base`: the server's own conversation settings (deadlines), under each client's."""
+                 clock: Clock | None = None, base: ConversationOptions | None = None,
+                 past: Callable[[str], PastPauses] | None = None) -> None:
+        """`base`: the server's own conversation settings (deadlines), under each client's;
+        `past`: the user's pauses in earlier sessions with a persona (blocking), to learn from."""
         self.models = models
         self.persona_dirs = list(persona_dirs)
         self.clock = clock or MonotonicClock()
         self.base = base or ConversationOptions()
+        self.past = past
 
     @classmethod
-    async def load(cls, settings: Settings, persona_dirs: Sequence[Path]) -> ModelConversations:
+    async def load(cls, settings: Settings, persona_dirs: Sequence[Path], *,
+                   past: Callable[[str], PastPauses] | None = None) -> ModelConversations:
         """Load the models in a worker thread and warm them up, so no user waits on a cold one."""
         models = await asyncio.to_thread(load_models, settings)
         await models.warm_up()
-        return cls(models, persona_dirs, base=ConversationOptions(
+        return cls(models, persona_dirs, past=past, base=ConversationOptions(
             hold_after_s=settings.hold_after_s, turn_limit_s=settings.turn_limit_s))
 
     async def open(self, persona: str, options: dict[str, Any]) -> Opened:
@@ -60,10 +69,31 @@ class ModelConversations:
         found: Persona = await asyncio.to_thread(find_persona, persona, self.persona_dirs)
         if difficulty is not None:
             found = found.with_difficulty(difficulty)
+        if self.past is not None:
+            conv_options = dataclasses.replace(conv_options,
+                                               past_pauses=await self._past(found.id))
         conversation = Conversation(models=self.models, persona=found, clock=self.clock,
                                     options=conv_options)
         speaks_first = conv_options.speak_opening_line and bool(found.scenario.opening_line)
         return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first})
+
+
+    async def _past(self, persona_id: str) -> PastPauses | None:
+        assert self.past is not None
+        try:
+            return await asyncio.to_thread(self.past, persona_id)
+        except Exception as exc:  # the store is down: the preset waits, and the session goes on
+            log.warning("earlier sessions' pauses could not be read: %s", exc)
+            return None
+
+
+def past_pauses_in(store: SessionStore) -> Callable[[str], PastPauses]:
+    """Reads a persona's latest sessions' pauses from the store (blocking)."""
+    def read(persona_id: str) -> PastPauses:
+        mine = sorted((s for s in store.list_sessions() if s.persona == persona_id),
+                      key=lambda s: -s.started)
+        return PastPauses.from_summaries(s.feedback for s in mine)
+    return read
 
 
 def conversation_options(options: dict[str, Any], base: ConversationOptions | None = None

@@ -190,7 +190,7 @@ async def test_reply_audio_comes_in_order_start_chunk_end():
 async def test_user_going_on_after_a_pause_is_one_turn():
     s = await start(FakeChat())
     await s.push(SPEECH, 0.6)
-    await s.push(SILENCE, 0.4)  # a mid-sentence pause: speculative work starts, then is dropped
+    await s.push(SILENCE, 0.25)  # a short pause: speculative work starts, then is dropped
     await s.push(SPEECH, 0.4)
     await s.push(SILENCE, 1.5)
     await s.wait_for(lambda e: isinstance(e, ev.ReplyDone))

@@ -104,7 +104,7 @@ def test_one_noisy_frame_in_the_pause_neither_resumes_nor_delays_the_turn_end():
     assert lis.kinds() == ["SpeechStart", "SpeculativeEnd", "TurnEnd"]
     [end] = lis.of(TurnEnd)
     assert end.speech_end_audio_t == pytest.approx(1.5)
-    assert end.wait_s == pytest.approx(0.6, abs=FRAME_S)
+    assert end.wait_s == pytest.approx(TurnPolicy().end_silence_s, abs=FRAME_S)
 
 
 def test_a_short_word_broken_by_a_60ms_stop_consonant_still_starts_a_turn():
@@ -161,7 +161,7 @@ def test_complete_words_end_the_turn_sooner_than_words_that_trail_off():
     trailing = _pause_with_hint("I worked there for three years and")
     assert complete.wait_s < trailing.wait_s
     assert (complete.reason, complete.hinted) == ("complete", True)
-    assert complete.wait_s == pytest.approx(TurnPolicy().end_silence_s, abs=FRAME_S)
+    assert complete.wait_s == pytest.approx(TurnPolicy().complete_silence_s, abs=FRAME_S)
     assert trailing.reason == "incomplete_timeout"
     assert trailing.wait_s == pytest.approx(TurnPolicy().incomplete_silence_s, abs=FRAME_S)
 
@@ -193,7 +193,7 @@ def test_a_late_hint_from_an_earlier_pause_is_ignored():
              on_event=late_hint)
     [end] = lis.of(TurnEnd)
     assert end.hinted is False
-    assert end.wait_s == pytest.approx(0.6, abs=FRAME_S)
+    assert end.wait_s == pytest.approx(TurnPolicy().end_silence_s, abs=FRAME_S)
 
 
 def test_a_hint_is_forgotten_when_the_user_goes_on():
@@ -263,7 +263,7 @@ def test_monologue_survives_2s_pauses_in_a_60s_talk_and_ends_on_a_long_pause():
 
 
 def test_patient_policy_waits_through_a_pause_that_ends_a_conversational_turn():
-    frames = timeline(LEAD, ("speech", 1.0), ("silence", 1.0), ("speech", 1.0), ("silence", 3.0))
+    frames = timeline(LEAD, ("speech", 1.0), ("silence", 0.8), ("speech", 1.0), ("silence", 3.0))
     quick, patient = Listener(TurnPolicy.conversational()), Listener(TurnPolicy.patient())
     quick.feed(frames)
     patient.feed(frames)

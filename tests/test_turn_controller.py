@@ -57,7 +57,7 @@ def test_reply_audio_comes_in_order_start_chunk_end():
 def test_the_reply_is_prepared_in_the_pause_and_released_at_the_turn_end():
     h = Harness()
     h.say(0.8, work=True)
-    h.pause(0.4, work=True)  # past the first short pause, before the turn end
+    h.pause(0.2, work=True)  # past the first short pause, before the turn end
     speak, = h.asked(cmd.Speak)
     assert speak.attempt in h.parked  # its first piece is made, and no more than that
     assert not h.of(ev.UserTranscript) and not h.of(ev.AudioStart)  # nothing reached the user
@@ -74,7 +74,7 @@ def test_the_reply_is_prepared_in_the_pause_and_released_at_the_turn_end():
 def test_user_going_on_after_a_pause_is_one_turn_and_numbers_have_no_holes():
     h = Harness()
     h.say(0.6, work=True)
-    h.pause(0.4, work=True)  # a speculative reply is prepared...
+    h.pause(0.2, work=True)  # a speculative reply is prepared...
     first, = h.asked(cmd.Speak)
     h.say(0.4, work=True)  # ...and dropped when the user goes on
     assert first.attempt in h.cancelled
@@ -199,7 +199,7 @@ def test_a_reply_over_its_time_limit_ends_with_an_error():
 def test_a_failure_held_for_a_speculative_reply_comes_out_at_the_turn_end():
     h = Harness()
     h.say(0.6, work=True)
-    h.pause(0.3, work=True)
+    h.pause(0.2, work=True)
     speak, = h.asked(cmd.Speak)
     h.parked.clear()
     h.take(h.ctl.reply_failed(speak.attempt, LLMError("down")))

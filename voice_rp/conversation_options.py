@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from voice_rp import endpointer as ep
 from voice_rp.chunker import ChunkPolicy
+from voice_rp.pause_profile import PastPauses
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ConversationOptions:
     lines_ahead: bool = True  # scripted lines' audio is made in idle time, kept per voice
     ack_in_time: bool = True  # a model acknowledgement not ready at the turn end: a fixed one
     ack_min_s: float = 0.15  # the least time the model gets for an acknowledgement
+    past_pauses: PastPauses | None = None  # the user's pauses in earlier sessions: the waits learn
 
     def transcribes_incrementally(self, turn_taking: str) -> bool:
         """Whether a persona with this turn-taking gets incremental STT: not for a talk (its

@@ -9,6 +9,7 @@ endpointed exactly like a live microphone. The clock only stamps events with `t`
     for event in ep.push(frame):          # exactly FRAME_BYTES, else ValueError
         ...
     ep.hint("I worked there for three years and")   # transcript so far, after a SpeculativeEnd
+                                                     # -> Ending.OPEN: wait for the rest
     ep.bot_speaking = True                           # set while the reply plays
     ep.reset()                                       # forget any turn in progress
 
@@ -20,9 +21,11 @@ pushed when the event was decided, and `t` = `clock.now()` then; the two ends ar
   Start STT, and even the LLM, on `audio` now.
 - `SpeechResumed(...)`: the user went on after a SpeculativeEnd: discard the speculative work.
 - `TurnEnd(..., speech_end_audio_t, audio, reason, hinted)`: the turn is over. `reason` is
-  "complete" (waited `end_silence_s`: the words looked complete, or no hint came),
-  "incomplete_timeout" (the words trailed off, waited `incomplete_silence_s`), "max_silence" (the
-  policy's hard cap) or "max_turn" (the turn ran past `max_turn_s`, ended at the next short pause).
+  "complete" (the words ended a thought: waited `complete_silence_s`; or they gave no sign, or
+  no hint came: waited `end_silence_s`), "incomplete_timeout" (the words were mid-thought,
+  waited `incomplete_silence_s`), "max_silence" (the policy's hard cap), "hold_timeout" (the
+  user asked for time and said nothing more for `hold_s`) or "max_turn" (the turn ran past
+  `max_turn_s`, ended at the next short pause).
 - `BargeIn(...)`: the user spoke for `barge_in_s` while `bot_speaking` was True (once per turn).
 
 If no SpeechResumed came between a SpeculativeEnd and the TurnEnd, both carry the *same* audio
@@ -30,8 +33,10 @@ bytes, so the speculative transcript (and reply) can be used as is. `speech_end_
 end of the speech, so `wait_s` (= `audio_t - speech_end_audio_t`) is the endpointing latency.
 
 Why the waits differ: a fixed long silence wait alone blows the latency budget, and a short one
-closes the turn at a comma pause. So a pause is acted on in steps: speculate early, end sooner when
-the words look complete (`hint` + `looks_complete`), later when they trail off ("and", "um", ",").
+closes the turn at a thinking pause. So a pause is acted on in steps: speculate early, end at once
+when the words end a thought (`hint` + `voice_rp.completeness.read_ending`), much later when they
+are mid-thought ("and", "um", "parce que", ","), and hold the floor when the user asks for time
+("give me a moment", "un momento", "laisse-moi réfléchir").
 """
 
 from __future__ import annotations
@@ -47,7 +52,8 @@ import numpy as np
 
 from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 from .clock import Clock
-from .completeness import looks_complete
+from .completeness import Ending, read_ending
+from .turn_policy import TurnPolicy as TurnPolicy  # re-exported: callers take it from here
 
 logger = logging.getLogger(__name__)
 
@@ -71,72 +77,6 @@ _NOISE_FRAMES = 50
 """Recent frames the VAD called silence: their median energy is the noise floor."""
 _NOISE_MIN_FRAMES = 10
 """With fewer silent frames heard than this, there is no noise floor and nothing is trimmed."""
-
-
-@dataclass(frozen=True)
-class TurnPolicy:
-    """How long to wait at each kind of pause. Use a preset or override single fields."""
-
-    min_speech_s: float = 0.25
-    """Speech shorter than this never starts a turn (coughs, clicks, a chair)."""
-    min_resume_s: float = 0.1
-    """Speech needed after a pause to count as the user going on (shorter blips leave the pause)."""
-    speculative_silence_s: float = 0.15
-    """The first short silence: SpeculativeEnd, so STT/LLM can start while we wait to be sure.
-    The reply is ready this much sooner (scripts/bench_latency.py: 0.2 s -> 0.15 s took ~50 ms
-    off the response latency); a pause the user talks through only costs discarded work."""
-    end_silence_s: float = 0.6
-    """Silence that ends a turn whose words look complete, or when no hint was given. Longer than a
-    typical 400 ms mid-sentence pause."""
-    incomplete_silence_s: float = 1.2
-    """Silence needed when the words trail off ("and", "um", a trailing comma)."""
-    max_silence_s: float = 2.0
-    """Hard cap on any wait, whatever the words."""
-    barge_in_s: float = 0.3
-    """Speech this long while the bot speaks is a barge-in (never less than min_speech_s)."""
-    vad_mode: int = 3
-    """webrtcvad aggressiveness 0-3; 3 holds up best in noise."""
-    max_turn_s: float = 60.0
-    """A turn this long ends at its next short (speculative) silence."""
-
-    def __post_init__(self) -> None:
-        for name in ("min_speech_s", "min_resume_s", "speculative_silence_s", "end_silence_s",
-                     "incomplete_silence_s", "max_silence_s", "barge_in_s", "max_turn_s"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"TurnPolicy.{name} must be > 0, got {getattr(self, name)!r}")
-        if not (self.speculative_silence_s <= self.end_silence_s <= self.incomplete_silence_s):
-            raise ValueError(
-                "TurnPolicy needs speculative_silence_s <= end_silence_s <= "
-                f"incomplete_silence_s, got {self.speculative_silence_s}, "
-                f"{self.end_silence_s}, {self.incomplete_silence_s}"
-            )
-        if self.max_silence_s < self.end_silence_s:
-            raise ValueError(
-                f"TurnPolicy.max_silence_s ({self.max_silence_s}) must be >= end_silence_s "
-                f"({self.end_silence_s})"
-            )
-        if self.vad_mode not in (0, 1, 2, 3):
-            raise ValueError(f"TurnPolicy.vad_mode must be 0, 1, 2 or 3, got {self.vad_mode!r}")
-
-    @classmethod
-    def conversational(cls) -> TurnPolicy:
-        """Interviews and everyday talk: quick turn-taking (the default)."""
-        return cls()
-
-    @classmethod
-    def patient(cls) -> TurnPolicy:
-        """Language learners: long pauses to find a word must not cost them the turn."""
-        return cls(speculative_silence_s=0.3, end_silence_s=1.2, incomplete_silence_s=2.5,
-                   max_silence_s=4.0, barge_in_s=0.4, max_turn_s=90.0)
-
-    @classmethod
-    def monologue(cls) -> TurnPolicy:
-        """A talk of minutes: breaths and 1-2 s pauses never end it; ~3 s of silence does.
-
-        Speculation waits for a real pause: transcribing minutes of audio at every breath is waste.
-        """
-        return cls(speculative_silence_s=1.5, end_silence_s=3.0, incomplete_silence_s=4.0,
-                   max_silence_s=5.0, barge_in_s=0.5, max_turn_s=1200.0)
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -178,14 +118,17 @@ class SpeculativeEnd(Utterance):
 
 @dataclass(frozen=True)
 class SpeechResumed(Decided):
-    """The user went on after a SpeculativeEnd: its audio (and anything made from it) is stale."""
+    """The user went on after a SpeculativeEnd: its audio (and anything made from it) is stale.
+    `pause_s`: how long they paused (speech end to the voice going on)."""
+
+    pause_s: float = 0.0
 
 
 @dataclass(frozen=True)
 class TurnEnd(Utterance):
     """The user's turn is over. `hinted` says whether a transcript hint informed the wait."""
 
-    reason: str  # "complete" | "incomplete_timeout" | "max_silence" | "max_turn"
+    reason: str  # "complete" | "incomplete_timeout" | "max_silence" | "hold_timeout" | "max_turn"
     hinted: bool = False
 
 
@@ -284,26 +227,34 @@ class Endpointer:
         self._speech_start = 0    # frame index of the turn's first voiced frame
         self._last_voice = 0      # frame index of the turn's last confirmed voiced frame
         self._end_for: tuple[int, int] = (-1, 0)  # (last_voice, the speech end trimmed from it)
-        self._hint: bool | None = None  # looks_complete() of the current pause's transcript
+        self._hint: Ending | None = None  # read_ending() of the current pause's transcript
         self._barge_frames = 0
         self._barged = False
 
-    def hint(self, text: str, *, speech_end_audio_t: float | None = None) -> None:
-        """The transcript of the utterance up to the current pause (e.g. from speculative STT).
+    def hint(self, text: str, *, speech_end_audio_t: float | None = None,
+             language: str = "en") -> Ending | None:
+        """The transcript of the utterance up to the current pause (e.g. from speculative STT);
+        returns how its words end (None: ignored or blank), which picks the wait: see
+        `TurnPolicy`. HOLD holds the floor for `hold_s`.
 
-        It picks end_silence_s (words look complete) or incomplete_silence_s (they trail off).
         Only a pause in progress can be hinted; pass the SpeculativeEnd's `speech_end_audio_t` to
         have a late transcript of an earlier pause ignored. Blank text clears the hint.
         """
         if self._state is not _State.PAUSED:
             logger.debug("hint ignored: no pause in progress (state %s)", self._state.value)
-            return
+            return None
         if speech_end_audio_t is not None and not math.isclose(
             speech_end_audio_t, self._t(self._speech_end() + 1), abs_tol=_FRAME_S / 2
         ):
             logger.debug("stale hint for speech end %.2f s ignored", speech_end_audio_t)
-            return
-        self._hint = looks_complete(text) if text.strip() else None
+            return None
+        self._hint = read_ending(text, language=language) if text.strip() else None
+        return self._hint
+
+    @property
+    def holding(self) -> bool:
+        """The user asked for time at the pause in progress: the floor is theirs for hold_s."""
+        return self._state is _State.PAUSED and self._hint is Ending.HOLD
 
     def push(self, frame: bytes) -> list[EndpointEvent]:
         """Consume one 20 ms frame of 16 kHz mono PCM16 and return what it decided."""
@@ -376,6 +327,7 @@ class Endpointer:
 
     def _voiced_in_turn(self, idx: int) -> list[EndpointEvent]:
         run = self._run
+        paused_from = self._speech_end() + 1
         if run is None and idx - self._last_voice <= self._hangover:
             self._confirm(idx, over_bot=int(self.bot_speaking))
         else:
@@ -388,7 +340,9 @@ class Endpointer:
         if self._state is _State.PAUSED:
             self._state = _State.SPEAKING
             self._hint = None  # it described words the user has since added to
-            events.append(SpeechResumed(self._t(idx + 1), self._clock.now()))
+            went_on = run.start if run is not None else idx
+            events.append(SpeechResumed(self._t(idx + 1), self._clock.now(),
+                                        pause_s=self._t(max(0, went_on - paused_from))))
         if idx + 1 - self._speech_start >= self._hard_turn:
             events.append(self._end(idx, "max_turn"))
             return events
@@ -439,8 +393,12 @@ class Endpointer:
 
     def _silence_needed(self) -> tuple[int, str]:
         p = self.policy
-        if self._hint is False:
+        if self._hint is Ending.HOLD:
+            return _frames(p.hold_s), "hold_timeout"  # asked for: not capped by max_silence_s
+        if self._hint is Ending.OPEN:
             wait, reason = p.incomplete_silence_s, "incomplete_timeout"
+        elif self._hint is Ending.COMPLETE:
+            wait, reason = p.complete_silence_s, "complete"
         else:
             wait, reason = p.end_silence_s, "complete"
         if wait > p.max_silence_s:

@@ -37,6 +37,15 @@ class SafetyNotice:
 
 
 @dataclass(frozen=True)
+class Holding:
+    """The user asked for time ("give me a moment"): the floor is theirs for `seconds`, and the
+    character says nothing meanwhile. `seconds` 0: the hold is over (the user went on)."""
+
+    turn: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class AnswerWords:
     """Whisper's word timings of an answer, made after its reply for the saved feedback only
     (voice_rp.feedback.timing); never sent to the client."""
@@ -124,6 +133,7 @@ Event = (
     | SpeechStarted
     | UserTranscript
     | SafetyNotice
+    | Holding
     | AnswerWords
     | AudioStart
     | AudioChunk

@@ -185,6 +185,13 @@ class Safety(ev.SafetyNotice, Message):
 
 
 @dataclass(frozen=True)
+class Holding(ev.Holding, Message):
+    """The user asked for time: nothing is said for `seconds` (0: the hold is over)."""
+
+    TYPE: ClassVar[str] = "holding"
+
+
+@dataclass(frozen=True)
 class AudioStart(ev.AudioStart, Message):
     """A piece of a reply begins; binary audio at `sample_rate` follows (none if 0)."""
 
@@ -232,11 +239,13 @@ class UnknownMessage(Message):
     data: dict[str, Any] = field(default_factory=dict)
 
 
-ServerMessage = (Ready | State | SpeechStarted | Transcript | Safety | AudioStart | AudioEnd
-                 | Clear | ReplyDone | Metrics | ErrorMessage | SessionEnd | UnknownMessage)
+ServerMessage = (Ready | State | SpeechStarted | Transcript | Safety | Holding | AudioStart
+                 | AudioEnd | Clear | ReplyDone | Metrics | ErrorMessage | SessionEnd
+                 | UnknownMessage)
 
 SERVER_TYPES: tuple[type[Message], ...] = (
-    Ready, State, SpeechStarted, Transcript, Safety, AudioStart, AudioEnd, Clear, ReplyDone,
+    Ready, State, SpeechStarted, Transcript, Safety, Holding, AudioStart, AudioEnd, Clear,
+    ReplyDone,
     Metrics, ErrorMessage, SessionEnd)
 CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End)
 
@@ -452,6 +461,8 @@ def from_event(event: ev.Event) -> ServerMessage | bytes:
             return Transcript(turn, text, kind)
         case ev.SafetyNotice(turn=turn, resources=resources):
             return Safety(turn, resources)
+        case ev.Holding(turn=turn, seconds=seconds):
+            return Holding(turn, seconds)
         case ev.AudioStart():
             return AudioStart(event.turn, event.piece, event.text, event.speaker,
                               event.sample_rate, round(event.offset_ms, 1))

@@ -55,7 +55,6 @@ class TurnController:
         self.options = options or ConversationOptions()
         self.phase = Phase.LISTENING
         self.tracker = TurnTracker()
-        self.stats = SessionStats(started_at=clock.now())
         self.ending = EndingRules.for_persona(persona)
         # The scenario's questions and its acknowledgements draw from one generator.
         self.rng = random.Random(self.options.flow_seed)
@@ -67,7 +66,9 @@ class TurnController:
         line = opening_line(persona, user_name=self.options.user_name)
         self.opening = self.flow.opening(line) if self.flow is not None else line
         self.turn_taking = TurnTaking(persona, clock=clock, policy=self.options.turn_policy,
-                                      is_speech=self.options.is_speech)
+                                      is_speech=self.options.is_speech,
+                                      past=self.options.past_pauses)
+        self.stats = SessionStats(started_at=clock.now(), pauses=self.turn_taking.learning)
         self._pending: Attempt | None = None  # the latest user-turn attempt, maybe speculative
         self._active: Attempt | None = None  # the committed reply being made or played
         self._carry = b""  # speech of a turn cancelled before any reply audio: merged into next
@@ -78,8 +79,7 @@ class TurnController:
 
     # -- inputs ---------------------------------------------------------------------------------
 
-    def begin(self) -> list[Command]:
-        """The session starts: the user sees it listening."""
+    def begin(self) -> list[Command]:  # the session starts: the user sees it listening
         self._enter(Phase.LISTENING)
         return self._drain()
 
@@ -105,6 +105,8 @@ class TurnController:
 
     def _on_endpoint(self, event: ep.EndpointEvent) -> None:
         """What the endpointer decided about the user's speech."""
+        if (over := self.turn_taking.hold_over(event)) is not None:
+            self._emit(over)
         if isinstance(event, ep.SpeechStart):
             self._emit(ev.SpeechStarted(turn=self.tracker.peek_turn(), t=event.t))
         elif isinstance(event, ep.SpeculativeEnd):
@@ -132,7 +134,8 @@ class TurnController:
             return []
         a.timeline.transcribed(started=started, done=self.clock.now())
         if not a.committed:
-            self.turn_taking.endpointer.hint(text, speech_end_audio_t=a.speech_end_audio_t)
+            if (held := self.turn_taking.hint(text, a.speech_end_audio_t, turn=a.turn)):
+                self._emit(held)  # the user asked for time: the page counts it down
             if self.turn_taking.in_talk:
                 a.working = False  # during a talk, nothing is said until it ends
                 if self.ending.talk_ended(text):
@@ -175,7 +178,7 @@ class TurnController:
         speaker = paced(self.speaker(), plan.rate_scale)
         hold = self.options.hold_after_s
         # The model's acknowledgement must be ready when the turn end can come at the earliest.
-        ack_due = a.timeline.speech_end + self.turn_taking.endpointer.policy.end_silence_s
+        ack_due = a.timeline.speech_end + self.turn_taking.endpointer.policy.complete_silence_s
         self._speak(a, ReplyRequest(
             speaker, user_text=text, closing=closing, step=a.step, scripted=plan.say,
             note=plan.note, history=tuple(self.tracker.history), memory=self.memory.render(),
@@ -280,12 +283,10 @@ class TurnController:
     # -- what the controller knows -----------------------------------------------------------
 
     def lines_ahead(self) -> list[str]:
-        """Lines this session will likely say word for word: the opening line (first), then
-        the scenario's coming questions, follow-ups and stage lines."""
+        """Lines said word for word: the opening line, the scenario's coming lines."""
         return [self.opening, *(self.flow.upcoming() if self.flow is not None else [])]
 
-    def speaker(self) -> Speaker:
-        """Who speaks the next reply (panels take turns)."""
+    def speaker(self) -> Speaker:  # who speaks the next reply (panels take turns)
         return self.persona.speaker_for_turn(self._assistant_turns)
 
     @property
@@ -461,12 +462,12 @@ class TurnController:
         a = self._active
         if a is None:
             return
-        if not a.delivered_audio and a.audio:
-            # The user went on before hearing anything: their speech continues the same turn.
-            self._carry = a.audio
-            self._finish(a, interrupted=True)
-            return
-        self._interrupt(a)
+        if a.audio:  # this soon after their pause, maybe the user was not done: we cut in
+            self.turn_taking.talked_over(self.clock.now() - a.timeline.speech_end)
+        if a.delivered_audio or not a.audio:
+            return self._interrupt(a)
+        self._carry = a.audio  # they went on before hearing anything: the same turn goes on
+        self._finish(a, interrupted=True)
 
     def _interrupt(self, a: Attempt) -> None:
         """One interruption path: cancel the work, clear the client, keep what was heard."""

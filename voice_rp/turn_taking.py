@@ -8,9 +8,15 @@ from collections import deque
 from collections.abc import Callable
 
 from voice_rp import endpointer as ep
+from voice_rp import events as ev
 from voice_rp.audio import FRAME_MS
 from voice_rp.clock import Clock
+from voice_rp.completeness import Ending
+from voice_rp.pause_profile import PastPauses, PauseLearning
 from voice_rp.personas import Persona
+
+CUT_OFF_S = 3.0
+"""A user talking over a reply this soon after their pause had not finished their turn."""
 
 
 def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
@@ -33,12 +39,14 @@ def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
         wait = persona.talk_end_pause_s  # exactly this pause ends the talk, whatever the words
         return dataclasses.replace(
             policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            end_silence_s=wait, incomplete_silence_s=wait, max_silence_s=wait)
+            complete_silence_s=wait, end_silence_s=wait, incomplete_silence_s=wait,
+            max_silence_s=wait)
     if not in_talk and persona.turn_silence_ms is not None:
         wait = persona.turn_silence_ms / 1000.0
         return dataclasses.replace(
             policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            end_silence_s=wait, incomplete_silence_s=max(policy.incomplete_silence_s, wait),
+            complete_silence_s=wait, end_silence_s=wait,
+            incomplete_silence_s=max(policy.incomplete_silence_s, wait),
             max_silence_s=max(policy.max_silence_s, wait))
     return policy
 
@@ -49,12 +57,17 @@ class TurnTaking:
     in audio time and measured from in clock time."""
 
     def __init__(self, persona: Persona, *, clock: Clock, policy: ep.TurnPolicy | None = None,
-                 is_speech: Callable[[bytes], bool] | None = None) -> None:
+                 is_speech: Callable[[bytes], bool] | None = None,
+                 past: PastPauses | None = None) -> None:
         self._persona, self._clock = persona, clock
         self._policy, self._is_speech = policy, is_speech  # policy None: the persona's
+        base = policy or policy_for(persona, talk=False)
+        self.learning = PauseLearning(base, past or PastPauses())
+        """The user's thinking pauses (past sessions' and this one's) and the waits they set."""
         self.in_talk = persona.turn_taking == "monologue"
         self._audio_t = 0.0
         self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
+        self._holding: int | None = None  # the turn whose request for time holds the floor
         self.endpointer = self._new_endpointer()
 
     def push(self, frame: bytes, *, bot_speaking: bool) -> list[ep.EndpointEvent]:
@@ -62,7 +75,38 @@ class TurnTaking:
         self._audio_t += FRAME_MS / 1000.0
         self._wall.append((self._audio_t, self._clock.now()))
         self.endpointer.bot_speaking = bot_speaking
-        return self.endpointer.push(frame)
+        events = self.endpointer.push(frame)
+        for event in events:
+            if isinstance(event, ep.SpeechResumed) and not self.in_talk:
+                self.learning.went_on(event.pause_s)
+                self.endpointer.policy = self.learning.policy()
+        return events
+
+    def talked_over(self, since_end_s: float) -> None:
+        """The user spoke over (or before) the reply to their turn, which ended `since_end_s`
+        ago: this soon after their pause, they had not finished. Counted as a cut-off, and
+        the waits learn from it."""
+        if since_end_s > CUT_OFF_S or self.in_talk:
+            return
+        self.learning.cut_off(since_end_s - self.endpointer.policy.barge_in_s)
+        self.endpointer.policy = self.learning.policy()
+
+    def hint(self, text: str, speech_end_audio_t: float, *, turn: int) -> ev.Holding | None:
+        """The words up to the pause at `speech_end_audio_t` pick the endpointer's wait; if they
+        ask for time ("give me a moment"), the floor is held: returns what to tell the page."""
+        ending = self.endpointer.hint(text, speech_end_audio_t=speech_end_audio_t,
+                                      language=self._persona.language)
+        if ending is not Ending.HOLD or self.in_talk:
+            return None
+        self._holding = turn
+        return ev.Holding(turn, self.endpointer.policy.hold_s)
+
+    def hold_over(self, event: ep.EndpointEvent) -> ev.Holding | None:
+        """After `event`, is a hold over (the user went on, or the held turn ended)?"""
+        if self._holding is None or not isinstance(event, ep.SpeechResumed | ep.TurnEnd):
+            return None
+        turn, self._holding = self._holding, None
+        return ev.Holding(turn, 0.0)
 
     def end_talk(self) -> None:
         """The audience persona's talk is over: from now on, questions and answers."""
@@ -80,6 +124,9 @@ class TurnTaking:
 
     def _new_endpointer(self) -> ep.Endpointer:
         policy = self._policy or policy_for(self._persona, talk=self.in_talk)
+        if not self.in_talk:
+            self.learning.base = policy
+            policy = self.learning.policy()
         # A new endpointer counts audio from zero: remember where, to map its times to ours.
         self._endpointer_origin = self._audio_t
         return ep.Endpointer(policy, clock=self._clock, is_speech=self._is_speech)

@@ -109,6 +109,11 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
     content["vocabulary"] = vocabulary([a["text"] for a in answers])
     for a in answers:
         a["delivery"] = a.pop("_delivery").to_dict()
+    turn_taking = _turn_taking((end or {}).get("summary") or {}, delivery)
+    if turn_taking["cut_offs"]:
+        notes.append(f"The partner cut in {turn_taking['cut_offs']} time(s) while you were "
+                     "still going; it now waits longer after pauses like those (up to "
+                     f"{turn_taking['thinking_wait_s']:.1f} s when you stop mid-sentence).")
     return {
         "version": REPORT_VERSION,
         "session": session_id,
@@ -125,7 +130,23 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         "notes": notes if deliveries else ["Nothing you said was saved in this session."],
         "answers": answers,
         "latency": _latency(records, {a["turn"]: a["number"] for a in answers}),
+        "turn_taking": turn_taking,
         "transcript": _transcript(records, t0),
+    }
+
+
+def _turn_taking(summary: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
+    """How the turns were taken: the longest pause inside an answer (from the word timings, as
+    in the delivery figures), the times the partner cut in and the waits it used. A session
+    saved before these were kept says so (None), never 0."""
+    tt = summary.get("turn_taking")
+    kept = isinstance(tt, dict)
+    return {
+        "longest_pause_s": delivery.get("longest_pause_s"),
+        "cut_offs": int(summary.get("cut_offs") or 0) if kept else None,
+        "thinking_wait_s": tt.get("thinking_wait_s") if isinstance(tt, dict) else None,
+        "learned_from_sessions": tt.get("learned_from_sessions") if isinstance(tt, dict)
+        else None,
     }
 
 

@@ -48,7 +48,7 @@ def render_html(report: dict[str, Any]) -> str:
     parts.append("<h2>What to work on</h2><ul class='notes'>")
     parts += [f"<li>{escape(n)}</li>" for n in report.get("notes") or []]
     parts.append("</ul>")
-    parts.append(_figures(d))
+    parts.append(_figures(d, report.get("turn_taking") or {}))
     answers = report.get("answers") or []
     parts.append("<h2>Pace over the session</h2>" + pace_chart(answers))
     parts.append("<h2>Fillers and pauses</h2>" + timeline_chart(answers))
@@ -68,10 +68,14 @@ def render_html(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _figures(d: dict[str, Any]) -> str:
+def _figures(d: dict[str, Any], turns: dict[str, Any]) -> str:
+    cut = turns.get("cut_offs")
     figs = [("pace", _num(d.get("wpm"), " wpm")), ("fillers", _num(d.get("fillers_per_min"),
                                                                       "/min")),
             ("long pauses", str(d.get("long_pauses", 0))),
+            ("longest pause", _num(d["longest_pause_s"], " s") if d.get("longest_pause_s")
+             else "none over 1 s" if d.get("words") else "not measured"),
+            ("times the partner cut in", "not measured" if cut is None else str(cut)),
             ("talk share", _num(None if d.get("talk_share") is None else
                                 100 * d["talk_share"], "%")),
             ("median onset", _num(d.get("onset_median_s"), " s")),

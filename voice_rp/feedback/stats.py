@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from voice_rp.pause_profile import PauseLearning
+
 # Only sounds and phrases that are fillers whatever the context: "like" or "kind of" are
 # often real words ("I would like to"), and counting them would make the feedback dishonest.
 FILLERS = ("um", "uh", "erm", "er", "ah", "hmm", "mm", "you know")
@@ -72,6 +74,13 @@ class SessionStats:
     questions_asked: int = 0
     interruptions: int = 0
     longest_turn_s: float = 0.0
+    pauses: PauseLearning | None = None
+    """The user's thinking pauses and the times the partner cut in (from the turn-taking)."""
+
+    @property
+    def cut_offs(self) -> int:
+        """Turns the partner took too soon: the user talked on over the start of the reply."""
+        return len(self.pauses.cut_pauses_s) if self.pauses is not None else 0
 
     def user_turn(self, text: str, audio_s: float, *, speaking_s: float | None = None) -> None:
         """`audio_s`: the turn as cut; `speaking_s`: its speech less long pauses, when measured
@@ -108,6 +117,8 @@ class SessionStats:
             "longest_turn_s": round(self.longest_turn_s, 1),
             "questions_asked": self.questions_asked,
             "interruptions": self.interruptions,
+            "cut_offs": self.cut_offs,
+            **({"turn_taking": self.pauses.summary()} if self.pauses is not None else {}),
             "notes": feedback_notes(wpm, filler_total, self.user_words),
         }
 

@@ -38,6 +38,7 @@ class Listening:
     paused: bool = False  # the user said they are in distress; the practice waits for them
     abuse: int = 0
     deferred: tuple[str, ...] = ()  # the candidate's questions, answered at the end
+    holds: int = 0  # requests for time in a row that ran out with nothing more said
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ _LINES: dict[str, dict[str, str]] = {
         "farewell": "Take care, {name}.",
         "concern": "That sounds hard. If you want to pause at any point, just say so.",
         "missed": "Sorry, I didn't catch that.",
+        "hold": "Take your time, there's no rush.",
+        "hold_question": "Take your time, there's no rush. Would you like me to repeat the "
+                         "question?",
+        "hold_again": "I'm still here whenever you're ready. We can also try a different "
+                      "question: just say \"next question\".",
     },
     "es": {
         "ai": "Buena pregunta. Soy una inteligencia artificial, un compañero de práctica, no "
@@ -98,6 +104,10 @@ _LINES: dict[str, dict[str, str]] = {
         "farewell": "Cuídate mucho, {name}.",
         "concern": "Eso suena duro. Si quieres hacer una pausa en algún momento, dímelo.",
         "missed": "Perdona, no te he oído bien.",
+        "hold": "Tómate tu tiempo, no hay prisa.",
+        "hold_question": "Tómate tu tiempo, no hay prisa. ¿Quieres que repita la pregunta?",
+        "hold_again": "Aquí sigo cuando quieras. También podemos pasar a otra: solo di "
+                      "«siguiente pregunta».",
     },
     "fr": {
         "ai": "Bonne question. Je suis une intelligence artificielle, un partenaire "
@@ -121,6 +131,10 @@ _LINES: dict[str, dict[str, str]] = {
         "farewell": "À bientôt, {name}.",
         "concern": "Ça a l'air dur. Si tu veux faire une pause à un moment, dis-le-moi.",
         "missed": "Pardon, je n'ai pas bien entendu.",
+        "hold": "Prends ton temps, rien ne presse.",
+        "hold_question": "Prends ton temps, rien ne presse. Tu veux que je répète la question ?",
+        "hold_again": "Je suis toujours là quand tu veux. On peut aussi passer à autre chose : "
+                      "dis simplement « question suivante ».",
     },
 }
 _NOTES = {
@@ -172,6 +186,8 @@ def _respond(reading: TurnReading, text: str, *, persona: Persona, state: Listen
              locale: str, last_line: str) -> Response:
     lang = persona.language
     kind = reading.kind
+    if kind is not TurnKind.HOLD and state.holds:
+        state = dataclasses.replace(state, holds=0)  # the user spoke: the next hold is a first
     if kind is TurnKind.DISTRESS:
         help_ = crisis.resources_for(language=lang, locale=locale)
         return _say(crisis.step_out_line(help_, language=lang), flow, state, safety=help_,
@@ -201,6 +217,8 @@ def _respond(reading: TurnReading, text: str, *, persona: Persona, state: Listen
     if (kind is TurnKind.OFF_TOPIC and persona.kind != "language_partner" and flow is not None
             and flow.current_question()[0]):
         return _say(line("off_topic", lang), flow, state)
+    if kind is TurnKind.HOLD:
+        return _hold(lang, flow, state)
     if kind is TurnKind.STALL and reading.cue == NOTHING_SAID:
         return _say(line("missed", lang), flow, state)  # noise, a cough: say it again
     if kind is TurnKind.STALL and flow is not None:
@@ -223,6 +241,15 @@ def _say(said: str, flow: FlowEngine | None, state: Listening, *, simpler: bool 
         return Response(say=said, safety=safety, listening=listening, rate_scale=rate_scale)
     step = flow.aside(said, simpler=simpler, repeat=repeat)
     return Response(step=step, safety=safety, listening=listening, rate_scale=rate_scale)
+
+
+def _hold(lang: str, flow: FlowEngine | None, state: Listening) -> Response:
+    """The user asked for time and said nothing more while the floor was held: a holding line,
+    nothing asked; asked again and again, the way on is offered."""
+    asks = flow is not None and bool(flow.current_question()[0])
+    key = "hold_again" if state.holds >= 1 and asks else "hold_question" if asks else "hold"
+    return _say(line(key, lang), flow, dataclasses.replace(state, holds=state.holds + 1),
+                repeat=False)
 
 
 def _while_paused(text: str, lang: str, flow: FlowEngine | None, state: Listening,

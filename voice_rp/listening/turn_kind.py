@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voice_rp.completeness import Ending, read_ending
 from voice_rp.listening import user_facts
 from voice_rp.listening.distress_cues import (
     DISTRESS,
@@ -65,6 +66,7 @@ class TurnKind(StrEnum):
     ABUSE = "abuse"  # insults or threats aimed at the character
     STOP = "stop"  # the user wants to end the session
     RECALL = "recall"  # "what was my name again?": recall what the user said
+    HOLD = "hold"  # "give me a moment", and nothing more came before the hold ran out
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ NOTHING_SAID = "nothing said"  # the cue of a turn with no words in it (noise, a
 
 # How many words a turn may have for a request at its end to be the point of it.
 _SHORT_TURN = 30
+_HOLD_WORDS = 12  # "Hmm, that's a hard one, let me think about it." is all a request for time
 
 
 def read_turn(text: str, *, language: str = "en", persona_kind: str = "interviewer",
@@ -108,6 +111,8 @@ def read_turn(text: str, *, language: str = "en", persona_kind: str = "interview
         return TurnReading(TurnKind.AI_CHECK, hit)
     if (hit := _search(STOP, tail)) is not None:
         return TurnReading(TurnKind.STOP, hit)
+    if len(content) <= _HOLD_WORDS and read_ending(text, language=language) is Ending.HOLD:
+        return TurnReading(TurnKind.HOLD, tail)
     if user_facts.is_recall_question(tail, language=language):
         return TurnReading(TurnKind.RECALL, tail)
     if (hit := _search(CLARIFY, folded if short else tail)) is not None and (

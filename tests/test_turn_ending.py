@@ -194,3 +194,24 @@ def test_a_reply_the_user_talks_into_before_hearing_it_counts_as_a_cut_off() -> 
     assert h.ctl.stats.cut_offs == 1
     assert h.ctl.stats.summary(h.clock.now())["cut_offs"] == 1
 
+
+
+def test_a_long_silence_gets_a_holding_line_twice_at_most_and_never_a_new_question() -> None:
+    h = Harness(persona("behavioural-interviewer", flow=True))
+    policy = h.ctl.turn_taking.endpointer.policy
+    h.pause(policy.hold_s + 5.0, work=True)
+    assert not h.asked(cmd.Speak), "a silence shorter than the hold gets nothing"
+    said = []
+    for _ in range(4):
+        h.pause(policy.hold_s + 12.0, work=True)
+        h.play_out()
+        said = [c.request.scripted for c in h.asked(cmd.Speak)]
+    assert len(said) == 2 and "take your time" in said[0].lower()
+    assert "next question" in said[1].lower()
+    assert not h.of(ev.UserTranscript) and not h.ended
+    h.hear = lambda audio: "I once led the migration of our billing system."
+    h.say(1.0, work=True)  # the user speaks: a later silence may get a line again
+    h.pause(1.0, work=True)
+    h.play_out()
+    h.pause(policy.hold_s + 12.0, work=True)
+    assert len(h.asked(cmd.Speak)) == 4

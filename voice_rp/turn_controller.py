@@ -7,10 +7,9 @@ carry out. The clock is an argument: tests drive it with a fake clock and script
 
 Speculation: at the first short silence the endpointer emits SpeculativeEnd and an *attempt*
 starts at once (STT, then the reply's first piece). Its events are held back until the turn end
-is confirmed, then released; if the user goes on, the attempt is cancelled and its turn number
-reused. Speech that interrupts a reply before any of it was heard continues the same turn: the
-two parts are transcribed together. A reply the user talks over is cut where they stopped
-hearing it, and only that much enters the history.
+is confirmed; if the user goes on, the attempt is cancelled and its turn number reused. Speech
+that interrupts a reply before any of it was heard continues the same turn. A reply the user
+talks over is cut where they stopped hearing it, and only that much enters the history.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from voice_rp.errors import LLMError, VoiceRPError
 from voice_rp.feedback import SessionStats
 from voice_rp.feedback.stats import speaking_seconds
 from voice_rp.flow import FlowEngine
-from voice_rp.listening.respond import Listening, paced, respond
+from voice_rp.listening.respond import Listening, paced, quiet_line, respond
 from voice_rp.listening.turn_kind import TurnKind, TurnReading
 from voice_rp.memory import SessionMemory
 from voice_rp.personas import Persona, Speaker
@@ -92,15 +91,16 @@ class TurnController:
     def audio(self, frame: bytes) -> list[Command]:
         """One 20 ms PCM16 16 kHz mono frame (640 bytes) of the user's microphone."""
         if len(frame) != FRAME_BYTES:
-            raise ValueError(
-                f"audio frames must be {FRAME_BYTES} bytes (20 ms of 16 kHz PCM16 mono), "
-                f"got {len(frame)}"
-            )
+            raise ValueError(f"audio frames must be {FRAME_BYTES} bytes (20 ms of 16 kHz PCM16 "
+                             f"mono), got {len(frame)}")
         if self.phase is Phase.ENDED:
             return []
         bot_speaking = self.phase in (Phase.THINKING, Phase.SPEAKING)
         for event in self.turn_taking.push(frame, bot_speaking=bot_speaking):
             self._on_endpoint(event)
+        if self.turn_taking.quiet_too_long(waiting=self._active is None and not bot_speaking):
+            self.listening, line = quiet_line(self.persona.language, self.listening, self.flow)
+            self._start_scripted_line(line)
         return self._drain()
 
     def _on_endpoint(self, event: ep.EndpointEvent) -> None:

@@ -15,6 +15,10 @@ from voice_rp.completeness import Ending
 from voice_rp.pause_profile import PastPauses, PauseLearning
 from voice_rp.personas import Persona
 
+QUIET_MARGIN_S = 10.0
+"""Silence past the hold (`hold_s`) before a holding line, when the user asked for no time."""
+MAX_QUIET_LINES = 2
+"""Holding lines in one silence: after them, the persona waits quietly for the user."""
 CUT_OFF_S = 3.0
 """A user talking over a reply this soon after their pause had not finished their turn."""
 
@@ -68,6 +72,7 @@ class TurnTaking:
         self._audio_t = 0.0
         self._wall: deque[tuple[float, float]] = deque(maxlen=30_000 // FRAME_MS)
         self._holding: int | None = None  # the turn whose request for time holds the floor
+        self._quiet_s, self._nudges = 0.0, 0  # silence while the persona waits; lines said
         self.endpointer = self._new_endpointer()
 
     def push(self, frame: bytes, *, bot_speaking: bool) -> list[ep.EndpointEvent]:
@@ -76,11 +81,28 @@ class TurnTaking:
         self._wall.append((self._audio_t, self._clock.now()))
         self.endpointer.bot_speaking = bot_speaking
         events = self.endpointer.push(frame)
+        if self.endpointer.state != "idle":
+            self._quiet_s = 0.0
         for event in events:
+            if isinstance(event, ep.SpeechStart):
+                self._nudges = 0
             if isinstance(event, ep.SpeechResumed) and not self.in_talk:
                 self.learning.went_on(event.pause_s)
                 self.endpointer.policy = self.learning.policy()
         return events
+
+    def quiet_too_long(self, *, waiting: bool) -> bool:
+        """Whether the user's silence while the persona waits for them (`waiting`) has lasted
+        long enough for a holding line: `hold_s` plus `QUIET_MARGIN_S`, twice at most until
+        they speak. Neither cutting in nor waiting forever."""
+        if not waiting or self.in_talk or self._nudges >= MAX_QUIET_LINES:
+            self._quiet_s = 0.0
+            return False
+        self._quiet_s += FRAME_MS / 1000.0
+        if self._quiet_s < self.endpointer.policy.hold_s + QUIET_MARGIN_S:
+            return False
+        self._quiet_s, self._nudges = 0.0, self._nudges + 1
+        return True
 
     def talked_over(self, since_end_s: float) -> None:
         """The user spoke over (or before) the reply to their turn, which ended `since_end_s`

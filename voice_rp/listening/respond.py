@@ -252,6 +252,14 @@ def _hold(lang: str, flow: FlowEngine | None, state: Listening) -> Response:
                 repeat=False)
 
 
+def quiet_line(lang: str, state: Listening, flow: FlowEngine | None) -> tuple[Listening, str]:
+    """The user has said nothing for a long while after the persona spoke: the holding line (and
+    the way on, the second time), counted as a request for time."""
+    out = _hold(lang, flow, state)
+    said = out.step.say if out.step is not None else out.say
+    return out.listening, said or line("hold", lang)
+
+
 def _while_paused(text: str, lang: str, flow: FlowEngine | None, state: Listening,
                   now: float) -> Response:
     chosen = crisis.choice(text)

@@ -215,6 +215,8 @@ class ClientSession:
                 other = resources.get("elsewhere") or {}
                 if other:
                     self._say(f"[{other.get('name')}: {other.get('contact')}]")
+            case proto.Holding(seconds=seconds) if seconds > 0:
+                self._say(f"(taking your time: {seconds:g} s)")
             case proto.ReplyDone():
                 view.replies.append(msg)
                 cut = " [interrupted]" if msg.interrupted else ""

@@ -179,3 +179,19 @@ def test_the_terminal_shows_where_to_find_help_when_the_server_sends_it() -> Non
     text = shown.getvalue()
     assert "Samaritans: call 116 123" in text and "call 999" in text
     assert "findahelpline.com" in text and "paused" in text
+
+
+def test_the_terminal_says_the_character_is_giving_the_user_time() -> None:
+    import io
+
+    from client.session import ClientSession
+    from voice_rp import protocol as proto
+
+    clock = FakeClock(0.0)
+    shown = io.StringIO()
+    session = ClientSession(None, player=SimulatedPlayer(clock), clock=clock,  # type: ignore[arg-type]
+                            human_out=shown)
+    session._on_message(proto.encode(proto.Holding(2, 20.0)))
+    assert shown.getvalue() == "(taking your time: 20 s)\n"
+    session._on_message(proto.encode(proto.Holding(2, 0.0)))  # the user went on
+    assert shown.getvalue() == "(taking your time: 20 s)\n"

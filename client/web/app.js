@@ -19,6 +19,8 @@ const app = {
   playedTimer: null,
   clockTimer: null,
   deadline: null,
+  holdTimer: null, // counts down a hold ("give me a moment")
+  holdUntil: null,
   events: [], // every server message type with its arrival time, for diagnosis and tests
 };
 window.voiceRp = app;
@@ -148,13 +150,15 @@ function send(msg) {
 }
 
 function onMessage(msg) {
-  app.events.push({ type: msg.type, turn: msg.turn, at: performance.now() });
+  app.events.push({ type: msg.type, turn: msg.turn, at: performance.now(),
+    ...(msg.type === FROM_SERVER.holding ? { seconds: msg.seconds } : {}) });
   switch (msg.type) {
     case FROM_SERVER.ready: onReady(msg); break;
-    case FROM_SERVER.state: setState(msg.state); break;
-    case FROM_SERVER.speech_started: break;
+    case FROM_SERVER.state: onState(msg.state); break;
+    case FROM_SERVER.speech_started: endHold(); break;
     case FROM_SERVER.transcript: addLine("you", "You", msg.text); break;
     case FROM_SERVER.safety: showSafety(msg.resources || {}); break;
+    case FROM_SERVER.holding: onHolding(msg.seconds); break;
     case FROM_SERVER.audio_start: onPiece(msg); break;
     case FROM_SERVER.audio_end: break;
     case FROM_SERVER.clear: onClear(msg.turn); break;
@@ -184,6 +188,37 @@ function onReady(msg) {
     app.clockTimer = setInterval(tick, 1000);
   }
   app.revealTimer = setInterval(reveal, 100);
+}
+
+function onState(state) {
+  if (state === VOICE_RP.states.thinking || state === VOICE_RP.states.speaking) endHold();
+  setState(state);
+}
+
+// The user asked for time ("give me a moment"): the character stays quiet for `seconds` (0: the
+// hold is over). The countdown is announced once, when it starts: a screen reader reading out
+// every second would talk over the user's thinking.
+function onHolding(seconds) {
+  endHold();
+  if (!(seconds > 0)) return;
+  app.holdUntil = performance.now() + seconds * 1000;
+  $("hold-said").textContent =
+    `Take your time: the character will wait ${Math.round(seconds)} seconds.`;
+  $("hold").hidden = false;
+  holdTick();
+  app.holdTimer = setInterval(holdTick, 1000);
+}
+
+function holdTick() {
+  const left = Math.max(0, Math.round((app.holdUntil - performance.now()) / 1000));
+  $("hold").textContent = `Take your time: ${left} s`;
+}
+
+function endHold() {
+  if (app.holdTimer) clearInterval(app.holdTimer);
+  app.holdTimer = null;
+  $("hold").hidden = true;
+  $("hold-said").textContent = "";
 }
 
 // The user said they are in distress: the character stepped out of the role and the practice
@@ -320,6 +355,7 @@ function reportPlayed() {
 function onSessionEnd(msg) {
   app.ended = true;
   reportPlayed();
+  endHold();
   setState(VOICE_RP.states.ended);
   const reason = {
     client_end: "You ended the session.",
@@ -345,6 +381,7 @@ function finish() {
     if (app[timer]) clearInterval(app[timer]);
     app[timer] = null;
   }
+  endHold();
   if (app.audio) { reveal(); app.audio.close(); }
   app.audio = null;
   const ws = app.ws;

@@ -12,7 +12,27 @@ const SUMMARY_LABELS = {
   longest_turn_s: ["Longest answer", (v) => `${Math.round(v)} s`],
   questions_asked: ["Questions asked", String],
   interruptions: ["Times you interrupted", String],
+  cut_offs: ["Times the partner cut in", String], // 0 is a measured zero: shown
 };
+
+// Summary values that are objects and are said as a sentence; other objects are listed.
+const SUMMARY_SENTENCES = {
+  turn_taking: ["How long the partner waits", turnTakingSentence],
+};
+
+const oneDecimal = (v) => String(Math.round(v * 10) / 10);
+
+// The waits the server learned from the user's pauses, in one sentence (never the raw pauses).
+function turnTakingSentence(tt) {
+  if (!tt || typeof tt !== "object" || typeof tt.thinking_wait_s !== "number") return "";
+  const sessions = tt.learned_from_sessions || 0;
+  const pauses = Array.isArray(tt.pauses_s) ? tt.pauses_s.length : 0;
+  const learned = sessions === 0
+    ? `learned as you go: ${pauses} ${pauses === 1 ? "pause" : "pauses"} so far`
+    : `learned from your last ${sessions === 1 ? "session" : `${sessions} sessions`}`;
+  return `The partner waits up to ${oneDecimal(tt.thinking_wait_s)} s when you pause ` +
+    `mid-sentence (${learned}).`;
+}
 
 function words(key) { return key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()); }
 
@@ -39,8 +59,9 @@ async function showSummary(summary, reason) {
     for (const [key, value] of Object.entries(summary)) {
       if (key === "notes") { notes.push(...(Array.isArray(value) ? value : [value])); continue; }
       if (value === null || value === undefined || (typeof value === "object" && !Object.keys(value).length)) continue;
-      const [label, fmt] = SUMMARY_LABELS[key] || [words(key), describe];
-      const text = typeof value === "object" ? describe(value) : fmt(value);
+      const labels = typeof value === "object" ? SUMMARY_SENTENCES : SUMMARY_LABELS;
+      const [label, fmt] = labels[key] || [words(key), describe];
+      const text = fmt(value);
       if (!text) continue;
       dl.append(Object.assign(document.createElement("dt"), { textContent: label }),
         Object.assign(document.createElement("dd"), { textContent: text }));

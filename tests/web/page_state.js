@@ -12,6 +12,9 @@
     problem: document.getElementById('problem').hidden ? null : document.getElementById('problem').textContent,
     endShown: !document.getElementById('end').hidden,
     summary: document.getElementById('summary').textContent,
+    hold: !document.getElementById('hold') || document.getElementById('hold').hidden ? null
+      : document.getElementById('hold').textContent,
+    holds: app.events.filter((e) => e.type === 'holding').map((e) => [e.turn, e.seconds, e.at]),
     now: performance.now(),
   };
 })

@@ -2,14 +2,16 @@
 """Response-latency benchmark: talk to a voice-rp server like a person would, and time it.
 
     .venv/bin/python scripts/bench_latency.py [--json out.json] [--png out.png]
-        [--server ws://host:port/ws] [--option turn.end_silence_s=0.5 ...]
+        [--server ws://host:port/ws] [--option turn.end_silence_s=0.5 ...] [--set long]
+        [--turns N]
 
 It starts the server on a free loopback port (or uses --server), waits for /healthz to say ready,
 then speaks a set of utterances with known text and known end-of-speech times through the
 websocket at real-time pace, 20 ms frames on the wall clock, each followed by the silence a
 real speaker leaves while listening. It reports per turn and overall (p50, p95, max) the response
-latency and its stages, audio gaps, barge-in reaction, premature turn ends and the server's peak
-RSS. README.md ("Latency benchmark") explains every figure.
+latency and its stages, audio gaps, barge-in reaction, premature turn ends, the first words heard
+of each reply (and how many distinct openings the replies used) and the server's peak RSS.
+README.md ("Latency benchmark") explains every figure.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bench.machine import line as machine_line  # noqa: E402
 from bench.report import build_summary, draw_png, print_report, turn_row  # noqa: E402
 from bench.runner import BenchClient, Script, TurnRecord  # noqa: E402
 from bench.tuned_server import split_tuning  # noqa: E402
-from bench.utterances import INTERRUPTIONS, UTTERANCES, synthesize  # noqa: E402
+from bench.utterances import INTERRUPTIONS, SETS, synthesize  # noqa: E402
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,8 +62,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--png", type=Path, metavar="PATH", help="draw the stages per turn")
     p.add_argument("--noise-dbfs", type=float, default=-60.0,
                    help="microphone noise floor (default -60 dBFS; 'nan' sends digital silence)")
+    p.add_argument("--set", dest="utterance_set", choices=sorted(SETS), default="default",
+                   help="what the user says: 'default', twelve lines of 1-10 s, or 'long', "
+                        "answers of 12-58 s of several sentences with 0.2-0.5 s breaths")
     p.add_argument("--repeat", type=int, default=1, help="play the utterance set this many times")
-    p.add_argument("--lines", type=int, default=None, help="play only the first N lines (quick)")
+    p.add_argument("--lines", type=int, default=None,
+                   help="play only the first N lines of the set (before --repeat)")
+    p.add_argument("--turns", type=int, default=None,
+                   help="say only the first N lines in all (after --repeat; interruptions "
+                        "aside): a smoke check")
     p.add_argument("--cache", type=Path,
                    default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
                    / "voice-rp" / "bench-speech",
@@ -174,7 +183,8 @@ def progress(rec: TurnRecord) -> None:
     lat = "no reply" if rec.latency_ms is None else f"{rec.latency_ms:6.0f} ms"
     barge = "" if rec.barge_in_ms is None else f", barge-in {rec.barge_in_ms:.0f} ms"
     print(f"  {rec.kind:<12} {rec.utt.line.name:<12} {lat}{barge}  heard: "
-          f"{' | '.join(rec.transcripts)!r}", file=sys.stderr, flush=True)
+          f"{' | '.join(rec.transcripts)!r}; reply began {rec.first_piece!r}",
+          file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             url, pid, http_url = f"ws://127.0.0.1:{port}/ws", proc.pid, f"http://127.0.0.1:{port}"
             print(f"started the server (pid {pid}, log {log})", file=sys.stderr)
         print("synthesizing the utterances...", file=sys.stderr)
-        lines = synthesize(UTTERANCES[: args.lines], args.cache) * max(1, args.repeat)
+        said = SETS[args.utterance_set][: args.lines] * max(1, args.repeat)
+        lines = synthesize(said[: args.turns], args.cache)
         interruptions = synthesize(INTERRUPTIONS, args.cache)
         wait_ready(http_url, proc)
         load = os.getloadavg()
@@ -219,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [turn_row(i, rec) for i, rec in enumerate(client.records, 1)]
     config = {
         "server": "started" if proc is not None else args.server, "tuning": tuning,
-        "persona": args.persona, "noise_dbfs": noise, "cpus": os.cpu_count(), "nice": args.nice,
+        "persona": args.persona, "set": args.utterance_set, "noise_dbfs": noise,
+        "cpus": os.cpu_count(), "nice": args.nice,
         "load_avg_at_start": [round(x, 2) for x in load],
         "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
         "duration_s": round(time.time() - started, 1), "late_mic_frames": client.late_frames,

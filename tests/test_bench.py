@@ -20,14 +20,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from bench.cpu import CpuMonitor
 from bench.report import build_summary, turn_row
 from bench.runner import TurnRecord
-from bench.stats import percentile, playback_gaps, stage_segments, summarize, wer
+from bench.stats import openings, percentile, playback_gaps, stage_segments, summarize, wer
 from bench.tuned_server import split_tuning
 from bench.utterances import (
     INTERRUPTIONS,
+    LONG_ANSWERS,
+    LONG_GAPS_S,
+    SETS,
     UTTERANCES,
     Line,
     Utterance,
     assemble,
+    long_answer,
     synthesize,
     trim_speech,
 )
@@ -190,6 +194,51 @@ def test_spoken_lines_are_1_to_10_s_and_end_where_they_say(tmp_path: Path) -> No
     assert again.speech_end_s == synthesize(lines[:1], tmp_path)[0].speech_end_s
 
 
+def test_a_long_answer_ends_where_its_last_sentence_ends_and_breathes_between_sentences(
+) -> None:
+    line = long_answer("long", ("one.", "two.", "three."), "espeak", seed=7)
+    gaps = line.gaps_s
+    assert len(gaps) == 2 and all(LONG_GAPS_S[0] <= g <= LONG_GAPS_S[1] for g in gaps)
+    assert long_answer("long", ("one.", "two.", "three."), "espeak", seed=7) == line  # seeded
+    # Silence around each burst is trimmed away; only the chosen gaps remain between them.
+    utt = assemble(line, [_burst(2.0, 0.3, 0.4), _burst(3.0, 0.1, 0.6), _burst(1.5, 0.2, 0.2)])
+    assert utt.speech_end_s == pytest.approx(2.0 + gaps[0] + 3.0 + gaps[1] + 1.5, abs=0.03)
+    assert utt.speech_end_s == len(utt.samples) / SAMPLE_RATE  # nothing after the last word
+    (a0, a1), (b0, b1) = utt.pauses
+    assert a0 == pytest.approx(2.0, abs=0.01) and a1 - a0 == pytest.approx(gaps[0])
+    assert b0 - a1 == pytest.approx(3.0, abs=0.01) and b1 - b0 == pytest.approx(gaps[1])
+    for start, end in utt.pauses:
+        s0, s1 = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        assert not utt.samples[s0:s1].any()
+        assert np.abs(utt.samples[s0 - 160: s0]).max() > 0.1  # speech right up to the gap
+        assert np.abs(utt.samples[s1: s1 + 160]).max() > 0.1  # and right after it
+
+
+def test_a_line_needs_one_gap_between_each_two_parts() -> None:
+    with pytest.raises(ValueError, match="gaps"):
+        Line("x", ("a", "b", "c"), gaps_s=(0.3,))
+    assert Line("x", ("a", "b")).gap_after(0) == pytest.approx(0.4)  # the default set's pause
+
+
+def test_the_long_set_spans_ten_to_sixty_seconds_in_the_default_sets_voices() -> None:
+    assert SETS["default"] is UTTERANCES and SETS["long"] is LONG_ANSWERS
+    assert {u.engine for u in LONG_ANSWERS} == {u.engine for u in UTTERANCES}
+    assert all(len(u.parts) >= 3 for u in LONG_ANSWERS[1:])
+    gaps = [g for u in LONG_ANSWERS for g in u.gaps_s]
+    assert all(LONG_GAPS_S[0] <= g <= LONG_GAPS_S[1] for g in gaps)
+    assert len(set(gaps)) > len(gaps) // 2  # breaths vary, not one fixed pause
+    assert len({u.name for u in LONG_ANSWERS}) == len(LONG_ANSWERS)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_spoken_long_answers_stay_within_ten_to_sixty_seconds(tmp_path: Path) -> None:
+    # Under 60 s: the conversational TurnPolicy.max_turn_s would cut a longer turn on purpose.
+    lines = [u for u in LONG_ANSWERS if u.engine == "espeak"]
+    for utt in synthesize(lines, tmp_path):
+        assert 10.0 <= utt.speech_end_s < 59.0, utt.line.name
+        assert len(utt.pauses) == len(utt.line.parts) - 1
+
+
 # --- per-turn accounting -------------------------------------------------------------------------
 
 
@@ -225,6 +274,48 @@ def test_the_summary_reports_the_figures_the_json_promises() -> None:
     assert s["barge_in_ms"]["p50"] is None
     assert s["targets"]["premature_ends"]["met"] is False
     assert s["targets"]["server_rss_mb"]["met"] is True
+
+
+# --- the replies' first words ------------------------------------------------------------------
+
+
+def test_openings_count_distinct_first_pieces_whatever_their_case_and_punctuation() -> None:
+    o = openings(["That's a great way to start.", "that's a great way to start",
+                  "Tell me more.", "THAT'S A GREAT WAY TO START!"])
+    assert o == {"replies": 4, "distinct": 2, "most_repeated": "That's a great way to start.",
+                 "most_repeated_count": 3}
+    assert openings([]) == {"replies": 0, "distinct": 0, "most_repeated": None,
+                            "most_repeated_count": 0}
+    assert openings(["Good.", "Fine."])["most_repeated"] == "Good."  # a tie: the first heard
+
+
+def test_a_canned_opening_shows_in_the_summary_and_the_table() -> None:
+    import io
+
+    from bench.report import print_report
+
+    said = ["I worked with the team on the launch."]
+    firsts = ["That's a great way to start.", "That's a great way to start!",
+              "Tell me about the launch.", "that's a great way to start."]
+    records = []
+    for first in firsts:
+        rec = _record(said)
+        rec.first_piece = first
+        records.append(rec)
+    unanswered = _record(said)
+    unanswered.first_audio_at, unanswered.first_piece = None, ""
+    rows = [turn_row(i, rec) for i, rec in enumerate([*records, unanswered], 1)]
+    s = build_summary(rows, rss_mb=None, config={})
+    assert s["openings"] == {"replies": 4, "distinct": 2,
+                             "most_repeated": "That's a great way to start.",
+                             "most_repeated_count": 3}
+    assert [r["first_piece"] for r in s["per_turn"]][:2] == firsts[:2]
+    out = io.StringIO()
+    print_report(s, out)
+    table = out.getvalue()
+    assert table.lower().count("that's a great way to start") == 3 + 1  # 3 turns, the summary
+    assert "openings: 2 distinct over 4 replies" in table
+    assert "(3 of 4)" in table
 
 
 def test_tuning_keys_name_a_group_and_a_field() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .runner import TurnRecord
-from .stats import STAGES, stage_segments, summarize, wer
+from .stats import STAGES, openings, stage_segments, summarize, wer
 
 SERVER_STAGES = (
     "endpoint_ms", "stt_ms", "stt_done_ms", "llm_first_token_ms", "first_piece_ms",
@@ -45,6 +45,7 @@ def turn_row(index: int, rec: TurnRecord) -> dict[str, Any]:
         "text": rec.utt.line.text,
         "speech_s": round(rec.utt.speech_end_s, 2),
         "mid_pause": bool(rec.utt.pauses),
+        "pauses": len(rec.utt.pauses),
         "session": rec.session,
         "reply_turn": rec.reply_turn,
         "response_ms": None if latency is None else round(latency, 1),
@@ -92,6 +93,7 @@ def build_summary(rows: Sequence[Mapping[str, Any]], *, rss_mb: float | None,
         "premature_ends": sum(1 for r in rows if r["premature"]),
         "premature_ends_mid_pause": sum(1 for r in rows if r["premature"] and r["mid_pause"]),
         "mid_pause_turns": sum(1 for r in rows if r["mid_pause"]),
+        "openings": openings(r["first_piece"] for r in answered),
         "server_rss_mb": rss_mb,
         "wer_mean": round(sum(wers) / len(wers), 3) if wers else None,
         "turns": len(rows),
@@ -132,15 +134,30 @@ def _cores(x: float | None) -> str:
     return "    -" if x is None else f"{x:5.2f}"
 
 
+FIRST_WORDS_WIDTH = 32
+
+
+def _first_words(r: Mapping[str, Any]) -> str:
+    """The reply's first piece as heard, cut to the column (its opening is what matters)."""
+    if r["response_ms"] is None:
+        return f"{'-':<{FIRST_WORDS_WIDTH}}"
+    text = " ".join(r["first_piece"].split())
+    if len(text) > FIRST_WORDS_WIDTH:
+        text = text[: FIRST_WORDS_WIDTH - 1] + "…"
+    return f"{text:<{FIRST_WORDS_WIDTH}}"
+
+
 def print_report(s: Mapping[str, Any], out: TextIO) -> None:
     """A table a person can read: one line per turn, then percentiles and the targets."""
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p("Per turn (ms after the true end of speech; stt = STT duration; srv = server's own "
       "response_ms;")
     p("trans = client-measured minus srv; gaps = player ran dry; barge = speech start to clear;")
-    p("oth = cores other processes used while the reply was made)")
-    head = f"{'#':>2} {'turn':<12} {'eng':<6} {'spch':>4} " + " ".join(
-        f"{h:>{w}}" for h, _, w in _COLUMNS) + "  wer   oth  notes"
+    p("oth = cores other processes used while the reply was made; first words = the text of the")
+    p("reply's first audio piece)")
+    head = (f"{'#':>2} {'turn':<12} {'eng':<6} {'spch':>4} "
+            + " ".join(f"{h:>{w}}" for h, _, w in _COLUMNS)
+            + f"  wer   oth  {'first words':<{FIRST_WORDS_WIDTH}} notes")
     p(head)
     p("-" * len(head))
     for r in s["per_turn"]:
@@ -157,7 +174,7 @@ def print_report(s: Mapping[str, Any], out: TextIO) -> None:
             cells.append(_ms(value, width))
         notes = []
         if r["mid_pause"]:
-            notes.append("pause")
+            notes.append("pause" if r["pauses"] == 1 else f"{r['pauses']} pauses")
         if r["kind"] == "interruption":
             notes.append("interrupts")
         if r["interrupted"]:
@@ -169,8 +186,10 @@ def print_report(s: Mapping[str, Any], out: TextIO) -> None:
         if r["error"]:
             notes.append(r["error"])
         w = "    -" if r["wer"] is None else f"{r['wer']:5.2f}"
-        p(f"{r['n']:>2} {r['name'][:12]:<12} {r['engine']:<6} {r['speech_s']:>4.1f} "
-          + " ".join(cells) + f" {w} {_cores(r['others_cores'])}  {', '.join(notes)}")
+        line = (f"{r['n']:>2} {r['name'][:12]:<12} {r['engine']:<6} {r['speech_s']:>4.1f} "
+                + " ".join(cells) + f" {w} {_cores(r['others_cores'])}  {_first_words(r)} "
+                + ", ".join(notes))
+        p(line.rstrip())
     p("")
     p(f"{'':<26}{'p50':>7}{'p95':>7}{'max':>7}{'n':>4}")
     rows = [("response latency", s["response_latency_ms"]),
@@ -185,7 +204,11 @@ def print_report(s: Mapping[str, Any], out: TextIO) -> None:
       f"audio after clear: {s['audio_after_clear']} message(s)")
     p(f"barge-in: {s['barge_in_tried']} tried, {s['barge_in_missed']} without a clear")
     p(f"premature turn ends: {s['premature_ends']} ({s['premature_ends_mid_pause']} of "
-      f"{s['mid_pause_turns']} turns with a mid-sentence pause)")
+      f"{s['mid_pause_turns']} turns with a pause inside)")
+    o = s["openings"]
+    if o["replies"]:
+        p(f"openings: {o['distinct']} distinct over {o['replies']} replies; most repeated: "
+          f"{o['most_repeated']!r} ({o['most_repeated_count']} of {o['replies']})")
     rss = s["server_rss_mb"]
     p(f"server peak RSS: {'unknown' if rss is None else f'{rss:.0f} MB'}; mean WER "
       f"{s['wer_mean']}; {s['turns']} turns, {s['unanswered']} unanswered")

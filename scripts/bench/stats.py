@@ -1,4 +1,5 @@
-"""The benchmark's arithmetic: percentiles, playback gaps, where a reply's latency went, WER.
+"""The benchmark's arithmetic: percentiles, playback gaps, where a reply's latency went, WER,
+how varied the replies' openings were.
 
 Pure functions on numbers and strings, so tests check them without a server or a model.
 """
@@ -6,7 +7,9 @@ Pure functions on numbers and strings, so tests check them without a server or a
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from voice_rp.wer import wer, words  # noqa: F401 - part of this module's interface
 
@@ -116,4 +119,24 @@ def stage_segments(stages: Mapping[str, float | None], client_ms: float | None
     return out
 
 
+def openings(first_pieces: Iterable[str]) -> dict[str, Any]:
+    """How varied the replies' first words were: `first_pieces` are the texts of each answered
+    turn's first audio piece. A persona that opens most replies with the same cached phrase
+    ("That's a great way to start.") sounds canned however fast it is.
 
+    Texts count as one opening when their words match (case and punctuation aside). Returns the
+    number of replies, of distinct openings, and the most repeated one (as first heard; the
+    earliest among equals) with its count.
+    """
+    keyed = [(" ".join(words(text)), text) for text in first_pieces]
+    counts = Counter(key for key, _ in keyed)
+    first_seen: dict[str, str] = {}
+    for key, text in keyed:
+        first_seen.setdefault(key, text)
+    top = max(first_seen, key=lambda k: counts[k], default=None)  # first key wins a tie
+    return {
+        "replies": len(keyed),
+        "distinct": len(counts),
+        "most_repeated": None if top is None else first_seen[top],
+        "most_repeated_count": 0 if top is None else counts[top],
+    }

@@ -3,7 +3,7 @@
 Each line is synthesised (the bundled Piper voice, or espeak-ng as a second, robotic speaker),
 trimmed to where its energy starts and ends, and joined with exact pauses. Everything after the
 returned `speech_end_s` is silence by construction, so the true end of speech is known to the
-sample, not estimated.
+sample, not estimated. `SETS` names the sets `--set` chooses from.
 """
 
 from __future__ import annotations
@@ -45,10 +45,22 @@ class Line:
     engine: Engine = "piper"
     pause_s: float = PAUSE_S
     barge_in: bool = False  # interrupt the reply to this line mid-way
+    gaps_s: tuple[float, ...] = ()
+    """The silence after each part but the last, when they differ (a long answer's breaths
+    between sentences); empty: `pause_s` after every part."""
+
+    def __post_init__(self) -> None:
+        if self.gaps_s and len(self.gaps_s) != len(self.parts) - 1:
+            raise ValueError(f"line {self.name!r}: {len(self.parts)} parts need "
+                             f"{len(self.parts) - 1} gaps, got {len(self.gaps_s)}")
 
     @property
     def text(self) -> str:
         return " ".join(self.parts)
+
+    def gap_after(self, part: int) -> float:
+        """Seconds of silence between part `part` and the next."""
+        return self.gaps_s[part] if self.gaps_s else self.pause_s
 
 
 UTTERANCES: tuple[Line, ...] = (
@@ -85,6 +97,80 @@ INTERRUPTIONS: tuple[Line, ...] = (
     Line("interrupt-3", ("Actually, let me correct myself.",), "piper"),
 )
 """Said over the persona's reply to the lines marked `barge_in`."""
+
+LONG_GAPS_S = (0.2, 0.5)
+"""Breaths between a long answer's sentences: inside a turn, they must not end it."""
+LONG_SEED = 2026
+
+
+def long_answer(name: str, sentences: Sequence[str], engine: Engine, *, seed: int) -> Line:
+    """One speaker's answer of several sentences with seeded gaps of `LONG_GAPS_S` between them:
+    the same gaps every run, so runs compare, yet not one fixed pause a detector could learn."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.uniform(*LONG_GAPS_S, size=len(sentences) - 1)
+    return Line(name, tuple(sentences), engine, gaps_s=tuple(round(float(g), 2) for g in gaps))
+
+
+_LONG_TEXTS: tuple[tuple[str, Engine, tuple[str, ...]], ...] = (
+    ("long-12s", "piper", (
+        "In my first month I noticed that our weekly report took a whole day to put together.",
+        "I wrote a small spreadsheet that collected the numbers for us, and now it takes an "
+        "hour.",
+        "My manager liked it so much that two other teams use it now.",
+    )),
+    ("long-20s", "espeak", (
+        "Our support team was getting the same three questions every single day.",
+        "I collected the questions and wrote short answers for each of them.",
+        "We put the answers on the help page and sent the link with every new order.",
+        "After a month the number of calls had dropped by almost a third.",
+    )),
+    ("long-30s", "piper", (
+        "The hardest project I managed was moving our office to a new building.",
+        "We had three weeks, and nobody wanted to lose a day of work.",
+        "I made a plan with every team, so each of them moved on a different evening.",
+        "The network people set up the new rooms the weekend before.",
+        "On the last Friday the sales team packed their desks at five.",
+        "On Monday morning everyone found their computer working and their boxes in place.",
+        "Only one printer was missing, and we found it in the old kitchen.",
+        "We moved the whole office without losing a single working day.",
+    )),
+    ("long-45s", "piper", (
+        "Two years ago our biggest customer told us they would leave at the end of the month.",
+        "Their orders had arrived late four times in a row, and they had lost patience.",
+        "I asked for a meeting with their manager and listened to every complaint.",
+        "Then I went through each late order with our warehouse team.",
+        "We found that most delays came from one supplier who shipped on Fridays.",
+        "I moved the orders to a second supplier and set up a weekly call with the customer.",
+        "For the next six weeks I sent them a short note every Monday.",
+        "In the end they stayed with us and signed a contract for two more years.",
+        "I learned that an angry customer is often a customer who still wants to stay.",
+        "Since then I call a client myself as soon as a second order is late.",
+        "It is a short call, and it has saved us more than one contract.",
+        "That customer even sent us a card at the end of the year.",
+    )),
+    ("long-58s", "espeak", (
+        "I would like to tell you about a mistake I made and what I learned from it.",
+        "A client asked when their new website would be ready, and I wanted to please them.",
+        "Without asking the developers, I promised a date three weeks away.",
+        "When I told the team, they said the work needed at least six weeks.",
+        "I felt terrible, because I had made a promise we could not keep.",
+        "The next morning I called the client and explained what had happened.",
+        "I gave them a new plan with the real dates and a few early pages they could review.",
+        "They were not happy at first, but they liked seeing the work in steps.",
+        "The site went live in six weeks, and they still work with us today.",
+        "Since then I never give a date before the people doing the work have checked it.",
+        "It takes a day longer to answer, but the answer is one we can keep.",
+    )),
+)
+
+LONG_ANSWERS: tuple[Line, ...] = tuple(
+    long_answer(name, sentences, engine, seed=LONG_SEED + i)
+    for i, (name, engine, sentences) in enumerate(_LONG_TEXTS))
+"""Answers of ~12-58 s (max_turn_s, 60 s, would cut a longer one): is the response latency
+still the same on a long turn, and does a breath between sentences end the turn early? Written
+for this set, apart from UTTERANCES; the voices are the same two."""
+
+SETS: dict[str, tuple[Line, ...]] = {"default": UTTERANCES, "long": LONG_ANSWERS}
 
 
 @dataclass(frozen=True)
@@ -128,14 +214,14 @@ def trim_speech(samples: np.ndarray, *, floor_db: float = -40.0, window_s: float
 
 
 def assemble(line: Line, parts: Sequence[np.ndarray]) -> Utterance:
-    """Trim each part and join them with exactly `line.pause_s` of silence."""
+    """Trim each part and join them with exactly `line.gap_after(i)` of silence."""
     trimmed = [trim_speech(p) for p in parts]
-    gap = np.zeros(round(line.pause_s * SAMPLE_RATE), np.float32)
     out: list[np.ndarray] = []
     pauses: list[tuple[float, float]] = []
     at = 0
     for i, part in enumerate(trimmed):
         if i:
+            gap = np.zeros(round(line.gap_after(i - 1) * SAMPLE_RATE), np.float32)
             out.append(gap)
             pauses.append((at / SAMPLE_RATE, (at + len(gap)) / SAMPLE_RATE))
             at += len(gap)

@@ -126,13 +126,13 @@ def test_without_a_playback_report_the_estimate_counts():
 def test_speech_while_thinking_continues_the_same_turn():
     h = Harness()
     h.say(0.6)
-    h.pause(0.8)  # the turn ends; the models have not answered yet...
+    h.pause(4.2)  # the turn ends; the models have not answered yet...
     assert h.ctl.phase is Phase.THINKING
     h.say(0.6)  # ...and the user goes on before hearing anything
     assert not h.of(ev.Clear)  # nothing to clear; the unanswered turn leaves no trace
     assert [(d.text, d.interrupted) for d in h.of(ev.ReplyDone)] == [("", True)]
     assert h.ctl.phase is Phase.LISTENING and h.ctl.tracker.history == []
-    h.pause(1.5)
+    h.pause(4.2)
     h.work()
     h.play_out()
     # The new turn's recognition covers both parts, joined by a short silence.
@@ -143,7 +143,7 @@ def test_speech_while_thinking_continues_the_same_turn():
 def test_a_failed_reply_is_reported_and_the_next_turn_works():
     h = Harness()
     h.say(0.6)
-    h.pause(1.5)
+    h.pause(4.2)
     h.work(speak=False)  # transcribed, measured: the reply starts...
     speak, = h.asked(cmd.Speak)
     h.todo.clear()  # ...and the model fails instead
@@ -158,7 +158,7 @@ def test_a_failed_reply_is_reported_and_the_next_turn_works():
 def test_a_failed_transcription_is_reported_and_the_next_turn_works():
     h = Harness()
     h.say(0.6)
-    h.pause(1.5)
+    h.pause(4.2)
     transcribe, = h.asked(cmd.Transcribe)
     h.todo.clear()  # the speech service is down
     h.take(h.ctl.reply_failed(
@@ -188,7 +188,7 @@ def test_the_summary_pace_is_the_reports_pace():
 def test_a_reply_over_its_time_limit_ends_with_an_error():
     h = Harness(turn_limit_s=1.0)
     h.say(0.6)
-    h.pause(1.5)
+    h.pause(4.2)
     h.work()
     speak, = h.asked(cmd.Speak)
     h.take(h.ctl.reply_failed(speak.attempt, None))
@@ -219,7 +219,7 @@ def test_a_crashed_step_is_an_internal_error_and_the_turn_end_starts_afresh():
     h.todo.clear()
     h.take(h.ctl.task_failed(crashed.attempt, RuntimeError("boom")))
     assert h.of(ev.ErrorEvent)[0].code == "internal_error"
-    h.pause(1.0)
+    h.pause(4.2)
     assert len(h.asked(cmd.Transcribe)) == 2  # the turn end did not wait for the dead attempt
     h.work()
     h.play_out()
@@ -254,7 +254,7 @@ def test_end_phrase_closes_the_scenario_with_a_summary():
     h = Harness(p)
     h.hear = lambda audio: f"I think {p.scenario.ending.phrases[0]}."
     h.say(0.8)
-    h.pause(1.5)
+    h.pause(4.2)
     h.work()
     speak, = h.asked(cmd.Speak)
     assert speak.request.closing

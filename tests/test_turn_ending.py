@@ -215,3 +215,27 @@ def test_a_long_silence_gets_a_holding_line_twice_at_most_and_never_a_new_questi
     h.play_out()
     h.pause(policy.hold_s + 12.0, work=True)
     assert len(h.asked(cmd.Speak)) == 4
+
+
+@pytest.mark.parametrize(("words", "late_s", "ends_after_s"), [
+    ("I led the migration and", 1.5, TurnPolicy().incomplete_silence_s),  # open: waits on
+    ("I led the migration.", 1.5, TurnPolicy().speculative_silence_s + 1.5),  # when they come
+    (None, 0.0, TurnPolicy().max_silence_s),  # the words never came: the hard cap
+])
+def test_a_slow_transcript_is_waited_for_not_guessed(words: str | None, late_s: float,
+                                                     ends_after_s: float) -> None:
+    ep = Endpointer(TurnPolicy(), clock=FakeClock(), is_speech=scripted_vad)
+    pending: list[tuple[int, float]] = []
+    ends: list[TurnEnd] = []
+    frames = [QUIET] * 25 + [VOICED] * 50 + [QUIET] * 300
+    for i, frame in enumerate(frames):
+        for event in ep.push(frame):
+            if isinstance(event, SpeculativeEnd):
+                ep.expect_hint()  # recognition started; its words come `late_s` later
+                pending.append((i + round(late_s / FRAME_S), event.speech_end_audio_t))
+            elif isinstance(event, TurnEnd):
+                ends.append(event)
+        if words is not None and pending and pending[0][0] == i:
+            ep.hint(words, speech_end_audio_t=pending.pop()[1])
+    [end] = ends
+    assert end.wait_s == pytest.approx(ends_after_s, abs=3 * FRAME_S)

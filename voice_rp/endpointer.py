@@ -228,6 +228,7 @@ class Endpointer:
         self._last_voice = 0      # frame index of the turn's last confirmed voiced frame
         self._end_for: tuple[int, int] = (-1, 0)  # (last_voice, the speech end trimmed from it)
         self._hint: Ending | None = None  # read_ending() of the current pause's transcript
+        self._hint_due = False  # the current pause's transcript is on its way
         self._barge_frames = 0
         self._barged = False
 
@@ -249,7 +250,16 @@ class Endpointer:
             logger.debug("stale hint for speech end %.2f s ignored", speech_end_audio_t)
             return None
         self._hint = read_ending(text, language=language) if text.strip() else None
+        self._hint_due = False
         return self._hint
+
+    def expect_hint(self) -> None:
+        """The transcript of the pause in progress is being made: until it comes (or the user
+        goes on), the turn does not end on the no-words wait (`end_silence_s`), only on the
+        hard cap. A slow recogniser (a long turn, a larger model) must not cut a thinking pause
+        short for want of its words."""
+        if self._state is _State.PAUSED:
+            self._hint_due = True
 
     @property
     def holding(self) -> bool:
@@ -339,7 +349,7 @@ class Endpointer:
         events: list[EndpointEvent] = []
         if self._state is _State.PAUSED:
             self._state = _State.SPEAKING
-            self._hint = None  # it described words the user has since added to
+            self._hint, self._hint_due = None, False  # it described words since added to
             went_on = run.start if run is not None else idx
             events.append(SpeechResumed(self._t(idx + 1), self._clock.now(),
                                         pause_s=self._t(max(0, went_on - paused_from))))
@@ -399,6 +409,8 @@ class Endpointer:
             wait, reason = p.incomplete_silence_s, "incomplete_timeout"
         elif self._hint is Ending.COMPLETE:
             wait, reason = p.complete_silence_s, "complete"
+        elif self._hint is None and self._hint_due:
+            wait, reason = p.max_silence_s, "max_silence"
         else:
             wait, reason = p.end_silence_s, "complete"
         if wait > p.max_silence_s:

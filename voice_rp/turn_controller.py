@@ -112,6 +112,7 @@ class TurnController:
         elif isinstance(event, ep.SpeculativeEnd):
             if self.options.speculative:
                 self._start_attempt(event.audio, event.speech_end_audio_t, committed=False)
+                self.turn_taking.endpointer.expect_hint()
         elif isinstance(event, ep.SpeechResumed):
             self._drop_speculation()
         elif isinstance(event, ep.TurnEnd):
@@ -221,8 +222,7 @@ class TurnController:
         return self._drain()
 
     def reply_failed(self, attempt: int, error: VoiceRPError | None) -> list[Command]:
-        """No reply: speech recognition or the chat model failed, or (None) time ran out. The
-        user is told and the conversation goes on."""
+        """No reply: recognition or the model failed, or (None) time ran out; the user is told."""
         a = self._live(attempt)
         if a is not None:
             error = error or LLMError(f"the reply took longer than "

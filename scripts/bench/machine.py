@@ -60,7 +60,7 @@ def stage_speeds() -> dict[str, Any]:
 
     def speak() -> bytes:
         start = time.perf_counter()
-        chunks = []
+        chunks: list[bytes] = []
         for chunk in voice.synthesize(_SENTENCE):
             if not chunks:
                 first.append((time.perf_counter() - start) * 1000)

@@ -54,6 +54,7 @@ from .audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
 from .clock import Clock
 from .completeness import Ending, read_ending
 from .turn_policy import TurnPolicy as TurnPolicy  # re-exported: callers take it from here
+from .voice_end import falls_at_end
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ class Endpointer:
         self._end_for: tuple[int, int] = (-1, 0)  # (last_voice, the speech end trimmed from it)
         self._hint: Ending | None = None  # read_ending() of the current pause's transcript
         self._hint_due = False  # the current pause's transcript is on its way
+        self._falls: bool | None = None  # the voice fell at the current pause (voice_end)
         self._barge_frames = 0
         self._barged = False
 
@@ -327,8 +329,10 @@ class Endpointer:
                 return [self._end(idx, "max_turn")]
             self._state = _State.PAUSED
             start, end = self._t(self._speech_start), self._t(self._speech_end() + 1)
+            audio = self._turn_audio()
+            self._falls = falls_at_end(audio) if self.policy.voice_cue else None
             events.append(SpeculativeEnd(self._t(idx + 1), self._clock.now(), start, end,
-                                         audio=self._turn_audio()))
+                                         audio=audio))
         if self._state is _State.PAUSED:
             needed, reason = self._silence_needed()
             if silence >= needed:
@@ -407,8 +411,12 @@ class Endpointer:
             return _frames(p.hold_s), "hold_timeout"  # asked for: not capped by max_silence_s
         if self._hint is Ending.OPEN:
             wait, reason = p.incomplete_silence_s, "incomplete_timeout"
-        elif self._hint is Ending.COMPLETE:
-            wait, reason = p.complete_silence_s, "complete"
+        elif self._hint is Ending.COMPLETE and self._falls is not False:
+            # The words end a thought and the voice does not say otherwise. A long answer goes
+            # on after its sentences: past flowing_after_s of speech, a little longer.
+            spoken = (self._speech_end() + 1 - self._speech_start) * _FRAME_S
+            long = spoken >= p.flowing_after_s
+            wait, reason = (p.flowing_silence_s if long else p.complete_silence_s), "complete"
         elif self._hint is None and self._hint_due:
             wait, reason = p.max_silence_s, "max_silence"
         else:

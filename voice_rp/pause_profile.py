@@ -110,7 +110,8 @@ def learned(base: TurnPolicy, pauses_s: Sequence[float], cut_s: Sequence[float])
         # Past the pauses the user was cut off at (their median), within the "unsure" wait.
         wait = min(policy.end_silence_s,
                    max(policy.complete_silence_s, _quantile(cuts, 0.5) + 0.15))
-        policy = dataclasses.replace(policy, complete_silence_s=wait)
+        policy = dataclasses.replace(policy, complete_silence_s=wait,
+                                     flowing_silence_s=max(policy.flowing_silence_s, wait))
     return policy
 
 

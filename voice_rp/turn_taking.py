@@ -43,13 +43,13 @@ def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
         wait = persona.talk_end_pause_s  # exactly this pause ends the talk, whatever the words
         return dataclasses.replace(
             policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            complete_silence_s=wait, end_silence_s=wait, incomplete_silence_s=wait,
-            max_silence_s=wait)
+            complete_silence_s=wait, flowing_silence_s=wait, end_silence_s=wait,
+            incomplete_silence_s=wait, max_silence_s=wait)
     if not in_talk and persona.turn_silence_ms is not None:
         wait = persona.turn_silence_ms / 1000.0
         return dataclasses.replace(
             policy, speculative_silence_s=min(policy.speculative_silence_s, wait),
-            complete_silence_s=wait, end_silence_s=wait,
+            complete_silence_s=wait, flowing_silence_s=wait, end_silence_s=wait,
             incomplete_silence_s=max(policy.incomplete_silence_s, wait),
             max_silence_s=max(policy.max_silence_s, wait))
     return policy

@@ -69,3 +69,10 @@ async def test_a_few_words_get_the_question_without_an_acknowledgement() -> None
                 acknowledge=True)
     short = await _replies().plan(step, None, [], "Yes, I did.")  # type: ignore[arg-type]
     assert (short.scripted, short.ack) == ("What happened next?", "")
+
+
+@pytest.mark.parametrize("judgement", ["Your response is not helpful.", "That doesn't sound right.",
+                                       "Your answer is clear."])
+def test_an_acknowledgement_never_judges_the_user(judgement: str) -> None:
+    ack = _replies().choose(judgement, "I led the billing migration and it shipped on time.")
+    assert ack != judgement

@@ -104,6 +104,7 @@ _HOLD = re.compile(
 """A request for time, at the end of what was said so far ("That's a hard one. Let me think.")."""
 
 _CLOSERS = "\"'”’»)]} \t\n"
+_SHORT_ANSWER = 5
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 
 
@@ -129,21 +130,27 @@ def read_ending(text: str, *, language: str = "en") -> Ending:
     UNSURE: anything else (no punctuation after an ordinary word), where Whisper's punctuation
     is all there is to go on.
 
-    An ellipsis counts for nothing: Whisper puts one after short complete answers ("Yes, I
-    did...") as often as after a real trail-off, so only the words before it are judged.
+    An ellipsis: Whisper puts one after short complete answers ("Yes, I did...") as often as
+    after a real trail-off, so only the words before it are judged, and a short answer
+    (`_SHORT_ANSWER` words at most) ending in an ordinary word counts as closed.
     """
     s = fold(text).strip().rstrip(_CLOSERS)
     if not s:
         return Ending.UNSURE
     if _HOLD.search(s):
         return Ending.HOLD
-    s = s.rstrip(".…").rstrip() if s.endswith(("...", "…")) else s
+    trailed = s.endswith(("...", "…"))
+    s = s.rstrip(".…").rstrip() if trailed else s
     if not s or s.endswith((",", "-", "–", "—", ":", ";")):
         return Ending.OPEN
     words = _WORD.findall(s)
     if not words:
         return Ending.UNSURE
     last = words[-1]
+    if (trailed and len(words) <= _SHORT_ANSWER and not s.endswith(("?", "!"))
+            and not any(last in group.get(lang, frozenset()) for group in (_OPEN_FOLDED,
+                        _TRAILING_FOLDED) for lang in ("en", language.split("-")[0].lower()))):
+        s += "."  # "Yes, I did..." is a short answer said; "I think that..." stays open
     if last in _FILLERS or _PRONOUN_CONTRACTION.match(last):
         return Ending.OPEN
     primary = language.split("-")[0].lower()

@@ -43,7 +43,8 @@ _ACK_WORDS = {
     "fr": {"merci", "bien", "super", "intéressant", "d'accord", "vois", "compris", "génial",
            "parfait", "ah", "top", "chouette"},
 }
-_NOT_ACK = re.compile(r"\b(sorry|unable|cannot|can't|not sure|confus\w*|misunderstand\w*|help|"
+_NOT_ACK = re.compile(r"\b(sorry|unable|cannot|can't|not|never|isn't|wasn't|don't|doesn't|"
+                      r"no|confus\w*|misunderstand\w*|help|your (response|answer)|"
                       r"lo siento|perdón|désolé\w*|pardon)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\w[^.!?]*[.!?](\s|$)")
 _USER_LABEL = {"interviewer": "the candidate", "audience": "the speaker",

@@ -121,3 +121,12 @@ def test_the_report_says_how_often_the_partner_cut_in_and_not_measured_when_it_w
     assert before["turn_taking"]["cut_offs"] is None
     assert "<b>not measured</b> times the partner cut in" in render_html(before)
     assert not any("cut in" in note for note in before["notes"])
+
+
+def test_an_interruption_after_hearing_the_reply_teaches_nothing_about_pauses() -> None:
+    h = Harness()
+    h.ctl.turn_taking.talked_over(1.6, heard_s=1.1)  # 0.8 s of the reply heard, then spoke
+    assert h.ctl.stats.cut_offs == 0
+    assert h.ctl.turn_taking.endpointer.policy == h.ctl.turn_taking.learning.base
+    h.ctl.turn_taking.talked_over(1.2, heard_s=0.5)  # went on before hearing it to speak of
+    assert h.ctl.stats.cut_offs == 1

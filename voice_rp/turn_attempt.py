@@ -44,6 +44,10 @@ class Attempt:
     def delivered_audio(self) -> bool:
         return self.playing_since is not None
 
+    def since_end_and_heard_s(self, now: float) -> tuple[float, float]:
+        """Seconds since the user's speech ended, and of the reply played by our estimate."""
+        return now - self.timeline.speech_end, self.played_ms(now) / 1000.0
+
     def played_ms(self, now: float) -> float:
         """Our estimate of the client's playback position: it plays in real time once sent."""
         if self.playing_since is None:

@@ -462,8 +462,8 @@ class TurnController:
         a = self._active
         if a is None:
             return
-        if a.audio:  # this soon after their pause, maybe the user was not done: we cut in
-            self.turn_taking.talked_over(self.clock.now() - a.timeline.speech_end)
+        if a.audio:  # were they done? (not if they heard some of the reply first)
+            self.turn_taking.talked_over(*a.since_end_and_heard_s(self.clock.now()))
         if a.delivered_audio or not a.audio:
             return self._interrupt(a)
         self._carry = a.audio  # they went on before hearing anything: the same turn goes on

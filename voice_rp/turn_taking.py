@@ -20,7 +20,9 @@ QUIET_MARGIN_S = 10.0
 MAX_QUIET_LINES = 2
 """Holding lines in one silence: after them, the persona waits quietly for the user."""
 CUT_OFF_S = 3.0
-"""A user talking over a reply this soon after their pause had not finished their turn."""
+"""A user talking over a reply this soon after their pause had not finished their turn..."""
+CUT_OFF_HEARD_S = 0.5
+"""...unless they had heard more of the reply than this before they spoke (an interruption)."""
 
 
 def policy_for(persona: Persona, *, talk: bool = True) -> ep.TurnPolicy:
@@ -104,13 +106,16 @@ class TurnTaking:
         self._quiet_s, self._nudges = 0.0, self._nudges + 1
         return True
 
-    def talked_over(self, since_end_s: float) -> None:
+    def talked_over(self, since_end_s: float, heard_s: float = 0.0) -> None:
         """The user spoke over (or before) the reply to their turn, which ended `since_end_s`
-        ago: this soon after their pause, they had not finished. Counted as a cut-off, and
-        the waits learn from it."""
-        if since_end_s > CUT_OFF_S or self.in_talk:
+        ago, of which `heard_s` had played: if they went on before hearing any of it to speak
+        of, they had not finished. Counted as a cut-off, and the waits learn from it. One who
+        heard some of the reply first is interrupting it, which teaches nothing about pauses."""
+        barge_in_s = self.endpointer.policy.barge_in_s
+        if (since_end_s > CUT_OFF_S or heard_s - barge_in_s > CUT_OFF_HEARD_S
+                or self.in_talk):
             return
-        self.learning.cut_off(since_end_s - self.endpointer.policy.barge_in_s)
+        self.learning.cut_off(since_end_s - barge_in_s)
         self.endpointer.policy = self.learning.policy()
 
     def hint(self, text: str, speech_end_audio_t: float, *, turn: int) -> ev.Holding | None:

@@ -42,7 +42,7 @@ async def test_the_reply_is_prepared_in_the_pause_and_released_at_the_turn_end()
     s = await start(chat)
     synthesized = count_synthesis(s)
     await s.push(SPEECH, 0.8)
-    await s.push(SILENCE, 0.4)  # past the first short pause (0.2 s), before the turn end (0.6 s)
+    await s.push(SILENCE, 0.25)  # past the first short pause (0.15 s), before the turn end (0.3 s)
     await asyncio.sleep(0.3)
     assert len(chat.seen) == 1  # the LLM is already answering...
     assert len(synthesized) == 1  # ...and the first piece is spoken, but no more than that
@@ -60,7 +60,7 @@ async def test_a_reply_prepared_for_a_pause_the_user_talks_through_is_never_hear
     chat = FakeChat(REPLY)
     s = await start(chat)
     await s.push(SPEECH, 0.8)
-    await s.push(SILENCE, 0.4)
+    await s.push(SILENCE, 0.25)
     await asyncio.sleep(0.3)
     assert chat.seen[0][-1].content == "I spoke for 800 milliseconds."
     await s.push(SPEECH, 0.6)  # the user goes on

@@ -28,7 +28,7 @@ def start(models: Models, name: str, **options) -> Session:
                         clock=MonotonicClock(),
                         options=ConversationOptions(speak_opening_line=True, flow_seed=3,
                                                     **options))
-    return Session(conv)
+    return Session(conv, idle_mic=True)  # a live microphone: silence goes on between turns
 
 
 async def turn(s: Session, text: str) -> tuple[ev.UserTranscript, ev.ReplyDone]:

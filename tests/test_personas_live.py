@@ -46,7 +46,7 @@ def start(models: Models, who: Persona | str, *, opening: bool = False,
     found = persona(who) if isinstance(who, str) else who
     conv = Conversation(models=models, persona=found, clock=clock or MonotonicClock(),
                         options=ConversationOptions(speak_opening_line=opening, **options))
-    return Session(conv)
+    return Session(conv, idle_mic=True)  # a live microphone: silence goes on between turns
 
 
 class RecordingChat:

@@ -220,24 +220,22 @@ async def test_audience_stays_silent_through_a_talk_and_answers_after_the_end_ph
 
 
 @pytest.mark.models
-@pytest.mark.parametrize(("name", "policy", "ends_at_pause"), [
-    ("english-partner", "patient", False),
-    ("behavioural-interviewer", "conversational", True),
+@pytest.mark.parametrize(("name", "policy"), [
+    ("english-partner", "patient"),
+    ("behavioural-interviewer", "conversational"),
 ])
-async def test_a_one_second_pause_ends_the_turn_only_for_a_conversational_persona(
-        models, name, policy, ends_at_pause):
+async def test_a_finished_sentence_and_a_one_second_pause_end_the_turn(models, name, policy):
+    # The wait follows the words now (docs/turn_taking.md): a sentence that ends a thought is
+    # answered within a second for interviews and learners alike; what keeps a learner's turn
+    # through a pause is words left open ("and", "um"), measured by scripts/bench_turn_taking.py.
     found = persona(name)
     assert found.turn_taking == policy
-    first, rest = "I went to the market yesterday.", "Then I cooked dinner for my whole family."
+    first = "I went to the market yesterday."
     s = start(models, found)
-    await s.push(with_silence(say(first), 0.5, 1.0))  # a learner stops to find the next words
-    assert (s.thinking() == 1) is ends_at_pause, (
-        f"{name}: the turn {'did not end' if ends_at_pause else 'ended'} at a 1 s pause")
-    if not ends_at_pause:
-        await s.push(with_silence(say(rest), 0.0, 3.0))
-        heard = await s.wait_for(lambda e: isinstance(e, ev.UserTranscript))
-        assert wer(f"{first} {rest}", heard.text) <= 0.2, heard.text
-        assert s.thinking() == 1 and len(s.of(ev.SpeechStarted)) == 1
+    await s.push(with_silence(say(first), 0.5, 1.0))
+    heard = await s.wait_for(lambda e: isinstance(e, ev.UserTranscript), within=30)
+    assert wer(first, heard.text) <= 0.2, heard.text
+    assert s.thinking() == 1 and len(s.of(ev.SpeechStarted)) == 1
     await s.close()
 
 

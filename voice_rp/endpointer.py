@@ -263,11 +263,6 @@ class Endpointer:
         if self._state is _State.PAUSED:
             self._hint_due = True
 
-    @property
-    def holding(self) -> bool:
-        """The user asked for time at the pause in progress: the floor is theirs for hold_s."""
-        return self._state is _State.PAUSED and self._hint is Ending.HOLD
-
     def push(self, frame: bytes) -> list[EndpointEvent]:
         """Consume one 20 ms frame of 16 kHz mono PCM16 and return what it decided."""
         if len(frame) != FRAME_BYTES:

@@ -53,9 +53,18 @@ def session_metrics(report: dict[str, Any]) -> dict[str, Any]:
         "vocabulary": ((report.get("content") or {}).get("vocabulary") or {}).get("ratio"),
         "pitch_range_st": d.get("pitch_range_st") if report.get("practice") == "talk" else None,
         "talk_s": ((report.get("content") or {}).get("talk") or {}).get("length_s"),
-        "corrections": [c.get("better") for c in ((report.get("content") or {}).get(
-            "language") or {}).get("corrections") or []],
+        "corrections": _corrected_forms(report.get("content") or {}),
     }
+
+
+def _corrected_forms(content: dict[str, Any]) -> list[str]:
+    """The better forms of the learner's mistakes in one report: from its list of mistakes
+    (recasts and model corrections, each quoting words really said), or for a report made
+    before that list existed, from the model's corrections."""
+    mistakes = content.get("mistakes")
+    if mistakes is None:
+        mistakes = (content.get("language") or {}).get("corrections") or []
+    return [str(m["better"]) for m in mistakes if isinstance(m, dict) and m.get("better")]
 
 
 def trends(points: Sequence[dict[str, Any]]) -> list[str]:
@@ -87,12 +96,19 @@ def _verdict(skill: Skill, first: float, last: float) -> str:
 
 def recurring_corrections(points: Sequence[dict[str, Any]], *, at_least: int = 2
                           ) -> list[tuple[str, int]]:
-    """Corrections a model made in `at_least` different sessions: the mistakes that recur."""
+    """Corrected forms that came back in `at_least` different sessions, most sessions first:
+    the mistakes that recur. Each session's "corrections" (see `session_metrics`) counts once."""
     seen: dict[str, int] = {}
     for p in points:
-        for better in {str(b).lower().strip() for b in p.get("corrections") or []}:
+        for better in {_plain(b) for b in p.get("corrections") or []} - {""}:
             seen[better] = seen.get(better, 0) + 1
-    return sorted(((k, n) for k, n in seen.items() if n >= at_least), key=lambda kv: -kv[1])
+    return sorted(((k, n) for k, n in seen.items() if n >= at_least),
+                  key=lambda kv: (-kv[1], kv[0]))
+
+
+def _plain(better: Any) -> str:
+    """ "I went." and "i  went" are one correction."""
+    return " ".join(str(better).lower().replace("’", "'").split()).strip(" .,!?;:¡¿")
 
 
 # -- goals ----------------------------------------------------------------------------------------

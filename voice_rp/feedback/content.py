@@ -1,56 +1,23 @@
-"""What was said, judged by rules that always run: STAR per interview answer, a talk's structure,
-how questions were handled, vocabulary range.
+"""What was said: STAR per interview answer (by meaning, voice_rp.feedback.star), a talk's
+structure, how questions were handled, vocabulary range.
 
 Every finding quotes the words that show it, so the user can check it; a part that was not found
-is reported missing, never guessed. Cue lists are English: other languages get vocabulary range
-and the model's corrections (see language.py) but no STAR verdicts.
+is reported missing, never guessed, and when the sentence model is not there no part is judged at
+all. The talk's cue lists are English: other languages get vocabulary range and the model's
+corrections (see language.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from voice_rp.feedback.delivery import words_of
+from voice_rp.feedback.encoder import EncoderMissing, SentenceEncoder, shared_encoder
+from voice_rp.feedback.star import PARTS, label_sentences, split_sentences
 
-_SITUATION = (
-    r"when i was", r"at my (?:last|previous|old|first|current) (?:job|company|role|team|employer)",
-    r"in my (?:last |previous |current )?(?:role|job|position) (?:as|at)", r"back in",
-    r"while (?:i was )?working", r"there was a", r"the situation was", r"the problem was",
-    r"our team (?:was|had)", r"we had a", r"last year", r"a few years ago", r"in (?:19|20)\d\d",
-    r"at the time", r"i worked (?:at|as|on)", r"i was working",
-)
-_TASK = (
-    r"my (?:task|job|goal|role|responsibility) was",
-    r"i was (?:responsible|in charge|asked|tasked)",
-    r"i (?:needed|had|wanted) to", r"the goal was", r"the challenge was", r"we (?:needed|had) to",
-    r"i was supposed to", r"it was up to me", r"my aim was", r"i had been asked",
-)
-_ACTION_VERBS = (
-    "decided|started|built|wrote|led|organi[sz]ed|created|set up|implemented|designed|proposed|"
-    "introduced|talked|spoke|met|called|asked|reached out|worked with|analy[sz]ed|fixed|"
-    "rewrote|moved|changed|trained|coached|planned|tested|measured|automated|negotiated|"
-    "presented|reviewed|prioriti[sz]ed|split|delegated|took|made|ran|launched|added|removed|"
-    "replaced|investigated|found|researched|convinced|explained|scheduled|brought|gathered|"
-    "collected|managed|handled|hired|mentored"
-)
-_ACTION = (rf"(?:i|we) (?:then |first |also |quickly |personally )?(?:{_ACTION_VERBS})\b",
-           r"so i\b", r"then i\b", r"first i\b", r"the first thing i did")
-_RESULT = (
-    r"as a result", r"in the end", r"the result", r"resulted in", r"which (?:led|meant)",
-    r"\b(?:increased|decreased|reduced|improved|saved|cut|grew|doubled|halved|raised|"
-    r"shortened|dropped|lowered|boosted)\b", r"the outcome", r"ended up", r"by the end",
-    r"we (?:delivered|shipped|launched|won|hit|met|finished)", r"(?:was|were) able to",
-    r"succeeded", r"on time", r"feedback was",
-)
-_NUMBER = (r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|"
-           r"hundred|thousand|million|half|double|twice|percent)\b")
-_UNIT = (r"(?:%|percent|per ?cent|hours?|days?|weeks?|months?|years?|minutes?|seconds?|dollars?|"
-         r"euros?|pounds?|customers?|users?|people|clients?|tickets?|times|x\b|k\b|points?|"
-         r"sales|orders|bugs|calls|members)")
-_MEASURABLE = re.compile(rf"(?:{_NUMBER})[\w.,]*\s*(?:\w+\s)?{_UNIT}|from \S+ to \S+|\d+ ?%")
 _I = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
 _WE = frozenset({"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'd", "we'll"})
 
@@ -82,6 +49,9 @@ def _cues(text: str, patterns: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class StarAnswer:
+    """The STAR parts of one answer, each with the sentences that carry it (voice_rp.feedback.
+    star). `judged` False: the sentence model was not available, so no part is said missing."""
+
     turn: int
     question: str
     situation: list[str]
@@ -89,9 +59,11 @@ class StarAnswer:
     action: list[str]
     result: list[str]
     measurable: list[str]
+    vague_result: list[str]
     i_count: int
     we_count: int
     suggestion: str
+    judged: bool = True
 
     @property
     def parts(self) -> dict[str, bool]:
@@ -102,21 +74,23 @@ class StarAnswer:
         return {**asdict(self), "parts": self.parts}
 
 
-def star_answer(turn: int, question: str, text: str) -> StarAnswer:
-    """STAR parts of one interview answer, the cue words that show them, and one suggestion."""
-    said = " ".join(words_of(text))
-    tokens = said.split()
-    measurable = list(dict.fromkeys(m.group(0).strip() for m in _MEASURABLE.finditer(
-        text.lower().replace(",", ""))))
+def star_answer(turn: int, question: str, text: str,
+                encoder: SentenceEncoder | None = None) -> StarAnswer:
+    """STAR parts of one interview answer, the sentences that show them, and one suggestion."""
+    tokens = words_of(text)
+    i_count, we_count = sum(t in _I for t in tokens), sum(t in _WE for t in tokens)
+    try:
+        labelled = label_sentences(split_sentences(text), encoder or shared_encoder())
+    except EncoderMissing:
+        return StarAnswer(turn, question, [], [], [], [], [], [], i_count, we_count,
+                          suggestion="", judged=False)
+    by = {p: [s.text for s in labelled if s.part == p] for p in (*PARTS, "vague")}
     answer = StarAnswer(
-        turn=turn, question=question,
-        situation=_cues(text, _SITUATION), task=_cues(text, _TASK),
-        action=_cues(text, _ACTION), result=_cues(text, _RESULT),
-        measurable=measurable,
-        i_count=sum(t in _I for t in tokens), we_count=sum(t in _WE for t in tokens),
-        suggestion="",
-    )
-    return StarAnswer(**{**asdict(answer), "suggestion": star_suggestion(answer, len(tokens))})
+        turn=turn, question=question, situation=by["situation"], task=by["task"],
+        action=by["action"], result=by["result"],
+        measurable=[s.measurable for s in labelled if s.part == "result" and s.measurable],
+        vague_result=by["vague"], i_count=i_count, we_count=we_count, suggestion="")
+    return replace(answer, suggestion=star_suggestion(answer, len(tokens)))
 
 
 def star_suggestion(a: StarAnswer, words: int) -> str:
@@ -128,6 +102,9 @@ def star_suggestion(a: StarAnswer, words: int) -> str:
     if not a.action:
         return ("Say what you did yourself, with verbs: \"I set up…\", \"I talked to…\", "
                 "\"I rewrote…\".")
+    if not a.result and a.vague_result:
+        return (f"\"{a.vague_result[0]}\" does not say what changed: give the result, ideally "
+                "with a number (\"cut the wait from 3 days to 1\").")
     if not a.result:
         return ("End with the result: what changed because of what you did, ideally with a "
                 "number (\"cut the wait from 3 days to 1\").")
@@ -135,7 +112,7 @@ def star_suggestion(a: StarAnswer, words: int) -> str:
         return (f"You said \"we\" {a.we_count} times and \"I\" {a.i_count}: say \"I\" for "
                 "your own part so the interviewer knows what you did.")
     if not a.measurable:
-        return (f"Put a number on the result ({a.result[0]!r}): how much, how many, how "
+        return (f"Put a number on the result (\"{a.result[0]}\"): how much, how many, how "
                 "fast.")
     if not a.situation and not a.task:
         return "Open with one sentence of context: where you were and what needed doing."

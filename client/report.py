@@ -3,13 +3,19 @@
     python -m client report latest                    # the newest session's feedback, as text
     python -m client report ID --html report.html     # the full report with charts
     python -m client report ID --json                 # the same data as JSON
+    python -m client report ID --fix 2 "cuba nettie's" "Kubernetes"   # correct misheard words
+    python -m client report ID --unfix 0              # undo correction 0
     python -m client history [--persona NAME] [--json]
     python -m client history --add-goal "fillers under 3" | --remove-goal ID
 
 Language corrections use the chat endpoint in OPENAI_BASE_URL / VOICE_RP_LLM_MODEL when that model
 is listed in VOICE_RP_FEEDBACK_MODELS (see voice_rp.feedback.language).
 
-Exit codes: 0 success, 1 no such session, 2 bad command line.
+A correction changes what the report is built from, never the saved transcript; the words said
+also become recognition hints for your next sessions.
+
+Exit codes: 0 success, 1 no such session, 2 bad command line or a correction that cannot be
+made.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Any, TextIO
 from client.local_data import default_data_dir, local_time, write_private
 from voice_rp.feedback.language import FeedbackSettings
 from voice_rp.feedback.report_html import render_html
-from voice_rp.feedback.service import Reports
+from voice_rp.feedback.service import BadCorrection, Reports
 from voice_rp.personas import builtin_dirs, user_persona_dir
 from voice_rp.progress import parse_goal
 from voice_rp.storage import SessionNotFound, TranscriptStore
@@ -42,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("session", metavar="SESSION", help="a session id, or 'latest'")
     report.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report here")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
+    fix = report.add_mutually_exclusive_group()
+    fix.add_argument("--fix", nargs=3, metavar=("ANSWER", "HEARD", "SAID"),
+                     help="correct words recognition misheard in answer ANSWER (from 1)")
+    fix.add_argument("--unfix", type=int, metavar="K",
+                     help="undo correction K (as the report lists them)")
     history = sub.add_parser("history", help="your progress across sessions")
     history.add_argument("--persona", default=None, help="only sessions with this persona")
     history.add_argument("--json", action="store_true", help="print the history as JSON")
@@ -72,6 +83,8 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
             return 1
         session = sessions[-1].id
     try:
+        if args.fix is not None or args.unfix is not None:
+            return _correct(reports, session, args, out)
         report = reports.report(session)
     except SessionNotFound as exc:
         print(f"voice-rp: {exc}", file=sys.stderr)
@@ -86,17 +99,84 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
     return 0
 
 
+def _correct(reports: Reports, session: str, args: argparse.Namespace, out: TextIO) -> int:
+    """Make or undo one correction and print what it changed."""
+    before = _figure_texts(reports.report(session, ask_model=False))
+    try:
+        if args.fix is not None:
+            raw, heard, said = args.fix
+            if not raw.strip().isdigit():
+                raise BadCorrection(f"ANSWER must be an answer's number, got {raw!r}")
+            report = reports.correct(session, int(raw), heard, said)
+            made = report["corrections"][-1]
+            print(f"answer {made['answer']}: \"{made['heard']}\" corrected to "
+                  f"\"{made['said']}\" (correction {made['index']})", file=out)
+        else:
+            report = reports.uncorrect(session, args.unfix)
+            print(f"correction {args.unfix} undone", file=out)
+    except BadCorrection as exc:
+        print(f"voice-rp: {exc}", file=sys.stderr)
+        return 2
+    after = _figure_texts(report)
+    changed = [f"  {label}: {before[label]} → {text}" if label in before else
+               f"  {label}: {text}" for label, text in after.items()
+               if before.get(label) != text]
+    print("\n".join(changed) if changed else "  no figure changed", file=out)
+    return 0
+
+
+def _figure_texts(report: dict[str, Any]) -> dict[str, str]:
+    """Each figure the user reads, by label, as the report wrote it."""
+    figures = report.get("figures")
+    if isinstance(figures, list):
+        return {str(f.get("label")): str(f.get("text")) for f in figures}
+    d = report["delivery"]  # a report from before the figures were one list
+    return {"pace": _f(d["wpm"], " wpm"), "fillers": _f(d["fillers_per_min"], "/min"),
+            "pauses over 1 s": str(d["long_pauses"]),
+            "median onset": _f(d["onset_median_s"], " s")}
+
+
+def _work_on(item: Any) -> str:
+    """One "what to work on" item as a line: what, the quoted words showing it, what to try."""
+    if not isinstance(item, dict):
+        return str(item)
+    head = next((str(item[k]) for k in ("title", "what", "text", "label") if item.get(k)), "")
+    quotes: Any = next((item[k] for k in ("quotes", "quote", "evidence", "said")
+                        if item.get(k)), [])
+    quoted = ", ".join(f"\"{q}\"" for q in ([quotes] if isinstance(quotes, str) else quotes))
+    tip = next((str(item[k]) for k in ("try", "instead", "advice", "suggestion")
+                if item.get(k)), "")
+    return " ".join(p for p in (head, f"(you said {quoted})" if quoted else "",
+                                f"Try: {tip}" if tip else "") if p)
+
+
 def report_text(report: dict[str, Any]) -> str:
     d = report["delivery"]
     lines = [f"Session {report['session']} with {report['persona']['name']} "
              f"({report['practice']}, {report['duration_s']:.0f} s)"]
+    if not report.get("answers"):
+        lines.append("  " + str(report.get("empty_reason") or "Nothing you said was saved in "
+                                "this session, so it has no report."))
+        return "\n".join(lines)
     if report["unfinished"]:
         lines.append(f"  This session did not finish normally ({report['end_reason'] or 'no end'}"
                      "); the report covers what was saved.")
-    lines.append(f"  pace {_f(d['wpm'], ' wpm')}, fillers {_f(d['fillers_per_min'], '/min')}, "
-                 f"{d['long_pauses']} pause(s) over 1 s, median onset "
-                 f"{_f(d['onset_median_s'], ' s')}")
+    figures = report.get("figures")
+    if isinstance(figures, list):
+        lines += [f"  {f.get('label')}: {f.get('text')}" for f in figures]
+    else:
+        lines.append(f"  pace {_f(d['wpm'], ' wpm')}, fillers {_f(d['fillers_per_min'], '/min')}, "
+                     f"{d['long_pauses']} pause(s) over 1 s, median onset "
+                     f"{_f(d['onset_median_s'], ' s')}")
+    work_on = report.get("work_on") or (report.get("content") or {}).get("work_on") or []
+    if work_on:
+        lines.append("  What to work on:")
+        lines += [f"  {i}. {_work_on(item)}" for i, item in enumerate(work_on, start=1)]
     lines += [f"  - {n}" for n in report["notes"]]
+    for c in report.get("corrections") or []:
+        lines.append(f"  correction {c['index']}: answer {c['answer']} \"{c['heard']}\" → "
+                     f"\"{c['said']}\"" + ("" if c.get("applied", True) else
+                                            " (not made: those words are no longer there)"))
     for a in report["answers"]:
         star = a.get("star")
         if star:

@@ -66,7 +66,7 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
     """The server the command line and environment describe (models load on start())."""
     from server.readiness import Readiness, probes_from_env
     from server.reports_http import ReportsAPI
-    from server.wiring import ModelConversations, past_pauses_in
+    from server.wiring import ModelConversations, corrected_terms_in, past_pauses_in
     from voice_rp.config import Settings
     from voice_rp.feedback.language import FeedbackSettings
     from voice_rp.personas import builtin_dirs, user_persona_dir
@@ -100,8 +100,9 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                  or not settings.embedded_llm}
     return VoiceServer(config, store=store, reports=reports,
                        readiness=Readiness(probes_from_env(probe_env)),
-                       load=lambda: ModelConversations.load(settings, persona_dirs,
-                                                            past=past_pauses_in(store)))
+                       load=lambda: ModelConversations.load(
+                           settings, persona_dirs, past=past_pauses_in(store),
+                           terms=corrected_terms_in(store)))
 
 
 def _measured_capacity(environ: Mapping[str, str], data_dir: Path, *, embedded_llm: bool

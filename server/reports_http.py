@@ -2,13 +2,17 @@
 
     GET /api/sessions                  saved sessions, oldest first (JSON)
     GET /api/sessions/ID/report        the session's report: a self-contained HTML page
-    GET /api/sessions/ID/report.json   the same report as JSON
+    GET /api/sessions/ID/report.json   the same report as JSON (404 no_report: nothing was said)
     GET /api/history[?persona=NAME]    figures per session, trends and goals (JSON)
     GET /api/export                    every session and goal as a JSON download
     POST /api/goals?text=GOAL          add a goal ("pace 130-160"); 400 if it cannot be read
     DELETE /api/goals/ID               remove a goal
     DELETE /api/sessions/ID            delete one session, its records and analyses
     DELETE /api/sessions?confirm=all   delete every session (goals stay)
+    POST /api/sessions/ID/corrections?answer=N&heard=WORDS&said=WORDS
+                                       correct misheard words in answer N; {"report": ...};
+                                       400 bad_correction if they cannot be corrected
+    DELETE /api/sessions/ID/corrections/K   undo correction K; {"report": ...}
 
 Transcripts are private, so these answer only what may open a conversation (the server's token
 and Origin checks), and without a token only to a loopback Host name: a page on another site
@@ -16,13 +20,14 @@ cannot rebind its own name to 127.0.0.1 and read them. Changes (POST, DELETE) co
 this server's own pages, an allowed Origin or a client that sends no Origin (not a browser): the
 websocket's Origin check lets any localhost page in, and a page on another local port could
 otherwise post a form that deletes every session. The changes carry no body (websockets reads
-none), so a goal's text comes in the query string. Reports are built in a worker thread (a
-language model may be asked for corrections), never on the event loop.
+none), so a goal's text and a correction's words come in the query string. Reports are built in
+a worker thread (a language model may be asked for corrections), never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import re
@@ -36,8 +41,8 @@ from websockets.http11 import Request, Response
 
 from server import http
 from voice_rp.feedback.language import FeedbackSettings
-from voice_rp.feedback.report_html import render_html
-from voice_rp.feedback.service import Reports
+from voice_rp.feedback.report_html import REPORT_CSP, render_html
+from voice_rp.feedback.service import BadCorrection, NoSuchCorrection, Reports
 from voice_rp.progress import parse_goal
 from voice_rp.storage import SessionNotFound, SessionStore
 
@@ -48,6 +53,8 @@ _REPORT = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})/rep
                      r"(?P<json>\.json)?$")
 _SESSION = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})$")
 _GOAL = re.compile(r"^/api/goals/(?P<id>[0-9]{1,18})$")
+_CORRECTIONS = re.compile(r"^/api/sessions/(?P<id>[0-9A-Za-z][0-9A-Za-z_-]{0,63})/corrections"
+                          r"(?:/(?P<index>[0-9]{1,9}))?$")
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 _MAX_GOAL_CHARS = 200
 
@@ -96,6 +103,8 @@ class ReportsAPI:
             match = _REPORT.match(path)
             if match:
                 report = await asyncio.to_thread(self.reports.report, match["id"])
+                if not report.get("answers"):
+                    return _no_report(report, page=not match["json"])
                 if match["json"]:
                     return _bytes(200, json.dumps(report, ensure_ascii=False).encode(),
                                   "application/json")
@@ -109,7 +118,8 @@ class ReportsAPI:
 
     async def _change(self, request: Request, path: str, query: dict[str, list[str]]
                       ) -> Response:
-        """POST a goal, DELETE a goal, a session or all sessions."""
+        """POST a goal or a correction, DELETE a goal, a correction, a session or all
+        sessions."""
         origin = request.headers.get("Origin")
         host = request.headers.get("Host", "")
         allowed = self.access.allowed_origins
@@ -135,6 +145,8 @@ class ReportsAPI:
                 if not await asyncio.to_thread(store.remove_goal, int(match["id"])):
                     return _error(404, "not_found", f"no goal {match['id']}")
                 return http.json_response(200, {"removed": int(match["id"])})
+            if match := _CORRECTIONS.match(path):
+                return await self._correction(method, match["id"], match["index"], query)
             if method == "DELETE" and (match := _SESSION.match(path)):
                 await asyncio.to_thread(store.delete_session, match["id"])
                 return http.json_response(200, {"deleted": 1})
@@ -150,6 +162,34 @@ class ReportsAPI:
             log.error("%s %s failed: %s", method, path, exc)
             return _error(503, "storage_unavailable", f"the change could not be saved: {exc}")
         return _error(405, "method_not_allowed", f"{method} is not allowed on {path}")
+
+    async def _correction(self, method: str, session_id: str, index: str | None,
+                          query: dict[str, list[str]]) -> Response:
+        """POST .../corrections?answer=N&heard=..&said=.. or DELETE .../corrections/K: the
+        report rebuilt from the corrected words (in a worker thread: a model may judge them)."""
+        try:
+            if method == "POST" and index is None:
+                raw = (query.get("answer") or [""])[0].strip()
+                if not raw.isdigit() or len(raw) > 9:
+                    return _error(400, "bad_correction", "name the answer to correct as "
+                                  "?answer=N (its number in the report, from 1)")
+                report = await asyncio.to_thread(
+                    self.reports.correct, session_id, int(raw),
+                    (query.get("heard") or [""])[0], (query.get("said") or [""])[0])
+            elif method == "DELETE" and index is not None:
+                report = await asyncio.to_thread(self.reports.uncorrect, session_id, int(index))
+            else:
+                return _error(405, "method_not_allowed", f"{method} is not allowed here")
+        except NoSuchCorrection as exc:
+            return _error(404, "not_found", str(exc))
+        except BadCorrection as exc:
+            return _error(400, "bad_correction", str(exc))
+        except (SessionNotFound, OSError):
+            raise  # answered as for every change
+        except Exception as exc:  # the correction is kept; only this report failed
+            log.exception("building the report of %s failed", session_id)
+            return _error(500, "internal_error", f"the report could not be built: {exc}")
+        return http.json_response(200, {"report": report})
 
     def _sessions(self) -> list[dict[str, Any]]:
         return [{"id": s.id, "started": s.started, "persona": s.persona,
@@ -173,10 +213,24 @@ class ReportsAPI:
 def _bytes(status: int, body: bytes, content_type: str) -> Response:
     response = http._response(status, body, content_type)
     if content_type.startswith("text/html"):
-        # The report is self-contained: it needs no script and may load nothing.
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        # The report is self-contained: it loads nothing, and runs only its own fix script
+        # (allowed by hash), which may call this server's API and nothing else.
+        response.headers["Content-Security-Policy"] = REPORT_CSP
     return response
+
+
+def _no_report(report: dict[str, Any], *, page: bool) -> Response:
+    """A session in which nothing the user said was saved has no report: say why."""
+    reason = str(report.get("empty_reason") or "Nothing you said was saved in this session, "
+                 "so there is nothing to give feedback on.")
+    if not page:
+        return _error(404, "no_report", reason)
+    body = ("<!doctype html><html lang=en><meta charset=utf-8>"
+            "<meta name=viewport content='width=device-width, initial-scale=1'>"
+            "<title>No report</title><body style='font:1rem/1.5 system-ui,sans-serif;"
+            "max-width:36rem;margin:2rem auto;padding:0 1rem'>"
+            f"<h1>No report for this session</h1><p>{html.escape(reason)}</p></body></html>")
+    return _bytes(404, body.encode(), "text/html; charset=utf-8")
 
 
 def _error(status: int, code: str, message: str) -> Response:

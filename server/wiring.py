@@ -17,11 +17,12 @@ from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.config import Settings
 from voice_rp.conversation import Conversation, ConversationOptions
 from voice_rp.errors import PersonaError, UnknownPersona
+from voice_rp.feedback.service import Reports
 from voice_rp.models import Models
 from voice_rp.pause_profile import PastPauses
 from voice_rp.personas import DIFFICULTIES, Persona, find_persona
 from voice_rp.storage import SessionStore
-from voice_rp.stt import FILLER_PROMPT
+from voice_rp.stt import FILLER_PROMPT, HINTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +44,27 @@ class ModelConversations:
 
     def __init__(self, models: Models, persona_dirs: Sequence[Path], *,
                  clock: Clock | None = None, base: ConversationOptions | None = None,
-                 past: Callable[[str], PastPauses] | None = None) -> None:
+                 past: Callable[[str], PastPauses] | None = None,
+                 terms: Callable[[], Sequence[str]] | None = None) -> None:
         """`base`: the server's own conversation settings (deadlines), under each client's;
-        `past`: the user's pauses in earlier sessions with a persona (blocking), to learn from."""
+        `past`: the user's pauses in earlier sessions with a persona (blocking), to learn from;
+        `terms`: the words the user corrected in earlier reports (blocking), given to
+        recognition as hints like the persona's own vocabulary."""
         self.models = models
         self.persona_dirs = list(persona_dirs)
         self.clock = clock or MonotonicClock()
         self.base = base or ConversationOptions()
         self.past = past
+        self.terms = terms
 
     @classmethod
     async def load(cls, settings: Settings, persona_dirs: Sequence[Path], *,
-                   past: Callable[[str], PastPauses] | None = None) -> ModelConversations:
+                   past: Callable[[str], PastPauses] | None = None,
+                   terms: Callable[[], Sequence[str]] | None = None) -> ModelConversations:
         """Load the models in a worker thread and warm them up, so no user waits on a cold one."""
         models = await asyncio.to_thread(load_models, settings)
         await models.warm_up()
-        return cls(models, persona_dirs, past=past, base=ConversationOptions(
+        return cls(models, persona_dirs, past=past, terms=terms, base=ConversationOptions(
             hold_after_s=settings.hold_after_s, turn_limit_s=settings.turn_limit_s))
 
     async def open(self, persona: str, options: dict[str, Any]) -> Opened:
@@ -69,6 +75,9 @@ class ModelConversations:
         found: Persona = await asyncio.to_thread(find_persona, persona, self.persona_dirs)
         if difficulty is not None:
             found = found.with_difficulty(difficulty)
+        if self.terms is not None and _hinted(found):
+            found = dataclasses.replace(found, vocabulary=(*found.vocabulary,
+                                                           *await self._terms()))
         if self.past is not None:
             conv_options = dataclasses.replace(conv_options,
                                                past_pauses=await self._past(found.id))
@@ -77,6 +86,13 @@ class ModelConversations:
         speaks_first = conv_options.speak_opening_line and bool(found.scenario.opening_line)
         return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first})
 
+    async def _terms(self) -> tuple[str, ...]:
+        assert self.terms is not None
+        try:
+            return tuple(await asyncio.to_thread(self.terms))
+        except Exception as exc:  # the store is down: the persona's own words still help
+            log.warning("the words corrected in earlier sessions could not be read: %s", exc)
+            return ()
 
     async def _past(self, persona_id: str) -> PastPauses | None:
         assert self.past is not None
@@ -94,6 +110,21 @@ def past_pauses_in(store: SessionStore) -> Callable[[str], PastPauses]:
                       key=lambda s: -s.started)
         return PastPauses.from_summaries(s.feedback for s in mine)
     return read
+
+
+def _hinted(persona: Persona) -> bool:
+    """Whether recognition is given hints in this persona's sessions at all (see
+    Persona.recognition_hints and stt.HINTED_LANGUAGES): not for talks nor other languages,
+    so their sessions need not read the corrected words."""
+    language = persona.language.replace("-", "_").split("_", 1)[0].lower()
+    return persona.turn_taking != "monologue" and language in HINTED_LANGUAGES
+
+
+def corrected_terms_in(store: SessionStore) -> Callable[[], list[str]]:
+    """Reads the words the user corrected in their latest sessions' reports (blocking): the
+    persona's vocabulary comes first in the hints (measured), these after it, newest first, cut
+    where stt.hint_list cuts the list."""
+    return Reports(store).recognition_terms
 
 
 def conversation_options(options: dict[str, Any], base: ConversationOptions | None = None

@@ -24,7 +24,7 @@ from voice_rp import protocol as proto
 from voice_rp.audio import FRAME_BYTES
 from voice_rp.feedback.service import Reports
 from voice_rp.personas import builtin_dirs
-from voice_rp.storage import TranscriptStore
+from voice_rp.storage import SessionStore, TranscriptStore
 
 FRAME = b"\x00\x01" * (FRAME_BYTES // 2)
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,3 +214,69 @@ async def test_a_killed_server_leaves_a_session_its_report_is_built_from(
     assert report["unfinished"] and report["end_reason"] is None
     assert report["answers"][0]["text"] == "25 frames"
     assert [line["who"] for line in report["transcript"]] == ["you", "behavioural-interviewer"]
+
+
+def _saved_session(store: SessionStore, text: str | None) -> str:
+    log = store.open_session(persona="behavioural-interviewer")
+    log.write("reply", turn=0, text="Tell me about a project you led?", interrupted=False,
+              speaker="Dana", audio_ms=2000)
+    if text is not None:
+        log.write("user", turn=1, text=text, audio={"speech": [[0.0, 6.0]]})
+    log.end("client_end", {})
+    return log.id
+
+
+async def test_misheard_words_are_corrected_and_undone_over_http(make_store: StoreMaker):
+    async def load() -> FakeFactory:
+        return FakeFactory()
+
+    store = make_store()
+    sid = _saved_session(store, "I moved our servers to cuba nettie's and cut our costs")
+    empty = _saved_session(store, None)
+    server = VoiceServer(ServerConfig(port=0), load=load, store=store)
+    await server.start()
+    try:
+        base = server.url
+        own = {"Origin": base}
+        fix = (f"{base}/api/sessions/{sid}/corrections"
+               "?answer=1&heard=Cuba%20Nettie%27s&said=Kubernetes")
+        # Another page on this machine cannot change what a report says.
+        status, body = await asyncio.to_thread(call, "POST", fix,
+                                               {"Origin": "http://localhost:3000"})
+        assert status == 403 and body["error"]["code"] == "bad_origin"
+        status, body = await asyncio.to_thread(call, "POST", fix, own)
+        assert status == 200, body
+        [answer] = body["report"]["answers"]
+        assert answer["text"] == "I moved our servers to Kubernetes and cut our costs"
+        assert answer["heard"] == "I moved our servers to cuba nettie's and cut our costs"
+        assert body["report"]["corrections"][0]["said"] == "Kubernetes"
+        status, _, page = await asyncio.to_thread(get, f"{base}/api/sessions/{sid}/report.json")
+        assert json.loads(page)["answers"][0]["text"] == answer["text"]  # kept
+        for query, why in (("answer=2&heard=servers&said=boxes", "no answer 2"),
+                           ("answer=1&heard=moon&said=sun", "no \"moon\""),
+                           ("answer=1&heard=servers", "give the words said"),
+                           ("answer=x&heard=servers&said=boxes", "?answer=N")):
+            status, body = await asyncio.to_thread(
+                call, "POST", f"{base}/api/sessions/{sid}/corrections?{query}", own)
+            assert status == 400 and body["error"]["code"] == "bad_correction", query
+            assert why in body["error"]["message"], body
+        status, body = await asyncio.to_thread(
+            call, "POST", f"{base}/api/sessions/nope-1/corrections?answer=1&heard=a&said=b", own)
+        assert status == 404
+        status, body = await asyncio.to_thread(
+            call, "DELETE", f"{base}/api/sessions/{sid}/corrections/3", own)
+        assert status == 404 and "no correction 3" in body["error"]["message"]
+        status, body = await asyncio.to_thread(
+            call, "DELETE", f"{base}/api/sessions/{sid}/corrections/0", own)
+        assert status == 200 and body["report"]["corrections"] == []
+        assert "cuba nettie's" in body["report"]["answers"][0]["text"]
+        # A session in which nothing was said has no report, and says why.
+        status, _, page = await asyncio.to_thread(get, f"{base}/api/sessions/{empty}/report.json")
+        error = json.loads(page)["error"]
+        assert status == 404 and error["code"] == "no_report" and "answer" in error["message"]
+        status, kind, page = await asyncio.to_thread(get, f"{base}/api/sessions/{empty}/report")
+        assert status == 404 and kind.startswith("text/html") and b"No report" in page
+        status, _, page = await asyncio.to_thread(get, f"{base}/api/history")
+        assert [p["session"] for p in json.loads(page)["sessions"]] == [sid]
+    finally:
+        await server.stop()

@@ -57,8 +57,7 @@ def main(argv: list[str], *, environ: Mapping[str, str] | None = None,
         for s in sessions:
             state = f"ended: {s.end_reason}" if s.ended else "not ended (dropped or in progress)"
             print(f"{s.id}  {local_time(s.started)}  {s.persona}  {s.user_turns} turn(s), "
-                  f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}"
-                  f"{_pace(s.feedback)}", file=out)
+                  f"{s.replies} repl{'y' if s.replies == 1 else 'ies'}  {state}", file=out)
         return 0
     if args.command == "progress":
         data_dir = ["--data-dir", str(store.data_dir)]
@@ -126,15 +125,5 @@ def render(record: dict[str, Any]) -> str:
     if kind == "error":
         return f"{when}  error {record.get('code')}: {record.get('message')}"
     if kind == "session_end":
-        notes = (record.get("summary") or {}).get("notes") or []
-        return "\n".join([f"{when}  session ended: {record.get('reason')}"]
-                         + [f"          feedback: {n}" for n in notes])
+        return f"{when}  session ended: {record.get('reason')}"
     return ""
-
-
-def _pace(feedback: dict[str, Any] | None) -> str:
-    if not feedback or not feedback.get("words_per_minute"):
-        return ""
-    fillers = feedback.get("fillers_per_100_words")
-    extra = "" if fillers is None else f", {fillers} fillers/100 words"
-    return f"  ({feedback['words_per_minute']} wpm{extra})"

@@ -27,6 +27,7 @@ from server.session import ConversationFactory, Session, SessionServices
 from voice_rp import protocol as proto
 from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.errors import ModelError
+from voice_rp.feedback.figures import end_summary
 from voice_rp.storage import SessionStore
 
 logger = logging.getLogger("voice_rp.server")
@@ -118,7 +119,8 @@ class VoiceServer:
         self._services = SessionServices(
             factory=self._factory, store=store, limits=config.limits, clock=self._clock,
             logger=logger, admission=self.admission, metrics=self.metrics,
-            stopping=lambda: self.refusing)
+            stopping=lambda: self.refusing,
+            end_summary=lambda sid: end_summary(self.reports.reports.report(sid, ask_model=False)))
         # Refused handshakes come from anyone, on new connections each: one budget for all.
         self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
                                         rate=config.limits.error_rate)

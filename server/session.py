@@ -72,6 +72,9 @@ class SessionServices:
     admission: Admission
     metrics: ServerMetrics
     stopping: Callable[[], bool] = lambda: False  # the server is draining: admit no one
+    end_summary: Callable[[str], dict[str, Any]] | None = None
+    """A saved session's end-screen figures, from its records (voice_rp.feedback.figures):
+    the same computation the report and history use. Blocking: run in a worker thread."""
 
 
 class Session:
@@ -300,6 +303,8 @@ class Session:
                     self._server.metrics.turn(event.stages)
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
+                if isinstance(event, ev.SessionEnded):
+                    event = proto.SessionEnd(event.reason, await self._end_figures())
                 await self._send(proto.from_event(event))
                 if isinstance(event, ev.SessionEnded):
                     self.log.info("session ended: %s", event.reason)
@@ -311,6 +316,21 @@ class Session:
             await self._send(proto.ErrorMessage(proto.INTERNAL_ERROR, "internal error while "
                                                 "sending the conversation", fatal=True))
             await self.ws.close(1011)
+
+    async def _end_figures(self) -> dict[str, Any]:
+        """What the end screen shows: the saved session's figures, never the live counters
+        (they would be a second computation that can disagree with the report)."""
+        make = self._server.end_summary
+        if self._transcript is None or make is None:
+            return {"figures": [], "session": self.id,
+                    "not_saved": "This session was not saved, so there are no figures for it."}
+        try:
+            return await asyncio.to_thread(make, self.id)
+        except Exception:  # the conversation is over either way; its records are safe
+            self.log.exception("working out the end-of-session figures failed")
+            return {"figures": [], "session": self.id,
+                    "not_saved": "The figures could not be worked out just now; open the "
+                                 "report from your history."}
 
     async def _record(self, event: ev.Event) -> None:
         """Save an event before it is sent: what the client saw is always on disk."""

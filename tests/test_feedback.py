@@ -22,25 +22,24 @@ def test_multi_word_fillers():
     assert count_fillers("You know, I mean it, you know?") == {"you know": 2}
 
 
-def test_summary_reports_pace_and_fillers():
+def test_end_record_keeps_what_the_engine_needs_and_no_figures_for_people():
     stats = SessionStats(started_at=100.0)
-    # 60 words in 20 s of speech: 180 words a minute, fast.
     stats.user_turn(" ".join(["word"] * 57 + ["um", "uh", "um"]), 20.0)
     stats.assistant_turn("What did you do next?", interrupted=False)
     stats.assistant_turn("And then", interrupted=True)
     s = stats.summary(now=160.0)
     assert s["duration_s"] == 60.0
-    assert s["user_words"] == 60
-    assert s["words_per_minute"] == 180
-    assert s["fillers"] == {"um": 2, "uh": 1}
-    assert s["fillers_per_100_words"] == 5.0
+    assert s["user_turns"] == 1
     assert s["questions_asked"] == 1
-    assert s["interruptions"] == 1
-    assert any("fast" in note for note in s["notes"])
+    # Pace, fillers and notes come from the saved records once (feedback.figures): a second
+    # computation here is what made the end screen and the report disagree.
+    assert not {"words_per_minute", "fillers", "fillers_per_100_words", "notes",
+                "interruptions"} & set(s)
+    assert stats.fillers == {"um": 2, "uh": 1} and stats.user_words == 60
 
 
 def test_empty_turns_do_not_count():
     stats = SessionStats(started_at=0.0)
     stats.user_turn("  ", 1.0)
     assert stats.summary(1.0)["user_turns"] == 0
-    assert stats.summary(1.0)["words_per_minute"] is None
+    assert stats.user_words == 0

@@ -120,7 +120,7 @@ def test_an_answer_that_is_not_the_rubric_asked_for_shows_none(coach, raw):
     settings, handler = coach
     handler.reply = staticmethod(lambda _: raw)
     result = interview_rubric(ANSWERS_2, settings)
-    assert result["available"] is False and "not the JSON asked for" in result["reason"]
+    assert result["available"] is False and "garbled" in result["reason"]
 
 
 def test_a_malformed_verdict_is_dropped_not_guessed(coach):
@@ -140,8 +140,9 @@ def test_the_embedded_model_is_never_asked(coach):
     for settings in (FeedbackSettings.from_env({}), FeedbackSettings(
             base_url="http://127.0.0.1:9/v1", model="smollm2-135m")):
         result = interview_rubric(ANSWERS_2, settings)
-        assert result["available"] is False and "rubric" in result["reason"]
-    assert "SmolLM2-135M" in interview_rubric(ANSWERS_2, FeedbackSettings())["reason"]
+        assert result["available"] is False and "language model" in result["reason"]
+        assert "SmolLM2" not in result["reason"]  # setup advice is for the server's log
+    assert "SmolLM2-135M" in (FeedbackSettings().setup_hint("rubric") or "")
     assert handler.requests == []
 
 
@@ -185,7 +186,7 @@ def test_a_talk_rubric_and_its_checks(coach):
     assert result["available"] is False and "helps memory" in result["reason"]
     handler.reply = staticmethod(lambda _: json.dumps(talk_verdict(clarity={
         "rating": 9, "comment": "x", "evidence": []})))
-    assert "not the JSON" in talk_rubric(TALK, QA, settings)["reason"]
+    assert "garbled" in talk_rubric(TALK, QA, settings)["reason"]
 
 
 def test_quotes_must_be_said_and_long_enough():

@@ -116,10 +116,11 @@ def test_the_report_says_how_often_the_partner_cut_in_and_not_measured_when_it_w
     assert report["turn_taking"]["cut_offs"] == 2
     assert report["turn_taking"]["longest_pause_s"] == report["delivery"]["longest_pause_s"]
     assert any("cut in 2 time(s)" in note for note in report["notes"])
-    assert "<b>2</b> times the partner cut in" in render_html(report)
+    cut_in = "<span class='fig-label'>Times the partner cut in</span><span class='fig-value'>"
+    assert cut_in + "2</span>" in render_html(report)
     before = reports.report(old)
     assert before["turn_taking"]["cut_offs"] is None
-    assert "<b>not measured</b> times the partner cut in" in render_html(before)
+    assert cut_in + "not measured</span>" in render_html(before)
     assert not any("cut in" in note for note in before["notes"])
 
 

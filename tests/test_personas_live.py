@@ -23,12 +23,15 @@ from voice_rp.audio import SAMPLE_RATE
 from voice_rp.chunker import speakable
 from voice_rp.clock import Clock, MonotonicClock
 from voice_rp.conversation import Conversation, ConversationOptions
+from voice_rp.feedback.figures import end_summary
+from voice_rp.feedback.service import Reports
 from voice_rp.llm import ChatMessage, GenerationOptions
 from voice_rp.llm_embedded import EmbeddedChatModel
 from voice_rp.models import Models
 from voice_rp.personas import Persona, builtin_dirs, list_personas
 from voice_rp.prompt import build_messages, closing_line, opening_line
 from voice_rp.session_end import EndingRules
+from voice_rp.storage import TranscriptStore
 from voice_rp.stt import FILLER_PROMPT, Transcript, WhisperTranscriber
 from voice_rp.tts import VoiceCatalog
 
@@ -341,7 +344,7 @@ async def test_another_installed_voice_of_the_language_stands_in(models, voices_
 
 
 @pytest.mark.models
-async def test_the_users_end_phrase_gets_the_closing_line_and_a_summary(models):
+async def test_the_users_end_phrase_gets_the_closing_line_and_a_summary(models, tmp_path):
     interviewer = persona("behavioural-interviewer")
     phrase = interviewer.scenario.ending.phrases[0]
     closing = closing_line(interviewer)
@@ -365,11 +368,18 @@ async def test_the_users_end_phrase_gets_the_closing_line_and_a_summary(models):
     assert len(audio) / 2 / 22_050 > 1.0, "the closing line was not spoken"
     assert s.events.index(done) < s.events.index(end), "the session ended before the goodbye"
 
-    summary = end.summary
-    assert summary["user_turns"] == 1
-    assert summary["user_words"] == len(words(heard.text))
-    assert 80 <= summary["words_per_minute"] <= 250, summary  # Piper's pace, pauses excluded
-    fillers = summary["fillers"]
+    assert end.summary["user_turns"] == 1
+    # What the person sees comes from the saved records, computed once (feedback.figures).
+    store = TranscriptStore(tmp_path)
+    log = store.open_session(persona=interviewer.id, options={"keep_fillers": True})
+    for event in s.events:
+        log.record_event(event)
+    report = Reports(store, builtin_dirs()).report(log.id, ask_model=False)
+    figures = {f["key"]: f for f in end_summary(report)["figures"]}
+    assert report["delivery"]["words"] == len(words(heard.text))
+    pace = figures["wpm"]["value"]
+    assert pace is not None and 80 <= pace <= 250, figures["wpm"]  # Piper's pace, no pauses
+    fillers = report["delivery"]["fillers"]
     assert "uh" in fillers and "you know" in fillers and sum(fillers.values()) >= 3, fillers
-    assert summary["fillers_per_100_words"] > 0
+    assert figures["fillers_per_min"]["measured"] and figures["fillers_per_min"]["value"] > 0
     await s.close()

@@ -56,11 +56,10 @@ def test_cli_progress_list_and_show(tmp_path):
     store = TranscriptStore(tmp_path, now=lambda: float(next(clock)))
     ids = []
     for fillers in (3, 1):
-        log = store.open_session(persona="english-partner")
+        log = store.open_session(persona="english-partner", options={"keep_fillers": True})
         log.write("user", turn=1, text="um " * fillers + "I like trains " * 10,
                   audio={"speech": [[0.0, 12.0]]})
-        log.end("client_end", {"words_per_minute": 150, "fillers_per_100_words": 1.0,
-                               "notes": ["Your pace was comfortable."]})
+        log.end("client_end", {"user_turns": 1})
         ids.append(log.id)
     out = io.StringIO()
     assert main(["--data-dir", str(tmp_path), "progress"], out=out) == 0
@@ -68,7 +67,8 @@ def test_cli_progress_list_and_show(tmp_path):
     assert "Fillers: 15.0 → 5.0 per minute over 2 sessions (better)." in out.getvalue()
     out = io.StringIO()
     assert main(["--data-dir", str(tmp_path), "list"], out=out) == 0
-    assert "(150 wpm, 1.0 fillers/100 words)" in out.getvalue()
+    # The list shows no figures of its own: they come from the report, computed once.
+    assert "1 turn(s)" in out.getvalue() and "wpm" not in out.getvalue()
     out = io.StringIO()
     assert main(["--data-dir", str(tmp_path), "show", ids[0]], out=out) == 0
-    assert "feedback: Your pace was comfortable." in out.getvalue()
+    assert "session ended: client_end" in out.getvalue()

@@ -89,7 +89,7 @@ async def test_a_spoken_talk_gets_a_report_with_its_pause_pace_and_structure(
     assert "good morning" in structure["opening"] and "thank you" in structure["closing"]
     assert a2["delivery"]["onset_s"] is not None
     assert report["delivery"]["talk_share"] is not None
-    assert len(report["latency"]) >= 1
+    assert len(report["technical"]["latency"]) >= 1
 
     status, html = await asyncio.to_thread(_get, f"{report_server.url}/api/sessions/{sid}/report")
     assert status == 200 and html.count(b"<svg") >= 3  # no STAR chart for a talk
@@ -105,9 +105,11 @@ async def test_a_spoken_talk_gets_a_report_with_its_pause_pace_and_structure(
 
     with Image.open(shot) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int32)
+    # The served page draws its feedback for the person (the "what to work on" cards); the
+    # charts wait, collapsed, under "Technical details".
+    cards = np.all(np.abs(pixels - np.array((0xf6, 0xf9, 0xfd))) <= 3, axis=2)
     speech_bars = np.all(np.abs(pixels - np.array((0x9d, 0xb4, 0xd6))) <= 6, axis=2)
-    pause_bars = np.all(np.abs(pixels - np.array((0xe0, 0x5a, 0x47))) <= 6, axis=2)
-    assert speech_bars.mean() > 1e-4 and pause_bars.mean() > 1e-5
+    assert cards.mean() > 1e-3 and speech_bars.mean() < 1e-4
 
 
 async def test_the_history_page_draws_the_saved_sessions(report_server: VoiceServer,

@@ -15,7 +15,6 @@ from test_persona_turns import with_turn_taking
 from voice_rp import events as ev
 from voice_rp import turn_commands as cmd
 from voice_rp.errors import LLMError, SpeechRecognitionError
-from voice_rp.feedback.delivery import answer_delivery
 from voice_rp.llm import ChatMessage
 from voice_rp.timeline import PieceTiming, TurnTimeline
 from voice_rp.turn_commands import Phase
@@ -168,21 +167,6 @@ def test_a_failed_transcription_is_reported_and_the_next_turn_works():
     assert h.states()[-1] == "listening" and not h.of(ev.ReplyDone)
     h.turn(0.6)
     assert h.of(ev.ReplyDone)[-1].text == "Thanks. Tell me about your last project?"
-
-
-def test_the_summary_pace_is_the_reports_pace():
-    # Both leave out the turn's silences and its long pauses: one answer, one pace.
-    p = persona()
-    h = Harness(p)
-    said = "I led the migration to the new billing system and we finished early"
-    h.hear = lambda audio: said
-    speech = [[0.3, 2.1], [3.6, 5.0]]  # a 1.5 s pause in the middle
-    h.measure = lambda audio: {"speech": speech}
-    h.turn(5.0)
-    h.take(h.ctl.end("client_end"))
-    end, = h.of(ev.SessionEnded)
-    report = answer_delivery(1, said, {"speech": speech})
-    assert report.wpm is not None and end.summary["words_per_minute"] == round(report.wpm)
 
 
 def test_a_reply_over_its_time_limit_ends_with_an_error():

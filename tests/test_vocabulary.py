@@ -227,7 +227,9 @@ async def test_the_word_timing_decode_is_told_the_personas_words(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    assert timed and set(timed) == {recognition_prompt(persona.vocabulary)}
+    # The practice's words, then the prompt that keeps "um" and "uh" (the report counts
+    # fillers from this decode).
+    assert timed and set(timed) == {recognition_prompt(persona.vocabulary, FILLER_PROMPT)}
 
 
 # --------------------------------------------------------------------------- the real model

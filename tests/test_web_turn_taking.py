@@ -34,6 +34,8 @@ from web_browser import (
 
 from server.app import VoiceServer
 from voice_rp.audio import SAMPLE_RATE
+from voice_rp.feedback.figures import end_summary
+from voice_rp.feedback.report import PersonaFacts, build_report
 
 playwright_api = pytest.importorskip("playwright.async_api")
 if not Path(CHROMIUM).exists():
@@ -202,10 +204,22 @@ async def test_the_countdown_is_announced_once_and_goes_when_the_hold_does(
         await browser.close()
 
 
-SUMMARY: dict[str, Any] = {"duration_s": 95.0, "user_turns": 3, "interruptions": 0, "cut_offs": 0,
-           "turn_taking": {"pauses_s": [1.2, 2.4, 0.8], "cut_pauses_s": [0.6],
-                           "thinking_wait_s": 3.5, "done_wait_s": 0.9,
-                           "learned_from_sessions": 2}}
+TURN_TAKING: dict[str, Any] = {"pauses_s": [1.2, 2.4, 0.8], "cut_pauses_s": [0.6],
+                               "thinking_wait_s": 3.5, "done_wait_s": 0.9,
+                               "learned_from_sessions": 2}
+
+
+def end_screen(turn_taking: dict[str, Any], cut_offs: int = 0) -> dict[str, Any]:
+    """What the server sends at the end: the figures of the session's report, built from its
+    records (here one answer and the turn-taking the session kept)."""
+    records = [{"kind": "session_start", "t": 0.0, "persona": "behavioural-interviewer"},
+               {"kind": "reply", "t": 1.0, "turn": 0, "text": "Tell me about yourself?"},
+               {"kind": "user", "t": 6.0, "turn": 1, "text": "I build tools for nurses.",
+                "audio": {"speech": [[0.2, 2.0]]}},
+               {"kind": "session_end", "t": 9.0, "reason": "client_end",
+                "summary": {"cut_offs": cut_offs, "turn_taking": turn_taking}}]
+    facts = PersonaFacts("behavioural-interviewer", "Maya", "interviewer")
+    return end_summary(build_report("s1", records, facts))
 
 
 async def summary_text(page: Any, summary: dict[str, Any]) -> str:
@@ -218,20 +232,17 @@ async def test_the_summary_says_how_long_the_partner_waits_in_a_sentence(
         pw: Any, page_server: VoiceServer, tmp_path: Path) -> None:
     browser, page = await opened(pw, page_server, tmp_path)
     try:
-        text = await summary_text(page, SUMMARY)
+        text = await summary_text(page, end_screen(TURN_TAKING))
         assert re.search(r"Times the partner cut in\s+0\b", text), text  # a measured zero
-        assert ("The partner waits up to 3.5 s when you pause mid-sentence "
-                "(learned from your last 2 sessions).") in text, text
-        assert "1.2" not in text and "pauses" not in text and "done wait" not in text, text
-        first = {**SUMMARY["turn_taking"], "learned_from_sessions": 0, "thinking_wait_s": 2.0}
-        text = await summary_text(page, {**SUMMARY, "turn_taking": first})
-        assert ("The partner waits up to 2 s when you pause mid-sentence "
-                "(learned as you go: 3 pauses so far).") in text, text
+        assert "up to 3.5 s (learned from your last 2 sessions)" in text, text
+        assert "1.2" not in text and "done wait" not in text, text
+        first = {**TURN_TAKING, "learned_from_sessions": 0, "thinking_wait_s": 2.0}
+        text = await summary_text(page, end_screen(first))
+        assert "up to 2.0 s (learned as you go: 3 pauses so far)" in text, text
         one = {**first, "learned_from_sessions": 1, "pauses_s": [1.0]}
-        assert "(learned from your last session)." in await summary_text(
-            page, {**SUMMARY, "turn_taking": one})
+        assert "(learned from your last session)" in await summary_text(page, end_screen(one))
         alone = {**first, "pauses_s": [1.0]}
-        assert "(learned as you go: 1 pause so far)." in await summary_text(
-            page, {**SUMMARY, "turn_taking": alone})
+        assert "(learned as you go: 1 pause so far)" in await summary_text(
+            page, end_screen(alone))
     finally:
         await browser.close()

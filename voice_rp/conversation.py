@@ -54,8 +54,7 @@ class Conversation:
         self.tracker: TurnTracker = self.controller.tracker  # the turns as heard: the history
         self._writer = ReplyWriter(models, persona, self.options, self.controller.rng)
         self._voices = SessionVoices(models, persona, report=self._notice)
-        # Every decode of the user's speech (at pauses, at the turn end, for word timings) is
-        # told the practice's own words, so "Python and Rust" is not "iPhone and rest".
+        # Every decode of the user's speech is told the practice's own words (Python, not iPhone).
         self._stt_prompt = recognition_prompt(persona.recognition_hints, self.options.stt_prompt,
                                               language=persona.language)
         self._hints = recognition_prompt(persona.recognition_hints, None, language=persona.language)
@@ -71,8 +70,8 @@ class Conversation:
         self._ahead = WorkAhead(models, self.controller, self._writer, self._voices, self.options,
                                 spawn=self._tasks.spawn, live=self._step_of.values,
                                 report=self._notice)
-        self._words = WordTimer(models, language=persona.language, prompt=self._stt_prompt,
-                                emit=self._events.put_nowait, spawn=self._tasks.spawn)
+        self._words = WordTimer.for_persona(models, persona, self._stt_prompt,
+                                            emit=self._events.put_nowait, spawn=self._tasks.spawn)
 
     @property
     def flow(self) -> FlowEngine | None:

@@ -53,6 +53,8 @@ class AnswerWords:
     turn: int
     words: list = field(default_factory=list)
     """[[word, start s, end s], ...] from the start of the turn's audio."""
+    fillers_kept: bool = False
+    """Decoded with a prompt that keeps "um" and "uh": the answer's fillers were listened for."""
 
 
 @dataclass(frozen=True)

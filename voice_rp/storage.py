@@ -469,8 +469,8 @@ def record_event(log: SessionWriter, event: ev.Event) -> bool:
             log.write("user", turn=turn, text=text, **user)
         case ev.SafetyNotice(turn=turn, resources=resources):
             log.write("safety", turn=turn, region=resources.get("region", ""))
-        case ev.AnswerWords(turn=turn, words=words):
-            log.write("words", turn=turn, words=words)
+        case ev.AnswerWords(turn=turn, words=words, fillers_kept=kept):
+            log.write("words", turn=turn, words=words, fillers_kept=kept)
         case ev.ReplyDone(turn=turn, text=text, interrupted=interrupted, speaker=speaker):
             reply: dict[str, Any] = ({} if event.audio_ms is None
                                      else {"audio_ms": event.audio_ms})

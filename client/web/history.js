@@ -2,15 +2,38 @@
 // and removes goals, deletes sessions (after a confirmation) and exports them, all by keyboard.
 "use strict";
 
+// Each chart: the figure it draws, a plain title, the band that is easy to listen to (if any)
+// and what the figure means, shown under the chart so it reads the same on a phone.
 const SKILLS = [
-  ["wpm", "Pace (words a minute, band 130-160)", [130, 160]],
-  ["fillers_per_min", "Fillers per minute", null],
-  ["long_pauses", "Pauses over 1 s", null],
-  ["onset_s", "Time to start answering (s)", null],
-  ["star_complete", "Answers with all STAR parts (%)", null],
-  ["vocabulary", "Vocabulary variety", null],
-  ["pitch_range_st", "Pitch range in talks (semitones)", null],
+  ["wpm", "Pace (words a minute)", [130, 160],
+    "Words you said per minute of speaking. The green band, 130 to 160, is easy to follow."],
+  ["fillers_per_min", "Filler words a minute", null,
+    "Sounds like “um” and “uh”. Up to about 5 a minute listeners hardly notice."],
+  ["long_pauses", "Pauses over a second", null,
+    "Silences of more than a second inside your answers, per session."],
+  ["onset_s", "Seconds before you start answering", null,
+    "How long you took to start after the question ended. Up to about 2 s sounds natural."],
+  ["star_complete", "Answers with all four STAR parts (%)", null,
+    "STAR: the Situation, your Task, the Action you took and the Result."],
+  ["vocabulary", "Variety of words", null,
+    "How many different words you used for every 50 you said (0 to 1; higher is more varied)."],
+  ["pitch_range_st", "Voice variety in talks (semitones)", null,
+    "How far your voice rose and fell. Below about 3 semitones a voice sounds flat."],
 ];
+
+// What each trend line measures, by the name it starts with (see voice_rp.progress.SKILLS).
+const TREND_EXPLAIN = {
+  "Pace": "Words a minute; 130 to 160 is easy to follow.",
+  "Fillers": "Sounds like “um” and “uh”, per minute of speaking; fewer is better.",
+  "Pauses over 1 s": "Silences of more than a second inside your answers; fewer is better.",
+  "Hedges": "Words like “maybe”, “sort of” and “I think”; fewer sounds surer.",
+  "Time to start answering": "Seconds from the end of the question to your first word.",
+  "Answers with all four STAR parts": "Situation, Task, Action and Result: all four make a "
+    + "complete example.",
+  "Vocabulary variety": "Different words for every 50 you said; higher is more varied.",
+  "Pitch range": "How far your voice rises and falls; wider sounds livelier.",
+};
+
 const SVG = "http://www.w3.org/2000/svg";
 
 function el(tag, attrs = {}, text = "") {
@@ -21,7 +44,7 @@ function el(tag, attrs = {}, text = "") {
   return node;
 }
 
-function chart(points, key, title, band) {
+function chart(points, key, title, band, explain) {
   const values = points.map((p, i) => [i, p[key]]).filter(([, v]) => v !== null && v !== undefined);
   if (values.length === 0) return null;
   const w = 260, h = 120, pad = 26;
@@ -44,12 +67,14 @@ function chart(points, key, title, band) {
     svg.append(dot);
   }
   const fig = el("figure");
-  fig.append(svg, el("figcaption", {}, title));
+  const caption = el("figcaption", {}, title);
+  caption.append(el("span", { class: "hint explain" }, explain));
+  fig.append(svg, caption);
   return fig;
 }
 
 function fmt(v, digits = 0) {
-  return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
+  return v === null || v === undefined ? "not measured" : Number(v).toFixed(digits);
 }
 
 function withToken(path, params = {}) {
@@ -136,6 +161,14 @@ function sessionRow(p) {
   return tr;
 }
 
+// A trend line with what its figure means underneath.
+function trendItem(text) {
+  const li = el("li", {}, text);
+  const name = text.split(":")[0];
+  if (TREND_EXPLAIN[name]) li.append(el("span", { class: "hint explain" }, TREND_EXPLAIN[name]));
+  return li;
+}
+
 function render(history) {
   const points = history.sessions;
   renderGoals(history.goals);
@@ -147,7 +180,7 @@ function render(history) {
   }
   status(`${points.length} session(s).`);
   const list = document.getElementById("trend-list");
-  list.replaceChildren(...history.trends.map((t) => el("li", {}, t)));
+  list.replaceChildren(...history.trends.map(trendItem));
   for (const [persona, lines] of Object.entries(history.personas)) {
     if (Object.keys(history.personas).length > 1) list.append(el("li", {}, `${persona}: ${lines.join(" ")}`));
   }
@@ -155,7 +188,7 @@ function render(history) {
     list.append(el("li", {}, `Recurring correction: “${better}” in ${n} sessions.`));
   }
   const grid = document.getElementById("chart-grid");
-  grid.replaceChildren(...SKILLS.map(([k, t, b]) => chart(points, k, t, b)).filter(Boolean));
+  grid.replaceChildren(...SKILLS.map(([k, t, b, e]) => chart(points, k, t, b, e)).filter(Boolean));
   document.getElementById("session-rows").replaceChildren(...points.map(sessionRow));
   for (const id of ["trends", "charts", "sessions"]) document.getElementById(id).hidden = false;
 }

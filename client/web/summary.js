@@ -1,94 +1,96 @@
-// voice-rp browser client: the end of a session, a summary from session_end and the server's
-// report.
+// voice-rp browser client: the end of a session. The server's session_end message carries the
+// report's own figures and "what to work on" (voice_rp.feedback.figures.end_summary), shown here
+// as they are, then the full report below in a frame. This file formats no number: the report
+// computes each one once, so the end screen, the report and the history cannot disagree.
 "use strict";
 
-const SUMMARY_LABELS = {
-  duration_s: ["Length", (v) => `${Math.floor(v / 60)} min ${Math.round(v % 60)} s`],
-  user_turns: ["Your turns", String],
-  user_words: ["Your words", String],
-  speaking_s: ["You spoke for", (v) => `${Math.round(v)} s`],
-  words_per_minute: ["Your pace", (v) => `${v} words a minute`],
-  fillers_per_100_words: ["Fillers", (v) => `${v} per 100 words`],
-  longest_turn_s: ["Longest answer", (v) => `${Math.round(v)} s`],
-  questions_asked: ["Questions asked", String],
-  interruptions: ["Times you interrupted", String],
-  cut_offs: ["Times the partner cut in", String], // 0 is a measured zero: shown
-};
-
-// Summary values that are objects and are said as a sentence; other objects are listed.
-const SUMMARY_SENTENCES = {
-  turn_taking: ["How long the partner waits", turnTakingSentence],
-};
-
-const oneDecimal = (v) => String(Math.round(v * 10) / 10);
-
-// The waits the server learned from the user's pauses, in one sentence (never the raw pauses).
-function turnTakingSentence(tt) {
-  if (!tt || typeof tt !== "object" || typeof tt.thinking_wait_s !== "number") return "";
-  const sessions = tt.learned_from_sessions || 0;
-  const pauses = Array.isArray(tt.pauses_s) ? tt.pauses_s.length : 0;
-  const learned = sessions === 0
-    ? `learned as you go: ${pauses} ${pauses === 1 ? "pause" : "pauses"} so far`
-    : `learned from your last ${sessions === 1 ? "session" : `${sessions} sessions`}`;
-  return `The partner waits up to ${oneDecimal(tt.thinking_wait_s)} s when you pause ` +
-    `mid-sentence (${learned}).`;
+function textEl(tag, text, className) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (className) node.className = className;
+  return node;
 }
 
-function words(key) { return key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase()); }
+// One figure: its label, its value as the user reads it, and what it means (or why it was not
+// measured), as visible text so it reads the same on a phone as with a mouse.
+function figureItem(f) {
+  const li = document.createElement("li");
+  const measured = f.measured !== false && f.text !== "not measured";
+  li.className = measured ? "measured" : "unmeasured";
+  if (f.key) li.dataset.key = String(f.key);
+  li.append(textEl("span", String(f.label || ""), "fig-label"),
+    textEl("span", String(f.text || "not measured"), "fig-value"));
+  if (!measured && f.reason) li.append(textEl("span", String(f.reason), "fig-explain why"));
+  if (f.explain) li.append(textEl("span", String(f.explain), "fig-explain"));
+  return li;
+}
 
-function describe(value) {
-  if (value === null || value === undefined) return "";
-  if (Array.isArray(value)) return value.map(describe).filter(Boolean).join("; ");
-  if (typeof value === "object") {
-    return Object.entries(value).map(([k, v]) => `${k.replace(/_/g, " ")}: ${describe(v)}`).join(", ");
+function workItem(item) {
+  const li = document.createElement("li");
+  li.append(textEl("strong", String(item.title || ""), "work-title"));
+  if (item.quote) li.append(textEl("q", String(item.quote), "work-quote"));
+  if (item.try) {
+    const p = document.createElement("p");
+    p.append(textEl("b", "Try: "), document.createTextNode(String(item.try)));
+    li.append(p);
   }
-  return String(value);
+  return li;
 }
 
-// A readable summary from session_end, then the server's full report in place if it has one.
+// What the summary says, or null when it has nothing to show (an old or missing summary).
+function summaryContent(summary) {
+  if (!summary || typeof summary !== "object" || !Array.isArray(summary.figures)) return null;
+  const parts = [];
+  if (summary.not_saved) return [textEl("p", String(summary.not_saved))];
+  if (summary.empty) {
+    return [textEl("p", String(summary.empty_reason ||
+      "Nothing you said was saved in this session, so there is no report."))];
+  }
+  const work = Array.isArray(summary.work_on) ? summary.work_on.slice(0, 3) : [];
+  if (work.length) {
+    const ol = document.createElement("ol");
+    ol.className = "work-on";
+    ol.append(...work.map(workItem));
+    parts.push(textEl("h3", "What to work on"), ol);
+  }
+  if (summary.figures.length) {
+    const ul = document.createElement("ul");
+    ul.className = "figures";
+    ul.append(...summary.figures.map(figureItem));
+    parts.push(textEl("h3", "How it went"), ul);
+  }
+  return parts.length ? parts : null;
+}
+
+function reportUrl(id) {
+  const token = $("token") ? $("token").value.trim() : "";
+  const url = `/api/sessions/${encodeURIComponent(id)}/report`;
+  return token ? `${url}?token=${encodeURIComponent(token)}` : url;
+}
+
+// The summary from session_end, then the server's full report in place if it has one.
 async function showSummary(summary, reason) {
   const box = $("summary");
   box.textContent = "";
   box.className = "summary";
   $("end").hidden = false;
   $("report").hidden = true;
-  const id = app.sessionId;
-  if (summary && Object.keys(summary).length) {
-    const dl = document.createElement("dl");
-    const notes = [];
-    for (const [key, value] of Object.entries(summary)) {
-      if (key === "notes") { notes.push(...(Array.isArray(value) ? value : [value])); continue; }
-      if (value === null || value === undefined || (typeof value === "object" && !Object.keys(value).length)) continue;
-      const labels = typeof value === "object" ? SUMMARY_SENTENCES : SUMMARY_LABELS;
-      const [label, fmt] = labels[key] || [words(key), describe];
-      const text = fmt(value);
-      if (!text) continue;
-      dl.append(Object.assign(document.createElement("dt"), { textContent: label }),
-        Object.assign(document.createElement("dd"), { textContent: text }));
-    }
-    box.append(dl);
-    if (notes.length) {
-      const ul = document.createElement("ul");
-      for (const n of notes) ul.append(Object.assign(document.createElement("li"), { textContent: describe(n) }));
-      box.append(ul);
-    }
-  } else {
-    box.append(Object.assign(document.createElement("p"), {
-      textContent: "No summary came back for this session.",
-    }));
-  }
-  if (id) {
-    box.append(Object.assign(document.createElement("p"), { className: "meta",
-      textContent: `Your transcript is saved as session ${id}.` }));
+  const content = summaryContent(summary);
+  if (content) box.append(...content);
+  else box.append(textEl("p", "No summary came back for this session."));
+  const refused = Boolean(summary && (summary.not_saved || summary.empty));
+  const id = (summary && !summary.not_saved && summary.session) || app.sessionId;
+  if (id && !refused) {
+    box.append(textEl("p", `Your transcript is saved as session ${id}.`, "meta"));
   }
   $("end-title").focus();
-  if (!id || reason === "disconnected") return;
-  const url = `/api/sessions/${encodeURIComponent(id)}/report`;
+  if (!id || reason === "disconnected" || refused) return;
+  const url = reportUrl(id);
   try {
     const res = await fetch(url, { cache: "no-store" });
     if (res.ok && (res.headers.get("Content-Type") || "").includes("html")) {
       $("report").src = url;
       $("report").hidden = false;
     }
-  } catch (_) { /* the readable summary above stays */ }
+  } catch (_) { /* the summary above stays */ }
 }

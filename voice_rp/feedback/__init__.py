@@ -5,6 +5,6 @@ structure, language) and the report that brings them together.
 records, so a report can be built again at any time, also for a session that never ended.
 """
 
-from voice_rp.feedback.stats import FILLERS, SessionStats, count_fillers, feedback_notes
+from voice_rp.feedback.stats import FILLERS, SessionStats, count_fillers
 
-__all__ = ["FILLERS", "SessionStats", "count_fillers", "feedback_notes"]
+__all__ = ["FILLERS", "SessionStats", "count_fillers"]

@@ -181,19 +181,28 @@ def answer_delivery(turn: int, text: str, audio: dict[str, Any] | None,
     )
 
 
-def session_delivery(answers: Sequence[AnswerDelivery], *, assistant_s: float) -> dict[str, Any]:
-    """Totals over a session's answers: pace and how it varies, fillers, pauses, talk share."""
+def session_delivery(answers: Sequence[AnswerDelivery], *, assistant_s: float,
+                     fillers_heard: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Totals over a session's answers: pace and how it varies, fillers, pauses, talk share.
+
+    `fillers_heard[i]`: answer i was decoded with a prompt that keeps "um" and "uh". Fillers are
+    counted over those answers only: the plain decode drops them, and a zero from it would be
+    a false "no fillers" (None: every answer counts, as before this was known)."""
     timed = [a for a in answers if a.wpm is not None and a.speaking_s]
     speaking = sum(a.speaking_s or 0.0 for a in timed)
     words = sum(a.words for a in timed)
+    heard = list(answers) if fillers_heard is None else [
+        a for a, h in zip(answers, fillers_heard, strict=True) if h]
+    heard_s = sum(a.speaking_s or 0.0 for a in heard if a.wpm is not None and a.speaking_s)
     fillers: Counter[str] = Counter()
-    for a in answers:
+    for a in heard:
         fillers.update(a.fillers)
     hedges: Counter[str] = Counter()
     for a in answers:
         hedges.update(a.hedges)
     n_fill = sum(fillers.values())
     all_words = sum(a.words for a in answers)
+    heard_words = sum(a.words for a in heard)
     wpm = 60.0 * words / speaking if speaking > 0 else None
     rates = [a.wpm for a in timed if a.wpm is not None and a.words >= 8]
     spread = (max(rates) - min(rates)) if len(rates) >= 2 else None
@@ -211,8 +220,10 @@ def session_delivery(answers: Sequence[AnswerDelivery], *, assistant_s: float) -
         "wpm_max": max(rates) if rates else None,
         "wpm_spread": None if spread is None else round(spread, 1),
         "fillers": dict(fillers.most_common()),
-        "fillers_per_min": round(60.0 * n_fill / speaking, 1) if speaking > 0 else None,
-        "fillers_per_100_words": round(100.0 * n_fill / all_words, 1) if all_words else None,
+        "fillers_per_min": round(60.0 * n_fill / heard_s, 1) if heard_s > 0 else None,
+        "fillers_per_100_words": (round(100.0 * n_fill / heard_words, 1) if heard_words
+                                  else None),
+        "fillers_heard_in": len(heard),
         "hedges": dict(hedges.most_common()),
         "long_pauses": len(pauses),
         "longest_pause_s": max((p.length_s for p in pauses), default=None),

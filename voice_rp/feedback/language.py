@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from voice_rp.feedback.delivery import words_of
+
+log = logging.getLogger("voice_rp.feedback")
 
 DEFAULT_CAPABLE = ("gpt-4o*", "gpt-4.1*", "gpt-5*", "o3*", "o4*")
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
@@ -52,8 +55,25 @@ class FeedbackSettings:
                    capable_models=patterns or DEFAULT_CAPABLE)
 
     def unavailable_reason(self, purpose: str = "language") -> str | None:
-        """Why no model may write this feedback ("language" corrections or a "rubric"), or
-        None if one may. One list of capable models serves both."""
+        """Why no model may write this feedback ("language" corrections or a "rubric"), in
+        words for the person reading the report, or None if one may. How to set a model up
+        is for whoever runs the server: it goes to the log (see `setup_hint`)."""
+        hint = self.setup_hint(purpose)
+        if hint is None:
+            return None
+        log.info("%s", hint)
+        if purpose == "rubric":
+            what, verb = "Judging your answers with a language model", "needs"
+        else:
+            what, verb = "Grammar corrections", "need"
+        if not self.base_url or not self.model:
+            return f"{what} {verb} a larger language model than the one this server runs."
+        return (f"{what} {verb} a language model this server trusts for them; the one it runs "
+                "is not listed as capable.")
+
+    def setup_hint(self, purpose: str = "language") -> str | None:
+        """How to configure a model for this feedback (for the server log and the report's
+        technical details), or None when one is configured."""
         what, verb = (("A model rubric needs", "judge answers") if purpose == "rubric"
                       else ("Language corrections need", "correct"))
         if not self.base_url or not self.model:
@@ -125,12 +145,17 @@ def language_feedback(turns: Sequence[tuple[int, str]], language: str,
         raw = chat.complete(_SYSTEM.format(language=language),
                             "\n".join(f"{t}: {s}" for t, s in spoken))
     except Exception as exc:  # the endpoint's own errors vary; the report must still be built
-        return {"available": False, "reason": f"The feedback model could not be reached: {exc}",
+        log.warning("language feedback: the model at %s could not be reached: %s",
+                    settings.base_url, exc)
+        return {"available": False, "reason": "The language model that corrects grammar could "
+                "not be reached, so no corrections are shown. Open the report again later.",
                 "corrections": [], "level": None}
     corrections, level, rejected = validate(raw, dict(spoken))
     if corrections is None:
-        return {"available": False, "reason": "The feedback model's answer was not the JSON "
-                "asked for, so no corrections are shown.", "corrections": [], "level": None}
+        log.warning("language feedback: the model's answer was not the JSON asked for: %.200s",
+                    raw)
+        return {"available": False, "reason": "The language model's corrections came back "
+                "garbled, so none are shown.", "corrections": [], "level": None}
     return {"available": True, "model": settings.model, "level": level, "rejected": rejected,
             "corrections": [asdict(c) for c in corrections]}
 

@@ -8,11 +8,12 @@ report_html; `python -m client report --json` prints it as is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from voice_rp.errors import VoiceRPError
+from voice_rp.feedback.coach import verdict, work_on
 from voice_rp.feedback.content import star_answer, talk_structure, vocabulary
 from voice_rp.feedback.delivery import (
     AnswerDelivery,
@@ -20,6 +21,8 @@ from voice_rp.feedback.delivery import (
     delivery_notes,
     session_delivery,
 )
+from voice_rp.feedback.figures import session_figures
+from voice_rp.feedback.mistakes import learner_mistakes
 from voice_rp.personas import DEFAULT_LANGUAGE, find_persona
 
 REPORT_VERSION = 1
@@ -74,16 +77,25 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
     end = next((r for r in records if r.get("kind") == "session_end"), None)
     t0 = float(start.get("t", records[0]["t"] if records else 0.0))
     answers = _answers(records, t0)
+    heard = _fillers_heard(records, start, facts.language)
+    for a in answers:
+        a["fillers_heard"] = heard(a["turn"])
+        if not a["fillers_heard"]:  # the decode dropped them: no count, not zero
+            a["_delivery"] = replace(a["_delivery"], fillers={}, fillers_per_min=None,
+                                     fillers_per_100_words=None)
     deliveries = [a["_delivery"] for a in answers]
     assistant_s = sum(float(r.get("audio_ms") or 0.0) for r in records
                       if r.get("kind") == "reply") / 1000.0
-    delivery = session_delivery(deliveries, assistant_s=assistant_s)
+    delivery = session_delivery(deliveries, assistant_s=assistant_s,
+                                fillers_heard=[a["fillers_heard"] for a in answers])
     practice = facts.practice
     notes = delivery_notes(delivery, talk=practice == "talk")
     content: dict[str, Any] = {"practice": practice}
     if practice == "interview":
+        # The sentence model reads English; other languages get no STAR verdict, not a wrong one.
+        english = facts.language.replace("_", "-").split("-")[0].lower() == "en"
         for a in answers:
-            if a["question"] and len(a["text"].split()) >= _STAR_MIN_WORDS:
+            if english and a["question"] and len(a["text"].split()) >= _STAR_MIN_WORDS:
                 a["star"] = star_answer(a["turn"], a["question"], a["text"]).to_dict()
         content["star_answers"] = sum(a.get("star") is not None for a in answers)
         judged = [{"number": a["number"], "question": a["question"], "text": a["text"]}
@@ -106,6 +118,11 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         else:
             content["language"] = language([(a["turn"], a["text"]) for a in answers],
                                            facts.language)
+        number = {a["turn"]: a["number"] for a in answers}
+        model = [{**c, "turn": number.get(c.get("turn"), c.get("turn"))}
+                 for c in content["language"].get("corrections") or []]
+        content["mistakes"] = learner_mistakes([(a["number"], a["text"]) for a in answers],
+                                               facts.language, model)
     content["vocabulary"] = vocabulary([a["text"] for a in answers])
     for a in answers:
         a["delivery"] = a.pop("_delivery").to_dict()
@@ -114,7 +131,7 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         notes.append(f"The partner cut in {turn_taking['cut_offs']} time(s) while you were "
                      "still going; it now waits longer after pauses like those (up to "
                      f"{turn_taking['thinking_wait_s']:.1f} s when you stop mid-sentence).")
-    return {
+    report = {
         "version": REPORT_VERSION,
         "session": session_id,
         "persona": {"id": facts.id, "name": facts.name, "kind": facts.kind,
@@ -127,12 +144,53 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         "unfinished": end is None or end.get("reason") in ("error", "server_shutdown"),
         "delivery": delivery,
         "content": content,
-        "notes": notes if deliveries else ["Nothing you said was saved in this session."],
+        "notes": notes,
         "answers": answers,
-        "latency": _latency(records, {a["turn"]: a["number"] for a in answers}),
+        "interruptions": _interruptions(records),
         "turn_taking": turn_taking,
         "transcript": _transcript(records, t0),
+        "empty": not answers,
+        "empty_reason": None if answers else _empty_reason(end),
+        "technical": {"latency": _latency(records, {a["turn"]: a["number"] for a in answers})},
     }
+    report["figures"] = session_figures(report)
+    for a in answers:
+        a["verdict"] = verdict(a, practice)
+    report["work_on"] = work_on(report)
+    return report
+
+
+def _fillers_heard(records: Sequence[dict[str, Any]], start: dict[str, Any],
+                   language: str) -> Callable[[int], bool]:
+    """Whether an answer's fillers were listened for: the session kept them in its live
+    transcript (an English session with "keep um and uh"), or its words were timed by a decode
+    that keeps them (voice_rp.feedback.word_timer)."""
+    options = start.get("options")
+    options = options if isinstance(options, dict) else {}
+    english = language.replace("_", "-").split("-")[0].lower() == "en"
+    live = bool(options.get("keep_fillers")) and english
+    timed = {int(r.get("turn", 0)) for r in records
+             if r.get("kind") == "words" and r.get("fillers_kept") and r.get("words")}
+    return lambda turn: live or turn in timed
+
+
+def _interruptions(records: Sequence[dict[str, Any]]) -> int:
+    """Replies the user cut short by speaking: a reply marked interrupted that the user's own
+    speech followed. Pressing End over a reply stops it too, and is not an interruption."""
+    count = 0
+    for i, r in enumerate(records):
+        if r.get("kind") == "reply" and r.get("interrupted"):
+            after = next((x.get("kind") for x in records[i + 1:]
+                          if x.get("kind") in ("speech_start", "user", "reply", "session_end")),
+                         None)
+            count += after in ("speech_start", "user")
+    return count
+
+
+def _empty_reason(end: dict[str, Any] | None) -> str:
+    if end is None:
+        return "The session stopped before you answered, so there is nothing to give feedback on."
+    return "You did not answer in this session, so there is nothing to give feedback on."
 
 
 def _turn_taking(summary: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +205,7 @@ def _turn_taking(summary: dict[str, Any], delivery: dict[str, Any]) -> dict[str,
         "thinking_wait_s": tt.get("thinking_wait_s") if isinstance(tt, dict) else None,
         "learned_from_sessions": tt.get("learned_from_sessions") if isinstance(tt, dict)
         else None,
+        "pauses_heard": len(tt.get("pauses_s") or []) if isinstance(tt, dict) else None,
     }
 
 
@@ -184,7 +243,8 @@ def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any
             answers.append({"number": len(answers) + 1, "turn": int(r.get("turn", 0)),
                             "at_s": round(float(r["t"]) - t0, 1),
                             "question": question if "?" in question else "",
-                            "text": text, "star": None, "_delivery": delivery})
+                            "text": text, "heard": r.get("heard"), "star": None,
+                            "_delivery": delivery})
             reply_t, onset = None, None
     return answers
 

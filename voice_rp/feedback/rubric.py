@@ -11,6 +11,7 @@ its own; this only adds to it.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 
 from voice_rp.feedback.delivery import words_of
 from voice_rp.feedback.language import FeedbackSettings, JsonChat, OpenAIJsonChat
+
+log = logging.getLogger("voice_rp.feedback")
 
 STAR_PARTS = ("situation", "task", "action", "result")
 TALK_PARTS = ("opening", "points", "closing")
@@ -110,14 +113,14 @@ def talk_rubric(talk: str, qa: Sequence[tuple[str, str]], settings: FeedbackSett
     try:
         verdict = _talk_verdict(data, talk, qa)
     except _Unsupported as exc:
-        return {**_unavailable(f"The feedback model's rubric {exc}, so it is not shown."),
+        return {**_unavailable(f"The language model's verdict {exc}, so it is not shown."),
                 "dropped": [str(exc)]}
     except (TypeError, ValueError, KeyError, AttributeError):
         return _unavailable(_NOT_JSON)
     return {"available": True, "model": settings.model, **verdict, "dropped": []}
 
 
-_NOT_JSON = "The feedback model's answer was not the JSON asked for, so no rubric is shown."
+_NOT_JSON = "The language model's verdict came back garbled, so it is not shown."
 
 
 class _Unsupported(ValueError):
@@ -137,11 +140,14 @@ def _ask(settings: FeedbackSettings, chat: JsonChat | None, system: str, user: s
     try:
         raw = (chat or OpenAIJsonChat(settings)).complete(system, user)
     except Exception as exc:  # the endpoint's own errors vary; the report must still be built
-        return f"The feedback model could not be reached: {exc}"
+        log.warning("rubric: the model at %s could not be reached: %s", settings.base_url, exc)
+        return ("The language model that judges answers could not be reached, so its verdict "
+                "is not shown. Open the report again later.")
     match = re.search(r"\{.*\}", raw, re.S)  # some servers wrap JSON in prose or fences
     try:
         data = json.loads(match.group(0) if match else raw)
     except ValueError:
+        log.warning("rubric: the model's answer was not the JSON asked for: %.200s", raw)
         return _NOT_JSON
     return data if isinstance(data, dict) else _NOT_JSON
 

@@ -103,42 +103,13 @@ class SessionStats:
             self.interruptions += 1
 
     def summary(self, now: float) -> dict:
-        wpm = self.user_words / (self.speaking_s / 60.0) if self.speaking_s > 0 else None
-        filler_total = sum(self.fillers.values())
+        """What the session's end record keeps for the engine (the ending rules, what the
+        turn-taking learned). The figures a person sees are not here: they come from the saved
+        records, once (voice_rp.feedback.figures), so no two views can disagree."""
         return {
             "duration_s": round(now - self.started_at, 1),
             "user_turns": self.user_turns,
-            "user_words": self.user_words,
-            "speaking_s": round(self.speaking_s, 1),
-            "words_per_minute": round(wpm) if wpm is not None else None,
-            "fillers": dict(sorted(self.fillers.items(), key=lambda kv: -kv[1])),
-            "fillers_per_100_words": (round(100.0 * filler_total / self.user_words, 1)
-                                      if self.user_words else None),
-            "longest_turn_s": round(self.longest_turn_s, 1),
             "questions_asked": self.questions_asked,
-            "interruptions": self.interruptions,
             "cut_offs": self.cut_offs,
             **({"turn_taking": self.pauses.summary()} if self.pauses is not None else {}),
-            "notes": feedback_notes(wpm, filler_total, self.user_words),
         }
-
-
-def feedback_notes(wpm: float | None, fillers: int, words: int) -> list[str]:
-    """Plain-language remarks on pace and fillers; thresholds from common speaking advice."""
-    notes: list[str] = []
-    if wpm is not None and words >= 20:
-        if wpm > 170:
-            notes.append(f"You spoke fast ({wpm:.0f} words a minute); around 130-160 is easier "
-                         "to follow.")
-        elif wpm < 100:
-            notes.append(f"Your pace was slow ({wpm:.0f} words a minute); aim for 130-160.")
-        else:
-            notes.append(f"Your pace ({wpm:.0f} words a minute) was comfortable to follow.")
-    if words >= 20:
-        rate = 100.0 * fillers / words
-        if rate > 5:
-            notes.append(f"{fillers} filler words ({rate:.0f} per 100 words): try a short "
-                         "silent pause instead.")
-        elif fillers == 0:
-            notes.append("No filler words were heard.")
-    return notes

@@ -15,9 +15,25 @@ from voice_rp import events as ev
 from voice_rp.audio import SAMPLE_RATE, pcm16_to_float
 from voice_rp.feedback.timing import AnswerTimer, TimingJob, shift
 from voice_rp.models import Models
-from voice_rp.stt import timed_words
+from voice_rp.personas import Persona
+from voice_rp.stt import FILLER_PROMPT, recognition_prompt, timed_words
 
 log = logging.getLogger(__name__)
+
+
+def keeps_fillers(persona: Persona) -> bool:
+    """The word-timing decode runs after the reply, off its critical path, so it can afford
+    the prompt that keeps "um" and "uh": fillers are listened for in every English session,
+    not only when the user asked for them in the live transcript (FILLER_PROMPT is English)."""
+    return persona.language.replace("_", "-").split("-")[0].lower() == "en"
+
+
+def timing_prompt(persona: Persona, live_prompt: str | None) -> str | None:
+    """The prompt of the word-timing decode: the practice's words and the filler prompt."""
+    if not keeps_fillers(persona):
+        return live_prompt
+    return recognition_prompt(persona.recognition_hints, FILLER_PROMPT,
+                              language=persona.language)
 
 
 class WordTimer:
@@ -26,14 +42,27 @@ class WordTimer:
 
     def __init__(self, models: Models, *, language: str, prompt: str | None,
                  emit: Callable[[ev.Event], None],
-                 spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]]) -> None:
+                 spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]],
+                 fillers_kept: bool = False) -> None:
+        """`fillers_kept`: `prompt` makes Whisper write "um" and "uh" down, so the timed words
+        are where the report counts fillers (this decode is off the reply's critical path)."""
         self.timer = AnswerTimer()
+        self.fillers_kept = fillers_kept
         self._models, self._language, self._prompt = models, language, prompt
         self._emit, self._spawn = emit, spawn
         self._free = asyncio.Event()
         self._free.set()
         self._jobs: asyncio.Queue[TimingJob] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_persona(cls, models: Models, persona: Persona, live_prompt: str | None, *,
+                    emit: Callable[[ev.Event], None],
+                    spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]]
+                    ) -> WordTimer:
+        return cls(models, language=persona.language,
+                   prompt=timing_prompt(persona, live_prompt), emit=emit, spawn=spawn,
+                   fillers_kept=keeps_fillers(persona))
 
     def seen(self, event: ev.Event) -> None:
         """Every event the conversation emits, in order."""
@@ -77,4 +106,4 @@ class WordTimer:
                 log.exception("timing the words of turn %d failed", job.turn)
                 continue
             if words:
-                self._emit(ev.AnswerWords(job.turn, words))
+                self._emit(ev.AnswerWords(job.turn, words, fillers_kept=self.fillers_kept))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the STAR sentence classifier (voice_rp/feedback/star_model.json) on the labelled
-answers in tests/data/star_answers.jsonl and star_answers2.jsonl. Deterministic: the same
-data gives the same weights.
+answers in tests/data/star_answers*.jsonl (scripts/eval_star.py TRAIN). Deterministic: the
+same data gives the same weights.
 
     scripts/train_star.py            # writes voice_rp/feedback/star_model.json
     scripts/eval_star.py             # then measure it (cross-validated and held out)

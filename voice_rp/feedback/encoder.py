@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 _PACKAGE = "all_minilm_l6_v2"
-_CACHED = 20000  # sentence vectors kept (1.5 kB each)
+_CACHED = 20000  # sentences kept (3 kB each)
+OPENING_TOKENS = 6  # chosen by cross-validation on the training sets (3, 4, 6, 8 tried)
 _MAX_TOKENS = 128  # a spoken sentence is far shorter; longer run-ons are cut, not dropped
 _LOCK = threading.Lock()
 _LOADED: dict[Path, SentenceEncoder] = {}
@@ -140,17 +141,24 @@ class SentenceEncoder:
         tokenizer.enable_truncation(_MAX_TOKENS)
         return cls(weights, tokenizer, int(config["num_attention_heads"]))
 
-    def encode(self, sentences: Sequence[str], *, batch: int = 16) -> np.ndarray:
-        """One row per sentence (an empty string gets the vector of "[CLS] [SEP]"). Sentences
-        of similar length go through together: one matrix product per layer for the batch."""
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        """One unit-length meaning vector per sentence (an empty string gets the vector of
+        "[CLS] [SEP]")."""
+        return self.encode_with_opening(sentences)[:, :self.dim]
+
+    def encode_with_opening(self, sentences: Sequence[str], *, batch: int = 16) -> np.ndarray:
+        """Per sentence, its meaning vector and then the mean state of its first
+        `OPENING_TOKENS` word pieces: how a sentence opens ("I had to", "My manager asked",
+        "We launched") says much of what it does in a story, and a mean over every word
+        dilutes it. Sentences of similar length go through together."""
         with self._lock:  # reports are built in worker threads; the cache is shared
             return self._encode(sentences, batch)
 
     def _encode(self, sentences: Sequence[str], batch: int) -> np.ndarray:
-        out = np.zeros((len(sentences), self.dim), dtype=np.float32)
+        out = np.zeros((len(sentences), 2 * self.dim), dtype=np.float32)
         todo = [i for i, text in enumerate(sentences) if text not in self._seen]
-        ids = {i: self._tok.encode(sentences[i]).ids for i in todo}
-        order = sorted(todo, key=lambda i: len(ids[i]))
+        ids = {i: self._tok.encode(sentences[i]).ids for i in dict.fromkeys(todo)}
+        order = sorted(ids, key=lambda i: len(ids[i]))
         for k in range(0, len(order), batch):
             rows = order[k:k + batch]
             for i, v in zip(rows, self._batch([ids[i] for i in rows]), strict=True):
@@ -187,4 +195,6 @@ class SentenceEncoder:
                             *layer.ln2)
         pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return (pooled / norms).astype(np.float32)
+        opening = np.stack([x[i, 1:1 + min(OPENING_TOKENS, len(row) - 2)].mean(0)
+                            if len(row) > 2 else pooled[i] for i, row in enumerate(ids)])
+        return np.concatenate([pooled / norms, opening], axis=1).astype(np.float32)

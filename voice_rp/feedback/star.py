@@ -75,16 +75,19 @@ def extra_features(sentence: str, index: int, count: int) -> np.ndarray:
 
 
 def features(encoder: SentenceEncoder, sentences: Sequence[str]) -> np.ndarray:
-    """One row per sentence: its meaning (384), `extra_features`, and the meaning of the
-    sentences before and after it (zeros at the ends), weighted by `_CONTEXT`."""
+    """One row per sentence: its meaning and how it opens (encoder.encode_with_opening),
+    `extra_features`, and the meaning of the sentences before and after it (zeros at the
+    ends), weighted by `_CONTEXT`."""
+    width = 4 * encoder.dim + len(extra_features("", 0, 1))
     if not sentences:
-        return np.zeros((0, 3 * encoder.dim + len(extra_features("", 0, 1))), dtype=np.float32)
-    meaning = encoder.encode(sentences)
+        return np.zeros((0, width), dtype=np.float32)
+    both = encoder.encode_with_opening(sentences)
+    meaning = both[:, :encoder.dim]
     extra = np.stack([extra_features(s, i, len(sentences)) for i, s in enumerate(sentences)])
-    edge = np.zeros((1, meaning.shape[1]), dtype=np.float32)
+    edge = np.zeros((1, encoder.dim), dtype=np.float32)
     before = np.vstack([edge, meaning[:-1]]) * _CONTEXT
     after = np.vstack([meaning[1:], edge]) * _CONTEXT
-    return np.concatenate([meaning, extra, before, after], axis=1).astype(np.float32)
+    return np.concatenate([both, extra, before, after], axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -170,12 +173,26 @@ def label_sentences(sentences: Sequence[str], encoder: SentenceEncoder,
     return out
 
 
+_AMOUNT = (r"\d[\d.,]*\s*%?|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+           r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+           r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|half|halved|double|"
+           r"doubled|twice|triple|tripled|quarter|third|tenth|percent|dozen|zero)\b")
+# Not a measure of an outcome: a date, a year, a time of day ("in March 2021", "at seven") or
+# a time reference ("two weeks before the deadline", "six months later", "a year into it").
+_NOT_AMOUNT = re.compile(
+    r"\b(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|"
+    r"a couple of)\s+(?:days?|weeks?|months?|years?|hours?|minutes?)\s+(?:before|later|after|"
+    r"ago|earlier|into)\b|"
+    r"\b(?:in|since|by|until|from)\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*"
+    r"\s+)?(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+"
+    r"(?:19|20)\d\d\b|\bat\s+(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve)\b(?:\s*(?:am|pm|o'clock))?", re.IGNORECASE)
 _MEASURE = re.compile(
-    rf"(?:from\s+\S+(?:\s+\S+)?\s+to\s+\S+(?:\s+\S+)?|(?:\S+\s+)?(?:{_NUMBER})[\w.,%]*"
+    rf"(?:from\s+\S+(?:\s+\S+)?\s+to\s+\S+(?:\s+\S+)?|(?:\S+\s+)?(?:{_AMOUNT})[\w.,%]*"
     r"(?:\s+(?:percent|per\s?cent|%|\w+))?)", re.IGNORECASE)
 
 
 def measurable_words(sentence: str) -> str | None:
     """The words with a quantity in a result sentence, or None if it has none."""
-    m = _MEASURE.search(sentence)
+    m = _MEASURE.search(_NOT_AMOUNT.sub(" ", sentence))
     return m.group(0).strip(" ,.") if m else None

@@ -128,3 +128,26 @@ def test_answers_written_apart_are_read_as_well_as_measured():
     floors = {"situation": 0.95, "task": 0.80, "action": 0.92, "result": 0.90,
               "measurable": 0.90}  # measured: 0.973, 0.824, 0.946, 0.919, 0.919
     assert {p: round(got[p], 3) for p in floors if got[p] < floors[p]} == {}
+
+
+def test_a_report_reads_its_answers_once_and_keeps_the_readings(tmp_path, monkeypatch):
+    # History builds every session's report: the sentence model runs once per answer.
+    from voice_rp.feedback import service
+    from voice_rp.feedback.service import Reports
+    from voice_rp.personas import builtin_dirs
+    from voice_rp.storage import TranscriptStore
+
+    store = TranscriptStore(tmp_path)
+    log = store.open_session(persona="behavioural-interviewer")
+    log.write("reply", turn=0, text="Tell me about a time you fixed a process?")
+    log.write("user", turn=1, text="At my last job the queue had a backlog of three weeks. I "
+              "set up a rota and wrote templates. The backlog dropped to two days.")
+    log.end("client_end", {})
+    first = Reports(store, builtin_dirs()).report(log.id, ask_model=False)
+
+    def no_model(text: str) -> None:
+        raise AssertionError(f"read again: {text!r}")
+    monkeypatch.setattr(service, "read_sentences", no_model)
+    again = Reports(store, builtin_dirs()).report(log.id, ask_model=False)
+    assert again["answers"][0]["star"] == first["answers"][0]["star"]
+    assert first["answers"][0]["star"]["parts"]["result"] is True

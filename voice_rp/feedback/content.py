@@ -10,13 +10,13 @@ corrections (see language.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from voice_rp.feedback.delivery import words_of
 from voice_rp.feedback.encoder import EncoderMissing, SentenceEncoder, shared_encoder
-from voice_rp.feedback.star import PARTS, label_sentences, split_sentences
+from voice_rp.feedback.star import PARTS, SentencePart, label_sentences, split_sentences
 
 _I = frozenset({"i", "me", "my", "mine", "myself", "i'm", "i've", "i'd", "i'll"})
 _WE = frozenset({"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'd", "we'll"})
@@ -74,14 +74,26 @@ class StarAnswer:
         return {**asdict(self), "parts": self.parts}
 
 
+StarReader = Callable[[str], "list[SentencePart] | None"]
+"""An answer's text -> its sentences, each put in a STAR class; None without the sentence
+model. Reports pass one that keeps readings in the store (feedback.service)."""
+
+
+def read_sentences(text: str, encoder: SentenceEncoder | None = None
+                   ) -> list[SentencePart] | None:
+    try:
+        return label_sentences(split_sentences(text), encoder or shared_encoder())
+    except EncoderMissing:
+        return None
+
+
 def star_answer(turn: int, question: str, text: str,
-                encoder: SentenceEncoder | None = None) -> StarAnswer:
+                read: StarReader = read_sentences) -> StarAnswer:
     """STAR parts of one interview answer, the sentences that show them, and one suggestion."""
     tokens = words_of(text)
     i_count, we_count = sum(t in _I for t in tokens), sum(t in _WE for t in tokens)
-    try:
-        labelled = label_sentences(split_sentences(text), encoder or shared_encoder())
-    except EncoderMissing:
+    labelled = read(text)
+    if labelled is None:
         return StarAnswer(turn, question, [], [], [], [], [], [], i_count, we_count,
                           suggestion="", judged=False)
     by = {p: [s.text for s in labelled if s.part == p] for p in (*PARTS, "vague")}

@@ -94,7 +94,10 @@ def session_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
             f"{full} of {len(stars)}",
             "STAR: the Situation, the Task you had, the Action you took and the Result. "
             "Interviewers listen for all four in an example.",
-            reason="No answer was long enough to judge (15 words or more)."))
+            reason=("STAR parts are only read in English answers."
+                    if not str((report.get("persona") or {}).get("language") or "en"
+                               ).lower().startswith("en")
+                    else "No answer was long enough to judge (15 words or more).")))
     out.append(_item(
         "interruptions", "Times you spoke over the partner", report.get("interruptions"), "",
         str(report.get("interruptions")), "Replies you cut short by talking (ending the "

@@ -14,7 +14,13 @@ from typing import Any
 
 from voice_rp.errors import VoiceRPError
 from voice_rp.feedback.coach import verdict, work_on
-from voice_rp.feedback.content import star_answer, talk_structure, vocabulary
+from voice_rp.feedback.content import (
+    StarReader,
+    read_sentences,
+    star_answer,
+    talk_structure,
+    vocabulary,
+)
 from voice_rp.feedback.delivery import (
     AnswerDelivery,
     answer_delivery,
@@ -69,9 +75,11 @@ RubricFeedback = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: PersonaFacts, *,
                  language: LanguageFeedback | None = None,
-                 rubric: RubricFeedback | None = None) -> dict[str, Any]:
+                 rubric: RubricFeedback | None = None,
+                 read_star: StarReader = read_sentences) -> dict[str, Any]:
     """The report of one session. `language` asks a capable model for corrections (language
-    practice only), `rubric` for its rubric of interview answers or a talk; without them the
+    practice only), `rubric` for its rubric of interview answers or a talk (`read_star`: how
+    an answer's sentences are read for STAR, see content.StarReader); without them the
     report says they were not asked for."""
     start = next((r for r in records if r.get("kind") == "session_start"), {})
     end = next((r for r in records if r.get("kind") == "session_end"), None)
@@ -96,7 +104,8 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         english = facts.language.replace("_", "-").split("-")[0].lower() == "en"
         for a in answers:
             if english and a["question"] and len(a["text"].split()) >= _STAR_MIN_WORDS:
-                a["star"] = star_answer(a["turn"], a["question"], a["text"]).to_dict()
+                a["star"] = star_answer(a["turn"], a["question"], a["text"],
+                                        read_star).to_dict()
         content["star_answers"] = sum(a.get("star") is not None for a in answers)
         judged = [{"number": a["number"], "question": a["question"], "text": a["text"]}
                   for a in answers if a.get("star")]

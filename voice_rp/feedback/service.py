@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voice_rp.feedback.content import read_sentences
 from voice_rp.feedback.corrections import (
     MAX_CORRECTIONS,
     BadCorrection,
@@ -25,6 +26,7 @@ from voice_rp.feedback.corrections import (
 from voice_rp.feedback.language import FeedbackSettings, JsonChat, language_feedback
 from voice_rp.feedback.report import PersonaFacts, build_report, persona_facts
 from voice_rp.feedback.rubric import InterviewAnswer, interview_rubric, talk_rubric
+from voice_rp.feedback.star import SentencePart, bundled_model
 from voice_rp.progress import parse_goal, recurring_corrections, session_metrics, trends
 from voice_rp.storage import SessionStore
 
@@ -93,7 +95,10 @@ class Reports:
                                                             "result": result})
             return result
 
-        report = build_report(session_id, records, facts, language=language, rubric=rubric)
+        star = self._star_reader(session_id)
+        report = build_report(session_id, records, facts, language=language, rubric=rubric,
+                              read_star=star)
+        star.save()
         # How to get the model's corrections or rubric: for whoever runs the server, so it goes
         # to the collapsed technical details, never to the person's feedback.
         purpose = "language" if report.get("practice") == "language" else "rubric"
@@ -163,6 +168,9 @@ class Reports:
                     return terms
         return terms
 
+    def _star_reader(self, session_id: str) -> _SavedStar:
+        return _SavedStar(self.store, session_id)
+
     def facts(self, persona_id: str, name: str | None) -> PersonaFacts:
         if persona_id not in self._facts:
             self._facts[persona_id] = persona_facts(persona_id, name, self.persona_dirs)
@@ -200,3 +208,38 @@ class Reports:
             "recurring_corrections": recurring_corrections(points),
             "goals": [{"id": g.id, "text": g.text} for g in self.store.goals()],
         }
+
+
+class _SavedStar:
+    """Reads answers for STAR once and keeps the readings beside the session: history builds
+    every session's report, and reading a sentence costs ~10 ms of the sentence model. The
+    readings are trusted only from the same classifier weights."""
+
+    KEY = "star"
+
+    def __init__(self, store: SessionStore, session_id: str) -> None:
+        self.store, self.session_id = store, session_id
+        self.version: str | None = None
+        self.kept: dict[str, list[list[Any]]] = {}
+        self.new = False
+        try:
+            self.version = bundled_model().version
+        except (OSError, ValueError, KeyError):
+            return
+        saved = store.analysis(session_id, self.KEY) or {}
+        if saved.get("version") == self.version and isinstance(saved.get("answers"), dict):
+            self.kept = dict(saved["answers"])
+
+    def __call__(self, text: str) -> list[SentencePart] | None:
+        if text in self.kept:
+            return [SentencePart(t, p, c, m) for t, p, c, m in self.kept[text]]
+        read = read_sentences(text)
+        if read is not None and self.version is not None:
+            self.kept[text] = [[s.text, s.part, s.confidence, s.measurable] for s in read]
+            self.new = True
+        return read
+
+    def save(self) -> None:
+        if self.new:
+            self.store.save_analysis(self.session_id, self.KEY,
+                                     {"version": self.version, "answers": self.kept})

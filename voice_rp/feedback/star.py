@@ -15,10 +15,11 @@ result.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -99,6 +100,8 @@ class StarModel:
     mean: np.ndarray
     scale: np.ndarray
     trained_on: int = 0
+    version: str = ""
+    """A digest of the weights: saved readings are trusted only from the same model."""
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -148,7 +151,8 @@ class StarModel:
 @cache
 def bundled_model() -> StarModel:
     text = resources.files("voice_rp.feedback").joinpath("star_model.json").read_text()
-    return StarModel.from_json(json.loads(text))
+    model = StarModel.from_json(json.loads(text))
+    return replace(model, version=hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ def goal_phrase(text: str) -> str:
         span = f"at most {num(rule.high)}"
     else:
         span = f"at least {num(rule.low or 0.0)}"
+    bound = rule.high if rule.high is not None else rule.low
+    if bound == 1 and unit == "seconds":
+        unit = "second"  # "at most 1 second"
     return f"{what}: {span}{'' if unit.startswith('%') else ' '}{unit}".strip()
 
 

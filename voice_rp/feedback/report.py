@@ -177,7 +177,9 @@ def _fillers_heard(records: Sequence[dict[str, Any]], start: dict[str, Any],
     options = start.get("options")
     options = options if isinstance(options, dict) else {}
     english = language.replace("_", "-").split("-")[0].lower() == "en"
-    live = bool(options.get("keep_fillers")) and english
+    if not english:  # the filler words counted (stats.FILLERS) are English ones
+        return lambda turn: False
+    live = bool(options.get("keep_fillers"))
     timed = {int(r.get("turn", 0)) for r in records
              if r.get("kind") == "words" and r.get("fillers_kept") and r.get("words")}
     return lambda turn: live or turn in timed

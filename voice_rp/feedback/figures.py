@@ -84,7 +84,9 @@ def session_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
             f"{_n(rng or 0.0, 1)} semitones" + (" (flat)" if rng is not None and rng < 3 else ""),
             "How far your voice rose and fell (the middle of your answers). Below about 3 "
             "semitones a voice sounds flat; stressing key words widens it.",
-            reason="Your voice's pitch could not be measured in this session."))
+            reason="Your voice's pitch could not be measured in this session.",
+            certainty="Measured on the voiced parts of your answers; a noisy room or a "
+                      "microphone far away can make it read wider or flatter than it was."))
     if practice == "interview":
         stars = [a["star"] for a in answers if a.get("star") and a["star"].get("judged", True)]
         full = sum(all(s["parts"].values()) for s in stars)

@@ -36,8 +36,9 @@ from voice_rp.feedback.star import (  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEV = DATA / "star_answers.jsonl"
-TRAIN = (DEV, DATA / "star_answers2.jsonl", DATA / "star_answers3.jsonl")
-"""The answers the bundled model is trained on (written by three people, apart)."""
+TRAIN = (DEV, DATA / "star_answers2.jsonl", DATA / "star_answers3.jsonl",
+         DATA / "star_answers4.jsonl")
+"""The answers the bundled model is trained on (written by four people, apart)."""
 
 
 def load(path: Path) -> list[dict]:

@@ -25,7 +25,8 @@ from voice_rp.feedback.star import (
 )
 
 DATA = Path(__file__).parent / "data"
-TRAIN_SETS = ("star_answers.jsonl", "star_answers2.jsonl", "star_answers3.jsonl")
+TRAIN_SETS = ("star_answers.jsonl", "star_answers2.jsonl", "star_answers3.jsonl",
+              "star_answers4.jsonl")
 
 
 def rows(name: str) -> list[dict]:
@@ -125,8 +126,8 @@ def test_answers_written_apart_are_read_as_well_as_measured():
     held = rows("star_heldout.jsonl")
     assert len(held) >= 60
     got = agreement(held)
-    floors = {"situation": 0.95, "task": 0.80, "action": 0.92, "result": 0.90,
-              "measurable": 0.90}  # measured: 0.973, 0.824, 0.946, 0.919, 0.919
+    floors = {"situation": 0.95, "task": 0.85, "action": 0.92, "result": 0.93,
+              "measurable": 0.90}  # measured: 0.973, 0.878, 0.946, 0.959, 0.919
     assert {p: round(got[p], 3) for p in floors if got[p] < floors[p]} == {}
 
 

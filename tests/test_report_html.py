@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import pytest
+from star_script import scripted_star_answer
 
 from voice_rp.feedback import report as report_module
 from voice_rp.feedback.language import FeedbackSettings, language_feedback
@@ -40,30 +41,10 @@ STAR_PARTS = {  # the scripted classifier: which sentences of each answer are wh
 }
 
 
-class _Star:
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.data
-
-
 @pytest.fixture
 def scripted_star(monkeypatch: pytest.MonkeyPatch) -> None:
-    texts = [a for _, a in QUESTIONS_AND_ANSWERS]
-
-    def star_answer(turn: int, question: str, text: str, encoder: Any = None) -> _Star:
-        said = re.split(r"(?<=[.!?])\s+", text)
-        parts = STAR_PARTS.get(texts.index(text), {})
-        out: dict[str, Any] = {k: [said[i] for i in parts.get(k, [])] for k in (
-            "situation", "task", "action", "result", "vague_result")}
-        out["vague_result"] = [said[i] for i in parts.get("vague_result", [])]
-        out.update(measurable=parts.get("measurable", []), i_count=2, we_count=3,
-                   suggestion="", judged=True, turn=turn, question=question)
-        out["parts"] = {k: bool(out[k]) for k in ("situation", "task", "action", "result")}
-        return _Star(out)
-
-    monkeypatch.setattr(report_module, "star_answer", star_answer)
+    monkeypatch.setattr(report_module, "star_answer", scripted_star_answer(
+        [a for _, a in QUESTIONS_AND_ANSWERS], STAR_PARTS, i_count=2))
 
 
 def interview_records(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:

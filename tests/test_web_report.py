@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from star_script import scripted_star_answer
 from web_browser import CHROMIUM, chromium_args, launch
 
 from server.http import protocol_js
@@ -59,25 +60,6 @@ STAR = {  # a scripted classifier: the sentences of each part (the page is teste
         "measurable": ["from three weeks to two days"]},
     1: {"situation": [0, 1], "action": [2], "vague_result": [3]},
 }
-
-
-class _Star:
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.data
-
-
-def _star_answer(turn: int, question: str, text: str, encoder: Any = None) -> _Star:
-    said = re.split(r"(?<=[.!?])\s+", text)
-    parts = STAR.get(next(i for i, (_, a) in enumerate(ANSWERS) if a == text), {})
-    out: dict[str, Any] = {k: [said[i] for i in parts.get(k, [])] for k in (
-        "situation", "task", "action", "result", "vague_result")}
-    out.update(measurable=parts.get("measurable", []), i_count=4, we_count=3, suggestion="",
-               judged=True, turn=turn, question=question)
-    out["parts"] = {k: bool(out[k]) for k in ("situation", "task", "action", "result")}
-    return _Star(out)
 
 
 def records() -> list[dict[str, Any]]:
@@ -176,7 +158,8 @@ class ReportServer(BaseHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """(the report's URL on a local server, the same page saved to a file)."""
     saved = report_module.star_answer
-    report_module.star_answer = _star_answer  # type: ignore[assignment]
+    report_module.star_answer = scripted_star_answer(  # type: ignore[assignment]
+        [a for _, a in ANSWERS], STAR, i_count=4)
     try:
         report = build_report("s1", records(), PersonaFacts(
             "behavioural-interviewer", "Dana", "interviewer"))

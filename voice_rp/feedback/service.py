@@ -105,11 +105,6 @@ class Reports:
         hint = self.settings.setup_hint(purpose) if report.get("practice") != "conversation" \
             else None
         report["technical"]["setup_hints"] = [hint] if hint else []
-        heard = [r.get("heard") for r in records if r.get("kind") == "user"]
-        for answer in report.get("answers") or []:
-            n = answer.get("number")
-            if "heard" not in answer and isinstance(n, int) and 1 <= n <= len(heard):
-                answer["heard"] = heard[n - 1]
         report["corrections"] = [{"index": k, **c.to_dict(), "applied": ok}
                                  for k, (c, ok) in enumerate(zip(corrections, made,
                                                                  strict=True))]

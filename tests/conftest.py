@@ -77,3 +77,18 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path,
     yield store_maker(request.param, tmp_path, postgres_server, opened)
     for store in opened:
         store.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which test speech was synthesised fresh (no fixed clip held it): those inputs change
+    from run to run. `scripts/record-clips` keeps them."""
+    import speech
+
+    fresh = sorted(set(speech.SYNTHESISED))
+    if fresh:
+        recorded = os.environ.get("VOICE_RP_RECORD_CLIPS") == "1"
+        what = ("recorded as fixed clips" if recorded
+                else "synthesised fresh (no fixed clip: run scripts/record-clips)")
+        terminalreporter.write_sep("-", f"{len(fresh)} Piper test texts {what}")
+        for line in fresh[:20]:
+            terminalreporter.write_line(f"  {line}")

@@ -7,12 +7,23 @@ Use from any test module (pytest puts `tests/` on the path):
     audio = with_silence(say("I have five years of experience."), 0.3, 0.8)
 
 Everything returns mono float32 samples at 16 kHz, the rate voice-rp takes user audio at.
+
+Fixed clips: Piper speaks a text differently on every synthesis (its noise is random), so a
+live-model test fed fresh speech gets a different input every run and can fail in CI where it
+passed locally. `say` therefore reads Piper's speech for a text from `tests/clips/` (16 kHz
+FLAC, lossless, about 18 KB a second, listed with their texts in `tests/clips/index.tsv`) and
+synthesises only a text no clip holds. espeak-ng speaks a text the same way every time, so its
+speech is made afresh (and not kept: a lossy copy would not be the same input).
+`scripts/record-clips` (VOICE_RP_RECORD_CLIPS=1) runs the suite and keeps every text it
+synthesised; the spread of synthesis is measured by the benchmarks, not left to CI luck.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -49,13 +60,68 @@ def say(
     engine "espeak": Debian's espeak-ng, a robotic second speaker (`voice`: an espeak voice such
     as "en-us" or "es"). `rate` > 1 speaks faster.
     """
+    if engine not in ("piper", "espeak"):
+        raise ValueError(f"unknown speech engine {engine!r}")
+    # A voice given as a file is a test's own (a temporary path): its speech is not kept.
+    kept = engine == "piper" and (voice is None or not voice.endswith(".onnx"))
+    if kept:
+        clip = _clip(engine, voice, rate, text)
+        if clip is not None:
+            return clip
     if engine == "piper":
         synth = _piper(voice)
         pcm = b"".join(synth.synthesize(text, rate=rate))
-        return resample(pcm16_to_float(pcm), synth.sample_rate, SAMPLE_RATE)
-    if engine == "espeak":
-        return _espeak(text, voice or "en-us", words_per_minute=round(150 * rate))
-    raise ValueError(f"unknown speech engine {engine!r}")
+        samples = resample(pcm16_to_float(pcm), synth.sample_rate, SAMPLE_RATE)
+    else:
+        samples = _espeak(text, voice or "en-us", words_per_minute=round(150 * rate))
+    if kept:
+        samples = _keep_clip(engine, voice, rate, text, samples)
+    return samples
+
+
+CLIPS = Path(__file__).with_name("clips")
+SYNTHESISED: list[str] = []
+"""Texts spoken fresh in this run because no clip held them (reported at the end of the run)."""
+
+
+def clip_key(engine: str, voice: str | None, rate: float, text: str) -> str:
+    what = json.dumps([engine, voice or "", round(float(rate), 3), text], ensure_ascii=False)
+    return hashlib.sha256(what.encode("utf-8")).hexdigest()[:16]
+
+
+def _clip(engine: str, voice: str | None, rate: float, text: str) -> np.ndarray | None:
+    path = CLIPS / f"{clip_key(engine, voice, rate, text)}.flac"
+    if not path.exists():
+        return None
+    import soundfile
+
+    samples, rate_hz = soundfile.read(str(path), dtype="float32")
+    if rate_hz != SAMPLE_RATE:
+        raise ValueError(f"{path} is at {rate_hz} Hz, not {SAMPLE_RATE}")
+    return np.asarray(samples, dtype=np.float32)
+
+
+def _keep_clip(engine: str, voice: str | None, rate: float, text: str,
+               samples: np.ndarray) -> np.ndarray:
+    """The fresh speech; when recording, written to the clip store and returned as the clip reads
+    back (16-bit), so a recording run hears exactly what later runs will."""
+    SYNTHESISED.append(f"{engine}/{voice or '-'}/{rate:g}: {text}")
+    if os.environ.get("VOICE_RP_RECORD_CLIPS") != "1":
+        return samples
+    import soundfile
+
+    key = clip_key(engine, voice, rate, text)
+    CLIPS.mkdir(exist_ok=True)
+    path = CLIPS / f"{key}.flac"
+    soundfile.write(str(path), np.clip(samples, -1.0, 1.0), SAMPLE_RATE, format="FLAC",
+                    subtype="PCM_16")
+    heard = _clip(engine, voice, rate, text)
+    assert heard is not None
+    with (CLIPS / "index.tsv").open("a", encoding="utf-8") as index:
+        flat = " ".join(text.split())
+        index.write(f"{key}\t{engine}\t{voice or ''}\t{rate:g}\t{len(heard) / SAMPLE_RATE:.2f}"
+                    f"\t{flat}\n")
+    return heard
 
 
 def _espeak(text: str, voice: str, *, words_per_minute: int) -> np.ndarray:

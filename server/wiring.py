@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from server.personas_http import persona_voice_note
 from server.session import Opened
 from voice_rp import protocol as proto
 from voice_rp.backends.factory import load_models
@@ -23,6 +24,7 @@ from voice_rp.pause_profile import PastPauses
 from voice_rp.personas import DIFFICULTIES, Persona, find_persona
 from voice_rp.storage import SessionStore
 from voice_rp.stt import FILLER_PROMPT, HINTED_LANGUAGES
+from voice_rp.tts_espeak import VoicesWithFallback
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,11 @@ class ModelConversations:
         conversation = Conversation(models=self.models, persona=found, clock=self.clock,
                                     options=conv_options)
         speaks_first = conv_options.speak_opening_line and bool(found.scenario.opening_line)
-        return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first})
+        voices = self.models.voices
+        note = (await asyncio.to_thread(persona_voice_note, found, voices)
+                if isinstance(voices, VoicesWithFallback) else None)
+        return Opened(conversation, {**persona_info(found), "speaks_first": speaks_first,
+                                     "voice_note": note})
 
     async def _terms(self) -> tuple[str, ...]:
         assert self.terms is not None
@@ -167,4 +173,6 @@ def persona_info(persona: Persona) -> dict[str, Any]:
         "speakers": [s.name for s in persona.speakers()],
         "setting": persona.scenario.setting,
         "objective": persona.scenario.objective,
+        "you_practise": persona.you_practise or None,
+        "description": persona.description or None,
     }

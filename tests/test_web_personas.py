@@ -81,6 +81,11 @@ async def test_gallery_lists_every_loadable_persona_with_what_a_user_chooses_by(
     assert interview["title"] == "Behavioural job interview (STAR questions)"
     assert interview["name"] == "Maya Chen" and interview["who"]
     assert interview["practise"] and interview["language_name"] == "English"
+    # What the user practises, and what happens: the card's words, not the character's job.
+    assert interview["you_practise"].startswith("Answering behavioural questions")
+    assert interview["description"] and interview["you_practise"] != interview["practise"]
+    assert "support agent" in by_id["customer-caller"]["you_practise"]
+    assert all("voice_note" in p for p in data["personas"])
     assert interview["difficulty"] == "neutral" and interview["speaks_first"] is True
     assert interview["time_limit_s"] == 1200
     assert "listens to your whole talk" in by_id["talk-audience"]["turn_taking_text"]
@@ -119,10 +124,10 @@ def test_the_page_loads_nothing_from_another_site() -> None:
     """Works offline: no CDN, every script, style and icon is one of the client's own files."""
     web = Path(__file__).resolve().parents[1] / "client" / "web"
     html = (web / "index.html").read_text()
-    assert re.findall(r'(?:src|href)="([^"]+)"', html) == [
-        "favicon.svg", "style.css", "/history.html", "protocol.js", "page.js", "audio.js",
-        "gallery.js", "summary.js", "app.js"]
-    for name in ("app.js", "page.js", "gallery.js", "summary.js", "audio.js",
-                 "capture-worklet.js", "style.css"):
-        text = (web / name).read_text()
-        assert not re.search(r"(fetch|import|url)\(\s*[\"'`]?(https?:)?//", text), name
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert {"favicon.svg", "style.css", "protocol.js", "gallery.js", "app.js"} <= set(refs)
+    for ref in refs:
+        assert not re.match(r"([a-z][a-z0-9+.-]*:|//)", ref, re.I), ref
+    for path in sorted(web.glob("*.js")) + sorted(web.glob("*.css")):
+        text = path.read_text()
+        assert not re.search(r"(fetch|import|url)\(\s*[\"'`]?(https?:)?//", text), path.name

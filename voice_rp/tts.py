@@ -47,7 +47,7 @@ class PiperSynthesizer:
         self.name = name
         language = str(getattr(getattr(voice, "config", None), "espeak_voice", "") or "")
         self.capabilities = Capabilities(
-            f"piper {name}", languages=(_primary(language),) if language else None)
+            f"piper {name}", languages=(primary_language(language),) if language else None)
 
     @classmethod
     def load(cls, model_path: Path, config_path: Path, *, name: str = "",
@@ -102,13 +102,22 @@ class VoiceInfo:
     language: str
     """Language code from the voice config, e.g. "en_US" or "es" (espeak voice as a fallback)."""
     sample_rate: int
+    engine: str = "piper"
+    """Who speaks it: "piper", or "espeak-ng" for the labelled fallback (voice_rp.tts_espeak),
+    whose two paths are then the espeak-ng program."""
+
+    @property
+    def fallback(self) -> bool:
+        """A basic stand-in voice, not a Piper one: the user is told so."""
+        return self.engine != "piper"
 
     def speaks(self, language: str) -> bool:
         """True if this voice speaks `language` ("es", "es-ES", "es_MX" all match "es_ES")."""
-        return _primary(self.language) == _primary(language)
+        return primary_language(self.language) == primary_language(language)
 
 
-def _primary(language: str) -> str:
+def primary_language(language: str) -> str:
+    """The primary language code of a tag: "es_ES", "es-MX" and "ES" are all "es"."""
     return language.replace("-", "_").split("_", 1)[0].lower()
 
 

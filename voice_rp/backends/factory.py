@@ -13,6 +13,7 @@ from ..models import Models
 from ..safety.moderation_endpoint import ModerationEndpoint
 from ..stt import BUNDLED_MULTILINGUAL, Transcriber, WhisperTranscriber
 from ..tts import Synthesizer, VoiceCatalog, VoiceInfo
+from ..tts_espeak import VoicesWithFallback
 from .openai_audio import OpenAISynthesizer, OpenAITranscriber
 from .seams import Closable, Voices, capabilities_of
 from .service import SpeechService
@@ -86,7 +87,9 @@ def load_models(settings: Settings, *, clock: Clock | None = None) -> Models:
         catalog = VoiceCatalog(settings.voices_dirs, threads=settings.threads.tts,
                                spin=settings.threads.tts_spin)
         catalog.find(settings.tts_voice)  # a missing voice fails at start-up, before loading
-        voices = catalog
+        # A language no Piper voice speaks (Spanish and French on a fresh install) is spoken
+        # by Debian's espeak-ng, labelled as a fallback, rather than shown as text only.
+        voices = VoicesWithFallback(catalog)
 
     start = clock.now()
     transcriber: Transcriber

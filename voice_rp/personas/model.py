@@ -84,6 +84,11 @@ class Persona:
     character: Character
     scenario: Scenario
     title: str = ""
+    # The card's words to the user: what *they* practise ("Answering behavioural questions with
+    # clear, specific stories") and what happens in the session. The scenario's objective is the
+    # character's job, in the prompt; these are never sent to the model. "": not given.
+    you_practise: str = ""
+    description: str = ""
     kind: str = "character"
     language: str = DEFAULT_LANGUAGE
     level: str | None = None  # CEFR, for language partners

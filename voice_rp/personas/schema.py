@@ -28,8 +28,9 @@ from voice_rp.personas.model import (
 )
 from voice_rp.personas.scenario import parse_flow
 
-_TOP = ("title", "kind", "character", "scenario", "voice", "language", "level", "difficulty",
-        "llm", "turn_taking", "panel", "flow", "vocabulary", "facts")
+_TOP = ("title", "you_practise", "description", "kind", "character", "scenario", "voice",
+        "language", "level", "difficulty", "llm", "turn_taking", "panel", "flow", "vocabulary",
+        "facts")
 _CHARACTER = ("name", "background", "personality", "goals", "knowledge", "speech_style",
               "example_dialogue")
 _SCENARIO = ("setting", "objective", "opening_line", "rules", "ending")
@@ -39,6 +40,8 @@ _LLM = ("temperature", "max_tokens")
 _TURN_TAKING = ("policy", "end_phrases", "silence_ms", "end_pause_s")
 _PANEL_MEMBER = ("name", "voice", "focus")
 _FACT = ("about", "say")
+YOU_PRACTISE_MAX = 120  # one line on a phone-sized card
+DESCRIPTION_MAX = 240  # a sentence, two at most
 
 
 def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
@@ -71,6 +74,8 @@ def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
         character=character,
         scenario=scenario,
         title=top.text("title") or character.name,
+        you_practise=_card_line(top, "you_practise", YOU_PRACTISE_MAX),
+        description=_card_line(top, "description", DESCRIPTION_MAX),
         kind=kind,
         language=language,
         level=level,
@@ -87,6 +92,18 @@ def parse_persona(data: object, *, source: str, persona_id: str) -> Persona:
         facts=_facts(top),
         source=source,
     )
+
+
+def _card_line(top: Fields, key: str, limit: int) -> str:
+    """A line of the practice's card, written to the user: one paragraph, at most `limit`
+    characters, so the gallery stays one screen on a phone. Missing: "" (the card omits it)."""
+    text = top.text(key)
+    if "\n" in text:
+        raise top.error(key, "must be one line (the card shows it as one paragraph)")
+    if len(text) > limit:
+        raise top.error(key, f"must be at most {limit} characters, got {len(text)}: keep it "
+                             "to what the user does in one sentence")
+    return text
 
 
 def _character(f: Fields) -> Character:

@@ -20,7 +20,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -116,7 +116,7 @@ async def converse(args: argparse.Namespace, token: str | None) -> int:
     try:
         async with connect(url, additional_headers=headers, max_size=16 * 2**20,
                            compression=None, open_timeout=15) as ws:
-            return await _talk(ws, args, sd)
+            return await _talk(ws, args, sd, url, headers)
     except InvalidStatus as exc:
         print(f"voice-rp: the server refused the connection: {_refusal(exc)}", file=sys.stderr)
     except (OSError, InvalidURI, InvalidHandshake, TimeoutError) as exc:
@@ -124,7 +124,8 @@ async def converse(args: argparse.Namespace, token: str | None) -> int:
     return 1
 
 
-async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
+async def _talk(ws: Any, args: argparse.Namespace, sd: Any, url: str,
+                headers: dict[str, str] | None) -> int:
     from websockets.exceptions import ConnectionClosed
 
     clock = MonotonicClock()
@@ -149,7 +150,7 @@ async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
             await session.talk_files(args.input, fast=args.fast, tail_silence_s=args.tail_silence,
                                      reply_timeout_s=args.timeout)
         else:
-            await _talk_mic(session, sd)
+            await _talk_mic(session, sd, reconnect=lambda: _connect(url, headers))
         await session.end()
         if session.view.fatal:
             code = 1
@@ -165,6 +166,7 @@ async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
     finally:
         reporter.cancel()
         await ws.close()
+        await session.ws.close()  # a connection the session was resumed on
         await asyncio.gather(receiver, reporter, return_exceptions=True)
         if speaker is not None:
             speaker.close()
@@ -175,7 +177,10 @@ async def _talk(ws: Any, args: argparse.Namespace, sd: Any) -> int:
     return code
 
 
-async def _talk_mic(session: ClientSession, sd: Any) -> None:
+async def _talk_mic(session: ClientSession, sd: Any,
+                    reconnect: Callable[[], Awaitable[Any]]) -> None:
+    from websockets.exceptions import ConnectionClosed
+
     from client.devices import Microphone
 
     stop = asyncio.Event()
@@ -185,9 +190,46 @@ async def _talk_mic(session: ClientSession, sd: Any) -> None:
           "Ctrl-C ends the session.", file=sys.stderr)
     try:
         with Microphone(sd, loop) as mic:
-            await session.talk_mic(mic.frames, stop)
+            while True:
+                with contextlib.suppress(ConnectionClosed):
+                    await session.talk_mic(mic.frames, stop)
+                if stop.is_set() or session.view.ended is not None or \
+                        not await _resume(session, reconnect):
+                    return
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+
+
+async def _resume(session: ClientSession, reconnect: Callable[[], Awaitable[Any]]) -> bool:
+    """The connection dropped mid-session: continue the session on a new one while the server
+    keeps it (its resume grace period), trying again with growing waits."""
+    ready = session.view.ready
+    grace = ready.resume_grace_s if ready is not None else 0.0
+    if grace <= 0 or session.view.fatal is not None:
+        return False
+    print("voice-rp: the connection dropped; reconnecting...", file=sys.stderr)
+    deadline, wait = asyncio.get_running_loop().time() + grace, 0.5
+    while asyncio.get_running_loop().time() + wait < deadline:
+        await asyncio.sleep(wait)
+        try:
+            await session.resume(await reconnect())
+            return True
+        except ClientError as exc:
+            print(f"voice-rp: {exc}", file=sys.stderr)
+            return False
+        except (OSError, TimeoutError) as exc:
+            print(f"voice-rp: still reconnecting ({exc})", file=sys.stderr)
+        wait = min(wait * 2, 8.0)
+    print("voice-rp: could not reconnect in time; the session has ended (what you said is "
+          "saved)", file=sys.stderr)
+    return False
+
+
+async def _connect(url: str, headers: dict[str, str] | None) -> Any:
+    from websockets.asyncio.client import connect
+
+    return await connect(url, additional_headers=headers, max_size=16 * 2**20,
+                         compression=None, open_timeout=15)
 
 
 def _refusal(exc: Any) -> str:

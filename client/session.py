@@ -44,6 +44,9 @@ class ConversationView:
     """Everything the server has said so far, and a way to wait for what comes next."""
 
     ready: proto.Ready | None = None
+    resumed: list[proto.Resumed] = field(default_factory=list)  # each resume that worked
+    resume_token: str = ""  # the token to continue the session with if the connection drops
+    partial: str = ""  # the live caption of the user's turn in progress
     transcripts: list[proto.Transcript] = field(default_factory=list)
     replies: list[proto.ReplyDone] = field(default_factory=list)
     safety: list[proto.Safety] = field(default_factory=list)  # crisis resources shown
@@ -132,6 +135,7 @@ class ClientSession:
         self._piece: tuple[int, int] | None = None  # (turn, sample_rate) of incoming audio
         self._cleared: set[int] = set()
         self._reported: dict[int, float] = {}
+        self._receiving: asyncio.Future[None] | None = None  # receive() of a resumed connection
 
     # -- starting -----------------------------------------------------------------------------
 
@@ -154,6 +158,25 @@ class ClientSession:
         if not ok or self.view.ready is None:
             raise ClientError("the server did not answer the start message")
         return self.view.ready
+
+    async def resume(self, ws: ClientConnection, *, within_s: float = 30.0) -> proto.Resumed:
+        """Continue this session on a new connection `ws` after the old one dropped. Call
+        `receive()` for the new connection afterwards (it is started here)."""
+        view = self.view
+        if view.ready is None or not view.resume_token:
+            raise ClientError("there is no session to resume")
+        self.ws, view.closed = ws, False
+        errors_before, resumed_before = len(view.errors), len(view.resumed)
+        self._receiving = asyncio.ensure_future(self.receive())
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(proto.encode(proto.Resume(session=view.ready.session,
+                                                    token=view.resume_token)))
+        await view.wait_for(lambda: len(view.resumed) > resumed_before
+                            or len(view.errors) > errors_before or view.closed, within_s)
+        if len(view.resumed) > resumed_before:
+            return view.resumed[-1]
+        why = view.errors[-1].message if len(view.errors) > errors_before else "no answer"
+        raise ClientError(f"the session could not be continued: {why}")
 
     # -- server → client ------------------------------------------------------------------------
 
@@ -193,9 +216,15 @@ class ClientSession:
             return
         match msg:
             case proto.Ready(persona=persona):
-                view.ready = msg
+                view.ready, view.resume_token = msg, msg.resume_token
                 self._say(f"[{msg.notice}]")
                 self._say(f"[talking with {persona.get('name', '?')}: {persona.get('title', '')}]")
+            case proto.Resumed():
+                view.resumed.append(msg)
+                view.resume_token = msg.resume_token
+                self._say(f"[continued the session: {len(msg.transcript)} line(s) so far]")
+            case proto.Partial(text=text):
+                view.partial = text
             case proto.AudioStart(turn=turn, sample_rate=rate):
                 self._piece = (turn, rate)
             case proto.Clear(turn=turn):
@@ -203,6 +232,7 @@ class ClientSession:
                 self._cleared.add(turn)
             case proto.Transcript(text=text):
                 view.transcripts.append(msg)
+                view.partial = ""
                 view.last_transcript_at = view.count
                 self._say(f"you: {text}")
             case proto.Safety(resources=resources):

@@ -11,8 +11,9 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from server import capacity
+from server import capacity, personas_http
 from server.admission import default_capacity
 from server.app import InsecureBind, ServerConfig, VoiceServer
 from server.http import AccessPolicy
@@ -53,6 +54,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="on SIGTERM, take no new sessions and let running ones go on for up to S "
                         "seconds before ending them with server_shutdown (default: "
                         "$VOICE_RP_DRAIN_S or 10). SIGINT (Ctrl-C) ends them at once")
+    p.add_argument("--resume-grace", type=float, default=None, metavar="S", dest="resume_grace_s",
+                   help="keep a session whose connection drops (a reload, a lost network) S "
+                        "seconds for the page to resume it (default: $VOICE_RP_RESUME_GRACE_S "
+                        "or 60; 0: end it at once)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="where transcripts are saved (default: $VOICE_RP_DATA_DIR or "
                         "~/.local/share/voice-rp)")
@@ -89,8 +94,11 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
         limits=ServerLimits(max_sessions=max_sessions or default_capacity(
                                 os.cpu_count() or 1, embedded_llm=settings.embedded_llm),
                             latency_target_ms=target_ms,
-                            drain_s=_drain_s(args, environ)),
+                            drain_s=_seconds(args, environ, "drain_s", "drain time"),
+                            resume_grace_s=_seconds(args, environ, "resume_grace_s",
+                                                    "resume grace period")),
         persona_dirs=tuple(persona_dirs),
+        voice_note=_voice_note(settings),
     )
     store = open_store(data_dir, settings.database_url)
     reports = ReportsAPI.for_store(store, config.access, persona_dirs=persona_dirs,
@@ -105,6 +113,18 @@ def build_server(args: argparse.Namespace, environ: Mapping[str, str]) -> VoiceS
                            terms=corrected_terms_in(store)))
 
 
+def _voice_note(settings: Any) -> personas_http.VoiceNote | None:
+    """The gallery's word on each practice's voice, from the voices its sessions would use
+    (none to say with a remote speech service: it speaks whatever it speaks)."""
+    if settings.tts_service is not None:
+        return None
+    from voice_rp.tts import VoiceCatalog
+    from voice_rp.tts_espeak import VoicesWithFallback
+
+    voices = VoicesWithFallback(VoiceCatalog(settings.voices_dirs))
+    return lambda persona: personas_http.persona_voice_note(persona, voices)
+
+
 def _measured_capacity(environ: Mapping[str, str], data_dir: Path, *, embedded_llm: bool
                        ) -> capacity.MeasuredCapacity | None:
     """What scripts/bench_load.py measured this machine serves, if it measured this machine."""
@@ -115,20 +135,22 @@ def _measured_capacity(environ: Mapping[str, str], data_dir: Path, *, embedded_l
     return measured
 
 
-def _drain_s(args: argparse.Namespace, environ: Mapping[str, str]) -> float:
+def _seconds(args: argparse.Namespace, environ: Mapping[str, str], name: str, what: str
+             ) -> float:
+    """A time setting: its option, else $VOICE_RP_<NAME>, else ServerLimits' default."""
     # Callers that build the namespace themselves (tests, launchers) may leave it out.
-    given = getattr(args, "drain_s", None)
+    given = getattr(args, name, None)
+    variable = f"VOICE_RP_{name.upper()}"
     if given is not None:
         value = float(given)
     else:
-        raw = environ.get("VOICE_RP_DRAIN_S", "").strip()
+        raw = environ.get(variable, "").strip()
         try:
-            value = float(raw) if raw else ServerLimits.drain_s
+            value = float(raw) if raw else float(getattr(ServerLimits, name))
         except ValueError:
-            raise VoiceRPError(f"VOICE_RP_DRAIN_S must be a number of seconds, got {raw!r}"
-                               ) from None
+            raise VoiceRPError(f"{variable} must be a number of seconds, got {raw!r}") from None
     if not 0 <= value <= 86_400:
-        raise VoiceRPError(f"the drain time must be 0 to 86400 seconds, got {value:g}")
+        raise VoiceRPError(f"the {what} must be 0 to 86400 seconds, got {value:g}")
     return value
 
 

@@ -41,6 +41,8 @@ class ServerConfig:
     limits: ServerLimits = field(default_factory=ServerLimits)
     web_dir: Path = http.WEB_DIR
     persona_dirs: tuple[Path, ...] = ()  # listed by GET /api/personas
+    voice_note: personas_http.VoiceNote | None = None
+    """What a practice's card says about its voice (a fallback voice, or none); blocking."""
 
 
 _SECRET = re.compile(r"(?i)(token=|bearer\s+|authorization:\s*)[^\s&'\"]+")
@@ -120,7 +122,8 @@ class VoiceServer:
             factory=self._factory, store=store, limits=config.limits, clock=self._clock,
             logger=logger, admission=self.admission, metrics=self.metrics,
             stopping=lambda: self.refusing,
-            end_summary=lambda sid: end_summary(self.reports.reports.report(sid, ask_model=False)))
+            end_summary=lambda sid: end_summary(self.reports.reports.report(sid, ask_model=False)),
+            session_left=self._session_left.set)
         # Refused handshakes come from anyone, on new connections each: one budget for all.
         self._refusal_log = ErrorBudget(burst=config.limits.error_burst,
                                         rate=config.limits.error_rate)
@@ -172,8 +175,10 @@ class VoiceServer:
         if self._stopping:
             return
         self._stopping = True
-        logger.info("shutting down %d session(s)", len(self._sessions))
-        sessions = list(self._sessions.values())
+        live = list(self._services.live.sessions.values())  # kept ones too
+        logger.info("shutting down %d session(s)", len(live))
+        sessions = live + [s for s in self._sessions.values()
+                           if s.id not in self._services.live.sessions and s.resumed_as is None]
         if sessions:
             await asyncio.wait([asyncio.create_task(s.shutdown()) for s in sessions],
                                timeout=self.config.limits.close_timeout_s)
@@ -225,7 +230,8 @@ class VoiceServer:
                 return http.bytes_response(200, body, kind)
             page = personas_http.handle(path, self.config.persona_dirs,
                                         token_required=bool(self.config.access.token),
-                                        web_dir=self.config.web_dir)
+                                        web_dir=self.config.web_dir,
+                                        voice_note=self.config.voice_note)
             if page is not None:
                 return page
             if self.reports.handles(path):  # the rest of /api/
@@ -296,8 +302,9 @@ class VoiceServer:
             await session.serve()
         finally:
             del self._sessions[session.id]
-            self.admission.release(session.id)
-            self._session_left.set()
+            if session.id not in self._services.live.sessions:  # not kept for a resume
+                self.admission.release(session.id)
+                self._session_left.set()
 
     async def _factory(self) -> ConversationFactory:
         """The conversation factory, waiting for models still loading."""

@@ -45,6 +45,10 @@ class ServerLimits:
     with server_shutdown. A deployment that rolls servers sets it to a whole practice session."""
     close_timeout_s: float = 10.0
     """How long a closing conversation may take to wind down and report its end."""
+    resume_grace_s: float = 60.0
+    """A session whose connection drops (a reload, a lost network) is kept this long for the
+    client to `resume` it; then it ends as "disconnected". 0: sessions end with their
+    connection."""
 
 
 class ErrorBudget:

@@ -57,7 +57,7 @@ class ServerMetrics:
         self.sessions_started.inc()
 
     def refused(self, reason: str) -> None:
-        """`reason`: capacity, latency, draining or connections."""
+        """`reason`: capacity, latency, draining, connections or resume (a refused resume)."""
         self.sessions_refused.labels(reason=reason).inc()
 
     def error(self, code: str) -> None:

@@ -17,11 +17,14 @@ from typing import Any, Protocol
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from server import resume
 from server.admission import Admission
 from server.limits import ErrorBudget, ServerLimits
 from server.metrics import ServerMetrics
 from voice_rp import events as ev
 from voice_rp import protocol as proto
+from voice_rp import protocol_in as proto_in
+from voice_rp.audio import FRAME_BYTES, FRAME_MS
 from voice_rp.clock import Clock
 from voice_rp.errors import VoiceRPError
 from voice_rp.frame_rate import FrameRateLimiter
@@ -75,6 +78,9 @@ class SessionServices:
     end_summary: Callable[[str], dict[str, Any]] | None = None
     """A saved session's end-screen figures, from its records (voice_rp.feedback.figures):
     the same computation the report and history use. Blocking: run in a worker thread."""
+    live: resume.LiveSessions = field(default_factory=lambda: resume.LiveSessions())
+    """Started sessions, connected or kept for a resume after their connection dropped."""
+    session_left: Callable[[], None] = lambda: None  # a session ended: the server may drain
 
 
 class Session:
@@ -98,16 +104,33 @@ class Session:
         self._start_deadline = asyncio.get_running_loop().time() + limits.start_timeout_s
         self._close_code = 1000
         self._ending = False
+        self._finished = False
+        self.token: str | None = None  # set at start: what a client resumes this session with
+        self._opened: Opened | None = None
+        self._state = "listening"
+        self.resumed_as: Session | None = None
+        self._grace: asyncio.Task[None] | None = None  # kept after a drop, ending at its end
 
     # -- lifetime -----------------------------------------------------------------------------
 
     async def serve(self) -> None:
-        """Serve the connection until the client leaves, the scenario ends or the server stops."""
+        """Serve the connection until the client leaves, the scenario ends or the server stops.
+        A started session whose connection drops is kept for a resume (see server.resume)."""
+        reason = await self._serve(self.ws)
+        if reason is None:
+            return  # kept for a resume, taken over by another connection, or moved here
+        await self._finish(reason)
+
+    async def _serve(self, ws: ServerConnection) -> str | None:
+        """One connection's receive loop; the reason to end the session, or None if the
+        session goes on without this connection."""
         reason = "disconnected"
+        kept = True  # a dropped connection; one closed normally (1000) ends the session
         try:
-            reason = await self._receive_loop()
+            reason = await self._receive_loop(ws)
         except ConnectionClosed as exc:
             self.log.info("connection closed (%s)", exc.rcvd.code if exc.rcvd else "no close frame")
+            kept = exc.rcvd is None or exc.rcvd.code != 1000
         except Exception as exc:  # one broken session must not take the server down
             self.log.exception("session failed")
             self._close_code = 1011
@@ -115,8 +138,58 @@ class Session:
                                                 f"internal error: {type(exc).__name__}",
                                                 fatal=True))
             reason = "error"
-        finally:
-            await self._finish(reason)
+        if reason == "resumed" or ws is not self.ws:
+            return None  # this connection took over another session, or was taken over
+        if reason == "disconnected" and kept and self._keeps_after_drop():
+            self._keep_for_resume()
+            return None
+        return reason
+
+    def _keeps_after_drop(self) -> bool:
+        return (self._conv is not None and not self._ending and not self._server.stopping()
+                and self._server.limits.resume_grace_s > 0)
+
+    def _keep_for_resume(self) -> None:
+        """The connection dropped mid-session: finish the turn the user was in (what they said
+        is transcribed and saved) and wait for them to come back."""
+        assert self._conv is not None
+        grace = self._server.limits.resume_grace_s
+        self.log.info("connection lost; keeping the session %g s for a resume", grace)
+        silence = bytes(FRAME_BYTES)
+        for _ in range(round(resume.DRAIN_TURN_S * 1000 / FRAME_MS)):
+            self._conv.push_audio(silence)
+        self._grace = asyncio.create_task(self._end_after(grace))
+
+    async def _end_after(self, grace_s: float) -> None:
+        await asyncio.sleep(grace_s)
+        self._grace = None
+        self.log.info("not resumed within %g s", grace_s)
+        await self._finish("disconnected")
+
+    async def take_over(self, ws: ServerConnection, request: proto.Resume) -> None:
+        """Go on with this session on `ws` (a `resume` with the right token): the old
+        connection, if still open, is told and closed; the client gets what was said so far."""
+        assert self._opened is not None
+        if self._grace is not None:
+            self._grace.cancel()
+            self._grace = None
+        old = self.ws
+        if old.state.name == "OPEN":
+            self.log.info("continued on another connection; closing the old one")
+            with contextlib.suppress(ConnectionClosed):
+                await old.send(proto.encode(proto.ErrorMessage(
+                    proto.SESSION_MOVED, "This session continued in another tab or window.",
+                    fatal=True)))
+                await old.close(proto.CLOSE_CODES["moved"], "session moved")
+        records = await asyncio.to_thread(self._server.store.read_session, self.id)
+        self.token = resume.new_token()
+        self.log.info("resumed from %s", ws.remote_address)
+        self.ws = ws  # from here on, what the conversation says goes to the new connection,
+        await self._send(proto.Resumed(  # after this, the first message it gets
+            session=self.id, persona=self._opened.persona, limits=self._limits(),
+            resume_token=self.token, resume_grace_s=self._server.limits.resume_grace_s,
+            transcript=resume.transcript_lines(records), state=self._state))
+        await self.serve()
 
     async def shutdown(self, reason: str = "server_shutdown") -> None:
         """Server stopping: end the conversation so the client gets session_end, then close."""
@@ -128,8 +201,16 @@ class Session:
         if self._forward_task is not None:
             # session_end must be on the wire before the server closes the connection.
             await asyncio.wait([self._forward_task], timeout=self._server.limits.close_timeout_s)
+        if self._grace is not None:  # kept for a resume: nobody will serve it now
+            self._grace.cancel()
+            await self._finish(reason)
 
     async def _finish(self, reason: str) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self._grace is not None and self._grace is not asyncio.current_task():
+            self._grace.cancel()
         await self._close_conversation(reason)
         if self._forward_task is not None:
             try:
@@ -143,6 +224,9 @@ class Session:
         if self._transcript is not None and not self._transcript.closed:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(self._transcript.end, reason)
+        self._server.live.ended(self)
+        self._server.admission.release(self.id)
+        self._server.session_left()
         await self.ws.close(self._close_code)
 
     async def _close_conversation(self, reason: str) -> None:
@@ -158,19 +242,21 @@ class Session:
 
     # -- client → server ------------------------------------------------------------------------
 
-    async def _receive_loop(self) -> str:
+    async def _receive_loop(self, ws: ServerConnection) -> str:
         while True:
             if self._conv is None:
                 try:
                     async with asyncio.timeout_at(self._start_deadline):
-                        message = await self.ws.recv()
+                        message = await ws.recv()
                 except TimeoutError:
                     await self._error(proto.NOT_STARTED, "no session started within "
                                       f"{self._server.limits.start_timeout_s:g} s of connecting",
                                       fatal=True)
                     return "no_start"
             else:
-                message = await self.ws.recv()
+                message = await ws.recv()
+            if ws is not self.ws:
+                return "moved"  # another connection took this session over
             size = len(message) if isinstance(message, bytes) else len(message.encode())
             if size > self._server.limits.max_message_bytes:
                 await self._error(proto.MESSAGE_TOO_LARGE, f"message of {size} bytes; "
@@ -180,7 +266,7 @@ class Session:
                 await self._on_audio(message)
                 continue
             try:
-                parsed = proto.decode_client(message)
+                parsed = proto_in.decode_client(message)
             except proto.ProtocolError as exc:
                 await self._error(exc.code, str(exc), fatal=exc.fatal)
                 if exc.fatal:
@@ -188,6 +274,12 @@ class Session:
                 continue
             if isinstance(parsed, proto.End):
                 return "client_end"
+            if isinstance(parsed, proto.Resume):
+                if self._conv is not None:
+                    await self._error(proto.ALREADY_STARTED, "this connection already has a "
+                                      "session")
+                    continue
+                return await self._resume(ws, parsed)
             if isinstance(parsed, proto.Start):
                 if not await self._start(parsed) and self._close_code != 1000:
                     return "busy" if self._close_code == 1013 else "error"
@@ -196,12 +288,26 @@ class Session:
             else:
                 self._conv.played(parsed.turn, parsed.ms)
 
+    async def _resume(self, ws: ServerConnection, request: proto.Resume) -> str:
+        """This new connection asks to continue a kept session: hand it over, or refuse."""
+        live = self._server.live
+        target = live.sessions.get(request.session)
+        if target is None or target._finished or target._ending or \
+                not resume.token_matches(target.token, request.token):
+            why = "ended" if live.ended_with(request.session, request.token) else "unknown"
+            self._server.metrics.refused("resume")
+            await self._error(proto.RESUME_FAILED, resume.refusal(why), fatal=True)
+            return "resume_refused"
+        self.resumed_as = target  # this connection now serves that session
+        await target.take_over(ws, request)
+        return "resumed"
+
     async def _on_audio(self, frame: bytes) -> None:
         if self._conv is None:
             await self._error(proto.NOT_STARTED, "audio before start: send a start message first")
             return
         try:
-            proto.check_frame(frame)
+            proto_in.check_frame(frame)
         except proto.ProtocolError as exc:
             await self._error(exc.code, str(exc))
             return
@@ -267,14 +373,19 @@ class Session:
             options=start.options)
         self.log.info("started with persona %s", persona_id)
         self._server.metrics.session_started()
+        self._opened, self.token = opened, resume.new_token()
+        self._server.live.sessions[self.id] = self
         await self._send(proto.Ready(
-            session=self.id, persona=opened.persona,
-            limits={"audio_rate": self._server.limits.audio_rate,
-                    "audio_burst_ms": self._server.limits.audio_burst_ms,
-                    "max_message_bytes": self._server.limits.max_message_bytes}))
+            session=self.id, persona=opened.persona, limits=self._limits(),
+            resume_token=self.token, resume_grace_s=self._server.limits.resume_grace_s))
         self._forward_task = asyncio.create_task(self._forward(self._conv))
         self._run_task = asyncio.create_task(self._run(self._conv))
         return True
+
+    def _limits(self) -> dict[str, Any]:
+        limits = self._server.limits
+        return {"audio_rate": limits.audio_rate, "audio_burst_ms": limits.audio_burst_ms,
+                "max_message_bytes": limits.max_message_bytes}
 
     # -- server → client ------------------------------------------------------------------------
 
@@ -303,6 +414,8 @@ class Session:
                     self._server.metrics.turn(event.stages)
                 if isinstance(event, ev.ErrorEvent):
                     self.log.warning("conversation error %s: %s", event.code, event.message)
+                if isinstance(event, ev.StateChanged):
+                    self._state = event.state  # told to a client that resumes
                 if isinstance(event, ev.SessionEnded):
                     event = proto.SessionEnd(event.reason, await self._end_figures())
                 await self._send(proto.from_event(event))

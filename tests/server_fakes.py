@@ -93,3 +93,42 @@ class FakeFactory:
         conv = FakeConversation(persona, crash=persona == "crash", opening=self.opening)
         self.opened.append(conv)
         return Opened(conv, {"id": persona, "name": persona, "speaks_first": self.opening})
+
+
+# --------------------------------------------------------------------------- a server on fakes
+
+
+async def start_fake_server(data_dir: Any, *, factory: FakeFactory | None = None,
+                            limits: Any = None) -> Any:
+    """A VoiceServer on a free port, whose conversations are FakeConversations, saving to
+    `data_dir`; stop it with `await server.stop()`."""
+    from server.app import ServerConfig, VoiceServer
+    from server.limits import ServerLimits
+    from voice_rp.storage import TranscriptStore
+
+    fakes = factory or FakeFactory()
+
+    async def load() -> FakeFactory:
+        return fakes
+
+    server = VoiceServer(ServerConfig(host="127.0.0.1", port=0, limits=limits or ServerLimits()),
+                         load=load, store=TranscriptStore(data_dir))
+    await server.start()
+    await server.wait_ready()
+    return server
+
+
+async def next_message(ws: Any, kind: str | None = None, *, within_s: float = 5.0
+                       ) -> dict[str, Any]:
+    """The next text message on a client connection (of type `kind`: others and audio are
+    skipped)."""
+    import json
+
+    async with asyncio.timeout(within_s):
+        while True:
+            message = await ws.recv()
+            if isinstance(message, bytes):
+                continue
+            data: dict[str, Any] = json.loads(message)
+            if kind is None or data["type"] == kind:
+                return data

@@ -9,6 +9,7 @@ import pytest
 
 from voice_rp import events as ev
 from voice_rp import protocol as proto
+from voice_rp import protocol_in as proto_in
 
 AUDIO = {"format": "pcm16", "sample_rate": 16000, "channels": 1, "frame_ms": 20}
 
@@ -60,18 +61,19 @@ def test_start_and_ready_carry_the_audio_format() -> None:
     start = json.loads(proto.encode(proto.Start(persona="alice", options={"opening_line": False})))
     assert start == {"type": "start", "protocol": "voice-rp/1", "persona": "alice",
                      "options": {"opening_line": False}, "audio": AUDIO}
-    assert proto.decode_client(json.dumps(start)) == proto.Start(
+    assert proto_in.decode_client(json.dumps(start)) == proto.Start(
         persona="alice", options={"opening_line": False})
     ready = proto.Ready(session="s1", persona={"id": "alice"}, limits={"audio_rate": 3.0})
     wire = json.loads(proto.encode(ready))
-    assert list(wire) == ["type", "protocol", "session", "notice", "persona", "audio", "limits"]
+    assert list(wire) == ["type", "protocol", "session", "notice", "persona", "audio", "limits",
+                          "resume_token", "resume_grace_s"]
     assert wire["audio"] == AUDIO and wire["notice"] == proto.AI_NOTICE
     assert proto.decode_server(proto.encode(ready)) == ready
 
 
 def test_played_and_end_round_trip() -> None:
     for message in (proto.Played(3, 1840.5), proto.End()):
-        assert proto.decode_client(proto.encode(message)) == message
+        assert proto_in.decode_client(proto.encode(message)) == message
     assert json.loads(proto.encode(proto.End())) == {"type": "end"}
 
 

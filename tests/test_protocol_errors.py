@@ -285,13 +285,17 @@ async def test_a_crashing_conversation_does_not_disturb_another_session(server: 
 
 async def test_abrupt_disconnect_keeps_the_transcript_and_the_server(tmp_path: Path):
     factory = FakeFactory()
-    server = await _start_server(tmp_path, factory=factory)
+    # The session is kept for a resume, then ends (server.resume).
+    server = await _start_server(tmp_path, factory=factory,
+                                 limits=ServerLimits(resume_grace_s=0.5))
     try:
         ws = await started(server)
         for _ in range(FRAMES_PER_TURN):
             await ws.send(FRAME)
         await next_json(ws, "reply_done")
         ws.transport.abort()  # no close frame: a crashed client or a pulled cable
+        await asyncio.sleep(0.2)
+        assert not factory.opened[0].closed.is_set()  # kept for a resume
         await asyncio.wait_for(factory.opened[0].closed.wait(), 5)
         assert factory.opened[0].closed_with == "disconnected"
         await assert_serves_next_session(server)

@@ -31,6 +31,7 @@ from server.http import AccessPolicy
 from server.limits import ServerLimits
 from server.session import Opened
 from voice_rp import protocol as proto
+from voice_rp import protocol_in as proto_in
 from voice_rp.storage import TranscriptStore
 
 # --- 1, 2: the parser answers anything with its own error ---------------------------------------
@@ -43,7 +44,7 @@ from voice_rp.storage import TranscriptStore
 ])
 def test_deeply_nested_json_is_bad_json_not_a_crash(text: str):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.decode_client(text)
+        proto_in.decode_client(text)
     assert caught.value.code in (proto.BAD_JSON, proto.BAD_MESSAGE)
 
 
@@ -58,7 +59,7 @@ def test_deeply_nested_json_is_bad_json_not_a_crash(text: str):
 ])
 def test_out_of_range_played_numbers_are_bad_message(played: dict[str, Any]):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.decode_client(json.dumps({"type": "played", **played}))
+        proto_in.decode_client(json.dumps({"type": "played", **played}))
     assert caught.value.code == proto.BAD_MESSAGE
 
 
@@ -66,7 +67,7 @@ def test_out_of_range_played_numbers_are_bad_message(played: dict[str, Any]):
                                   '{"type": "played", "turn": 0, "ms": Infinity}'])
 def test_nan_and_infinity_are_not_json(text: str):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.decode_client(text)
+        proto_in.decode_client(text)
     assert caught.value.code == proto.BAD_JSON
 
 
@@ -79,7 +80,7 @@ def test_nan_and_infinity_are_not_json(text: str):
 ])
 def test_start_fields_have_limits(start: dict[str, Any]):
     with pytest.raises(proto.ProtocolError) as caught:
-        proto.decode_client(json.dumps({"type": "start", **start}))
+        proto_in.decode_client(json.dumps({"type": "start", **start}))
     assert caught.value.code == proto.BAD_MESSAGE
 
 

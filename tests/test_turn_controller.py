@@ -353,3 +353,25 @@ def test_a_talk_ends_on_the_personas_long_pause():
     assert "thinking" not in h.states()
     h.pause(2.5, work=True)
     assert h.states().count("thinking") == 1
+
+
+def test_a_pause_mid_turn_sends_the_words_so_far_as_a_caption_the_transcript_replaces():
+    h = Harness()
+    h.say(0.6, work=True)
+    h.pause(0.2, work=True)  # a short pause: the turn so far is decoded
+    [caption] = h.of(ev.PartialTranscript)
+    assert caption.text == "I spoke for 600 milliseconds." and caption.turn == 0
+    assert not h.of(ev.UserTranscript)  # the turn is not over
+    h.say(0.4, work=True)  # the user goes on; the end of the turn is transcribed
+    h.pause(1.5, work=True)
+    h.work()
+    [final] = h.of(ev.UserTranscript)
+    assert final.turn == caption.turn and final.text == "I spoke for 1000 milliseconds."
+
+
+def test_no_caption_for_a_pause_heard_as_nothing():
+    h = Harness()
+    h.hear = lambda audio: ""
+    h.say(0.6, work=True)
+    h.pause(0.2, work=True)
+    assert not h.of(ev.PartialTranscript)

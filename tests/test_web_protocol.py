@@ -50,7 +50,7 @@ async def test_the_server_serves_the_codecs_constants_to_the_browser(tmp_path: P
                                // 1000, "frame_bytes": FRAME_BYTES}
     assert set(served["server"]) == {cls.TYPE for cls in proto.SERVER_TYPES} >= {
         "ready", "audio_start", "clear", "reply_done", "session_end"}
-    assert set(served["client"]) == {"start", "played", "end"}
+    assert set(served["client"]) == {"start", "played", "end", "resume"}
     assert set(served["errors"]) == proto.ERROR_CODES
 
 

@@ -18,6 +18,14 @@ class SpeechStarted:
 
 
 @dataclass(frozen=True)
+class PartialTranscript:
+    """The words heard so far in a user's turn still going on (decoded at one of its pauses)."""
+
+    turn: int
+    text: str
+
+
+@dataclass(frozen=True)
 class UserTranscript:
     turn: int
     text: str
@@ -133,6 +141,7 @@ class SessionEnded:
 Event = (
     StateChanged
     | SpeechStarted
+    | PartialTranscript
     | UserTranscript
     | SafetyNotice
     | Holding

@@ -51,18 +51,20 @@ BAD_ORIGIN = "bad_origin"
 BAD_HOST = "bad_host"
 PROTOCOL_VERSION = "protocol_version"
 INTERNAL_ERROR = "internal_error"
+RESUME_FAILED = "resume_failed"
+SESSION_MOVED = "session_moved"
 
 ERROR_CODES = frozenset({
     BAD_JSON, UNKNOWN_TYPE, BAD_MESSAGE, NOT_STARTED, ALREADY_STARTED, BAD_AUDIO,
     FRAME_RATE_EXCEEDED, MESSAGE_TOO_LARGE, PERSONA_UNKNOWN, PERSONA_INVALID, LLM_UNAVAILABLE,
     STT_UNAVAILABLE, TTS_UNAVAILABLE, SAVE_DELAYED, SAVE_FAILED, MODEL_UNAVAILABLE,
     VOICE_MISSING, SERVER_BUSY, UNAUTHORIZED, BAD_ORIGIN, BAD_HOST, PROTOCOL_VERSION,
-    INTERNAL_ERROR,
+    INTERNAL_ERROR, RESUME_FAILED, SESSION_MOVED,
 })
 
 # Websocket close codes the server uses (docs/protocol.md, "Close codes").
 CLOSE_CODES = {"normal": 1000, "going_away": 1001, "too_big": 1009, "internal_error": 1011,
-               "busy": 1013}
+               "busy": 1013, "moved": 4001}
 
 STATES = ("listening", "thinking", "speaking", "ended")
 """The values of a `state` message."""
@@ -136,7 +138,20 @@ class End(Message):
     TYPE: ClassVar[str] = "end"
 
 
-ClientMessage = Start | Played | End
+@dataclass(frozen=True, kw_only=True)
+class Resume(Message):
+    """Continue a session whose connection dropped (a reload, a lost network): the first message
+    on a new connection, instead of `start`, with the token the session's `ready` or last
+    `resumed` gave."""
+
+    TYPE: ClassVar[str] = "resume"
+    protocol: str = PROTOCOL
+    session: str
+    token: str
+    audio: dict[str, Any] = field(default_factory=AUDIO.to_dict)
+
+
+ClientMessage = Start | Played | End | Resume
 
 
 # -- server → client ----------------------------------------------------------------------------
@@ -155,6 +170,29 @@ class Ready(Message):
     persona: dict[str, Any]
     audio: dict[str, Any] = field(default_factory=AUDIO.to_dict)
     limits: dict[str, Any]
+    resume_token: str = ""
+    """Kept by the client to continue this session on a new connection (`resume`)."""
+    resume_grace_s: float = 0.0
+    """How long the server keeps the session after its connection drops (0: it does not)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resumed(Message):
+    """A `resume` worked: the session goes on. `resume_token` replaces the old one; `transcript`
+    is what was said so far (replies made while the client was away included); `state` is the
+    conversation's state now."""
+
+    TYPE: ClassVar[str] = "resumed"
+    protocol: str = PROTOCOL
+    session: str
+    notice: str = AI_NOTICE
+    persona: dict[str, Any]
+    audio: dict[str, Any] = field(default_factory=AUDIO.to_dict)
+    limits: dict[str, Any]
+    resume_token: str
+    resume_grace_s: float
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "listening"
 
 
 @dataclass(frozen=True)
@@ -166,6 +204,14 @@ class State(ev.StateChanged, Message):
 class SpeechStarted(Message):
     TYPE: ClassVar[str] = "speech_started"
     turn: int
+
+
+@dataclass(frozen=True)
+class Partial(ev.PartialTranscript, Message):
+    """The words heard so far in the user's turn in progress: a caption the `transcript` of
+    the same turn replaces."""
+
+    TYPE: ClassVar[str] = "partial"
 
 
 @dataclass(frozen=True)
@@ -239,158 +285,23 @@ class UnknownMessage(Message):
     data: dict[str, Any] = field(default_factory=dict)
 
 
-ServerMessage = (Ready | State | SpeechStarted | Transcript | Safety | Holding | AudioStart
-                 | AudioEnd | Clear | ReplyDone | Metrics | ErrorMessage | SessionEnd
-                 | UnknownMessage)
+ServerMessage = (Ready | Resumed | State | SpeechStarted | Partial | Transcript | Safety
+                 | Holding | AudioStart | AudioEnd | Clear | ReplyDone | Metrics | ErrorMessage
+                 | SessionEnd | UnknownMessage)
 
 SERVER_TYPES: tuple[type[Message], ...] = (
-    Ready, State, SpeechStarted, Transcript, Safety, Holding, AudioStart, AudioEnd, Clear,
-    ReplyDone,
-    Metrics, ErrorMessage, SessionEnd)
-CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End)
-
-
-def encode(message: Message) -> str:
-    """The text of one message (compact JSON, UTF-8 kept as is)."""
-    return json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-# -- the server reads client messages ------------------------------------------------------------
-
-
-MAX_PERSONA_CHARS = 200
-"""Longer persona names are refused: real ones are short ids."""
-MAX_TURN = 1_000_000
-MAX_PLAYED_MS = 24 * 3600 * 1000.0
-"""A reply longer than a day cannot have been played: such a report is a broken client."""
-MAX_OPTION_DEPTH = 4
-MAX_OPTION_STRING = 2_000
-
-
-def decode_client(text: str | bytes) -> ClientMessage:
-    """Decode one client text message. Raises ProtocolError, with the code a client is sent, and
-    nothing else: whatever a client sends, the server answers it with an error, not a crash."""
-    try:
-        return _parse(text)
-    except ProtocolError:
-        raise
-    except RecursionError:
-        raise ProtocolError(BAD_JSON, "text messages must be JSON objects; this one is nested "
-                            "too deeply to read") from None
-    except Exception as exc:  # a case the checks below missed must still be the client's error
-        raise ProtocolError(BAD_MESSAGE, f"the message could not be read: {type(exc).__name__}"
-                            ) from exc
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _parse(text: str | bytes) -> ClientMessage:
-    try:
-        # NaN and Infinity are not JSON; Python's parser accepts them unless told not to.
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(BAD_JSON, f"text messages must be JSON objects: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ProtocolError(BAD_JSON, "text messages must be JSON objects, not "
-                            f"{type(data).__name__}")
-    kind = data.get("type")
-    if kind == Start.TYPE:
-        return _parse_start(data)
-    if kind == Played.TYPE:
-        return _parse_played(data)
-    if kind == End.TYPE:
-        return End()
-    shown = repr(kind)[:40] if isinstance(kind, str | int | float | bool | None) else \
-        type(kind).__name__
-    raise ProtocolError(UNKNOWN_TYPE, f"unknown message type {shown}; expected start, played "
-                        "or end")
-
-
-def _parse_played(data: dict[str, Any]) -> Played:
-    turn: Any = data.get("turn")
-    ms: Any = data.get("ms")
-    usage = (f"played needs an integer 'turn' (0 to {MAX_TURN}) and a number 'ms' "
-             f"(0 to {MAX_PLAYED_MS:.0f})")
-    if not _is_int(turn) or not 0 <= turn <= MAX_TURN:
-        raise ProtocolError(BAD_MESSAGE, usage)
-    # Compared before any conversion: a 400-digit integer overflows a float.
-    if not (_is_int(ms) or isinstance(ms, float)) or not 0 <= ms <= MAX_PLAYED_MS:
-        raise ProtocolError(BAD_MESSAGE, usage)  # NaN fails the comparison too
-    return Played(turn=turn, ms=float(ms))
+    Ready, Resumed, State, SpeechStarted, Partial, Transcript, Safety, Holding, AudioStart,
+    AudioEnd, Clear, ReplyDone, Metrics, ErrorMessage, SessionEnd)
+CLIENT_TYPES: tuple[type[Message], ...] = (Start, Played, End, Resume)
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _parse_start(data: dict[str, Any]) -> Start:
-    version = data.get("protocol", PROTOCOL)
-    if version != PROTOCOL:
-        shown = repr(version)[:40] if isinstance(version, str) else type(version).__name__
-        raise ProtocolError(PROTOCOL_VERSION, f"this server speaks {PROTOCOL}, not {shown}",
-                            fatal=True)
-    persona = data.get("persona")
-    if not isinstance(persona, str) or not persona.strip():
-        raise ProtocolError(BAD_MESSAGE, "start needs a 'persona' name (a non-empty string)")
-    if len(persona) > MAX_PERSONA_CHARS:
-        raise ProtocolError(BAD_MESSAGE, f"start 'persona' is {len(persona)} characters long; "
-                            f"persona names have at most {MAX_PERSONA_CHARS}")
-    options = data.get("options", {})
-    if not isinstance(options, dict):
-        raise ProtocolError(BAD_MESSAGE, "start 'options' must be a JSON object")
-    _check_option_value("options", options, 0)
-    audio = data.get("audio", {})
-    if not isinstance(audio, dict):
-        raise ProtocolError(BAD_MESSAGE, "start 'audio' must be a JSON object")
-    for key, want in AUDIO.to_dict().items():
-        if key in audio and audio[key] != want:
-            got = audio[key]
-            shown = repr(got)[:40] if isinstance(got, str | int | float | bool | None) else \
-                type(got).__name__
-            raise ProtocolError(BAD_AUDIO, f"audio {key} must be {want!r}, got {shown}: "
-                                "send 20 ms frames of 16 kHz mono PCM16 (resample first)")
-    return Start(persona=persona.strip(), options=options, protocol=version)
-
-
-def _check_option_value(where: str, value: Any, depth: int) -> None:
-    """Options reach persona code and the saved transcript: keep them small and plain."""
-    if depth > MAX_OPTION_DEPTH:
-        raise ProtocolError(BAD_MESSAGE, f"start {where} is nested too deeply")
-    if isinstance(value, str) and len(value) > MAX_OPTION_STRING:
-        raise ProtocolError(BAD_MESSAGE, f"start {where} is longer than {MAX_OPTION_STRING} "
-                            "characters")
-    if _is_int(value) and abs(value) > 2**53:
-        raise ProtocolError(BAD_MESSAGE, f"start {where} is out of range")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_option_value(f"{where}.{str(key)[:40]}", item, depth + 1)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_option_value(f"{where}[{i}]", item, depth + 1)
-
-
-def check_frame(frame: bytes) -> None:
-    """Raise ProtocolError(bad_audio) unless `frame` is one 20 ms frame of 16 kHz mono PCM16."""
-    if len(frame) == FRAME_BYTES:
-        return
-    hint = ""
-    if len(frame) % 2:
-        hint = " (odd length: PCM16 samples are 2 bytes)"
-    elif len(frame) in _OTHER_FORMATS:
-        hint = f" (looks like 20 ms of {_OTHER_FORMATS[len(frame)]}: send 16 kHz mono)"
-    elif len(frame) and len(frame) % FRAME_BYTES == 0:
-        hint = f" ({len(frame) // FRAME_BYTES} frames in one message: send one per message)"
-    raise ProtocolError(BAD_AUDIO, f"audio frames must be {FRAME_BYTES} bytes (20 ms of 16 kHz "
-                        f"mono PCM16), got {len(frame)}{hint}")
-
-
-_OTHER_FORMATS = {
-    rate * ch // 50 * 2: f"{rate} Hz {'stereo' if ch == 2 else 'mono'}"
-    for rate in (8000, 16000, 22050, 24000, 44100, 48000) for ch in (1, 2)
-    if (rate, ch) != (SAMPLE_RATE, 1)
-}
+def encode(message: Message) -> str:
+    """The text of one message (compact JSON, UTF-8 kept as is)."""
+    return json.dumps(message.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 # -- the clients read server messages ------------------------------------------------------------
@@ -457,6 +368,8 @@ def from_event(event: ev.Event) -> ServerMessage | bytes:
             return State(state)
         case ev.SpeechStarted(turn=turn):
             return SpeechStarted(turn)
+        case ev.PartialTranscript(turn=turn, text=text):
+            return Partial(turn, text)
         case ev.UserTranscript(turn=turn, text=text, kind=kind):
             return Transcript(turn, text, kind)
         case ev.SafetyNotice(turn=turn, resources=resources):

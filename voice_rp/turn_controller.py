@@ -1,9 +1,10 @@
 """Every decision of one conversation, free of I/O: a plain object fed inputs, returning commands.
 
-Inputs: audio frames (through the endpointer it owns), a transcript, the answer's audio measured,
-a reply piece, the reply made or failed, playback position, played out, a task failed, close.
-Each returns commands (voice_rp.turn_commands) for the asyncio shell (voice_rp.conversation) to
-carry out. The clock is an argument: tests drive it with a fake clock and scripted inputs.
+Inputs: audio frames (through its endpointer), a transcript, the answer's audio measured, a reply
+piece, the reply made or failed, playback position, played out, a task failed, close. Each returns
+commands (voice_rp.turn_commands) for the asyncio shell (voice_rp.conversation) to carry out. The
+clock is an argument: tests drive it with a fake clock and scripted inputs. A transcript of a turn
+still going on is also sent as a live caption (PartialTranscript).
 
 Speculation: at the first short silence the endpointer emits SpeculativeEnd and an *attempt*
 starts at once (STT, then the reply's first piece). Its events are held back until the turn end
@@ -91,8 +92,7 @@ class TurnController:
     def audio(self, frame: bytes) -> list[Command]:
         """One 20 ms PCM16 16 kHz mono frame (640 bytes) of the user's microphone."""
         if len(frame) != FRAME_BYTES:
-            raise ValueError(f"audio frames must be {FRAME_BYTES} bytes (20 ms of 16 kHz PCM16 "
-                             f"mono), got {len(frame)}")
+            raise ValueError(f"audio frames must be {FRAME_BYTES} bytes, got {len(frame)}")
         if self.phase is Phase.ENDED:
             return []
         bot_speaking = self.phase in (Phase.THINKING, Phase.SPEAKING)
@@ -117,8 +117,8 @@ class TurnController:
             self._drop_speculation()
         elif isinstance(event, ep.TurnEnd):
             a = self._pending
-            if (a is not None and not a.committed and a.working
-                    and a.speech_end_audio_t == event.speech_end_audio_t):
+            if a is not None and not a.committed and a.working and \
+                    a.speech_end_audio_t == event.speech_end_audio_t:
                 self._commit(a)  # the user did not go on: the prepared reply is the one
             else:
                 self._drop_speculation()
@@ -135,6 +135,9 @@ class TurnController:
             return []
         a.timeline.transcribed(started=started, done=self.clock.now())
         if not a.committed:
+            if text:  # in a talk, only the last seconds were decoded: the caption says so
+                self._emit(ev.PartialTranscript(a.turn, f"… {text}" if self.turn_taking.in_talk
+                                                else text))
             if (held := self.turn_taking.hint(text, a.speech_end_audio_t, turn=a.turn)):
                 self._emit(held)  # the user asked for time: the page counts it down
             if self.turn_taking.in_talk:
@@ -248,9 +251,7 @@ class TurnController:
     def queued_s(self, attempt: int) -> float:
         """Seconds of the attempt's reply sent but not yet played, by our estimate."""
         a = self._live(attempt)
-        if a is None:
-            return 0.0
-        return (a.sent_ms - a.played_ms(self.clock.now())) / 1000.0
+        return 0.0 if a is None else (a.sent_ms - a.played_ms(self.clock.now())) / 1000.0
 
     def task_failed(self, attempt: int | None, error: BaseException) -> list[Command]:
         """Work crashed: tell the user; an attempt it belonged to ends with what it had."""
@@ -282,8 +283,7 @@ class TurnController:
 
     # -- what the controller knows -----------------------------------------------------------
 
-    def lines_ahead(self) -> list[str]:
-        """Lines said word for word: the opening line, the scenario's coming lines."""
+    def lines_ahead(self) -> list[str]:  # said word for word: the opening, the flow's lines
         return [self.opening, *(self.flow.upcoming() if self.flow is not None else [])]
 
     def speaker(self) -> Speaker:  # who speaks the next reply (panels take turns)

@@ -75,3 +75,27 @@ def test_the_end_screen_carries_the_reports_own_figures():
     assert [f["key"] for f in summary["figures"]][:3] == ["answers", "speaking_s", "wpm"]
     for f in summary["figures"]:
         assert f["text"] and f["explain"] and (f["measured"] or f["reason"]), f
+
+
+def test_turns_about_the_conversation_are_kept_but_never_judged_as_answers():
+    base = records()
+    extra = [
+        {"kind": "reply", "t": 30.0, "turn": 2, "text": "What was the hardest part?"},
+        {"kind": "user", "t": 33.0, "turn": 3, "text": "Sorry, can you say that again?",
+         "turn_kind": "clarify", "audio": {"speech": [[0.1, 1.5]]}},
+        {"kind": "reply", "t": 34.0, "turn": 3, "text": "Of course. What was the hardest part?"},
+        {"kind": "user", "t": 36.0, "turn": 4, "text": "I can't do this, I feel hopeless.",
+         "turn_kind": "distress", "audio": {"speech": [[0.1, 2.0]]}},
+    ]
+    report = build_report("s", [*base[:-1], *extra, base[-1]], FACTS)
+    assert [a["turn"] for a in report["answers"]] == [1, 2]
+    assert [(t["turn"], t["kind"]) for t in report["not_judged"]] == [(3, "clarify"),
+                                                                    (4, "distress")]
+    assert "hopeless" in " ".join(line["text"] for line in report["transcript"])
+    shown = figure(report, "answers")
+    assert shown["value"] == 2 and "Not counted, and not judged: 2 turn(s)" in shown["explain"]
+    said = str(report["work_on"]) + str(report["notes"])
+    assert "hopeless" not in said and "again" not in said
+    only_distress = build_report("s", [base[0], extra[3], base[-1]], FACTS)
+    assert only_distress["empty"] and "about the conversation itself" in \
+        only_distress["empty_reason"]

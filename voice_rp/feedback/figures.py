@@ -39,8 +39,12 @@ def session_figures(report: dict[str, Any]) -> list[dict[str, Any]]:
     answers: Sequence[dict[str, Any]] = report.get("answers") or []
     practice = report.get("practice")
     n = len(answers)
+    aside = report.get("not_judged") or []
     out = [_item("answers", "Your answers" if practice != "talk" else "Your turns", n, "",
-                 str(n), "Times you spoke and were heard in this session.")]
+                 str(n), "Times you spoke and were heard in this session." + (
+                     f" Not counted, and not judged: {len(aside)} turn(s) about the "
+                     "conversation itself (" + "; ".join(sorted({a["why"] for a in aside}))
+                     + ")." if aside else ""))]
     no_audio = "No timing of your speech was saved for this session."
     speaking = d.get("speaking_s")
     out.append(_item(

@@ -155,11 +155,12 @@ def build_report(session_id: str, records: Sequence[dict[str, Any]], facts: Pers
         "content": content,
         "notes": notes,
         "answers": answers,
+        "not_judged": _not_judged(records),
         "interruptions": _interruptions(records),
         "turn_taking": turn_taking,
         "transcript": _transcript(records, t0),
         "empty": not answers,
-        "empty_reason": None if answers else _empty_reason(end),
+        "empty_reason": None if answers else _empty_reason(end, bool(_not_judged(records))),
         "technical": {"latency": _latency(records, {a["turn"]: a["number"] for a in answers})},
     }
     report["figures"] = session_figures(report)
@@ -198,7 +199,10 @@ def _interruptions(records: Sequence[dict[str, Any]]) -> int:
     return count
 
 
-def _empty_reason(end: dict[str, Any] | None) -> str:
+def _empty_reason(end: dict[str, Any] | None, set_aside: bool = False) -> str:
+    if set_aside:
+        return ("What you said in this session was about the conversation itself, not answers "
+                "to practise on, so there is no feedback on it.")
     if end is None:
         return "The session stopped before you answered, so there is nothing to give feedback on."
     return "You did not answer in this session, so there is nothing to give feedback on."
@@ -227,6 +231,25 @@ def _rubric(rubric: RubricFeedback | None, practice: str, request: dict[str, Any
     return rubric(practice, request)
 
 
+NOT_JUDGED = {
+    "distress": "you said you were not OK",
+    "abuse": "words aimed at the character",
+    "stop": "you asked to stop",
+    "ai_check": "you asked whether the character is an AI",
+    "clarify": "you asked to hear something again or more simply",
+    "recall": "you asked the character to recall something",
+    "hold": "you asked for a moment",
+}
+"""Turns that are about the conversation, not part of the practice: kept in the transcript,
+never judged as answers (no pace, fillers, STAR or verdict for "I'm not OK")."""
+
+
+def _not_judged(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"turn": int(r.get("turn", 0)), "kind": r["turn_kind"],
+             "why": NOT_JUDGED[r["turn_kind"]]}
+            for r in records if r.get("kind") == "user" and r.get("turn_kind") in NOT_JUDGED]
+
+
 def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any]]:
     answers: list[dict[str, Any]] = []
     # Word timings are saved after the reply (feedback.timing), so they come after the answer.
@@ -243,6 +266,8 @@ def _answers(records: Sequence[dict[str, Any]], t0: float) -> list[dict[str, Any
             onset = None
         elif kind == "speech_start" and reply_t is not None and onset is None:
             onset = max(0.0, float(r["t"]) - reply_t)
+        elif kind == "user" and r.get("turn_kind") in NOT_JUDGED:
+            reply_t, onset = None, None
         elif kind == "user":
             text = str(r.get("text") or "")
             audio = r.get("audio") if isinstance(r.get("audio"), dict) else None

@@ -3,7 +3,8 @@
     GET /api/sessions                  saved sessions, oldest first (JSON)
     GET /api/sessions/ID/report        the session's report: a self-contained HTML page
     GET /api/sessions/ID/report.json   the same report as JSON (404 no_report: nothing was said)
-    GET /api/history[?persona=NAME]    figures per session, trends and goals (JSON)
+    GET /api/history[?persona=NAME]    figures per session, trends and goals (JSON), with
+                                       persona titles and how many empty sessions were left out
     GET /api/export                    every session and goal as a JSON download
     POST /api/goals?text=GOAL          add a goal ("pace 130-160"); 400 if it cannot be read
     DELETE /api/goals/ID               remove a goal
@@ -91,8 +92,7 @@ class ReportsAPI:
                     self._sessions)})
             if path == "/api/history":
                 persona = query["persona"][0] if query.get("persona") else None
-                return http.json_response(200, await asyncio.to_thread(
-                    self.reports.history, persona))
+                return http.json_response(200, await asyncio.to_thread(self._history, persona))
             if path == "/api/export":
                 body = json.dumps(await asyncio.to_thread(self.reports.store.export),
                                   ensure_ascii=False).encode()
@@ -191,6 +191,33 @@ class ReportsAPI:
             return _error(500, "internal_error", f"the report could not be built: {exc}")
         return http.json_response(200, {"report": report})
 
+    def _history(self, persona: str | None) -> dict[str, Any]:
+        """The history with what the page shows beside it: each persona by its title (as the
+        gallery names it, not its file id) and how many sessions were left out because nothing
+        the user said was saved in them."""
+        history = self.reports.history(persona)
+        titles = self._titles()
+        for point in history["sessions"]:
+            point["persona_title"] = (titles.get(str(point.get("persona")))
+                                      or point.get("persona_name") or point.get("persona"))
+        named = {str(p.get("persona")): p["persona_title"] for p in history["sessions"]}
+        history["persona_titles"] = {k: named.get(k) or titles.get(k) or k
+                                     for k in history["personas"]}
+        kept = len(history["sessions"])
+        saved = sum(1 for s in self.reports.store.list_sessions()
+                    if persona is None or s.persona == persona)
+        history["left_out"] = max(0, saved - kept)
+        return history
+
+    def _titles(self) -> dict[str, str]:
+        from voice_rp.personas import list_personas
+
+        try:
+            return {p.id: p.title for p in list_personas(self.reports.persona_dirs)}
+        except (OSError, ValueError) as exc:  # the history still loads, with names or ids
+            log.warning("the persona titles could not be read: %s", exc)
+            return {}
+
     def _sessions(self) -> list[dict[str, Any]]:
         return [{"id": s.id, "started": s.started, "persona": s.persona,
                  "user_turns": s.user_turns, "replies": s.replies, "ended": s.ended,
@@ -229,7 +256,8 @@ def _no_report(report: dict[str, Any], *, page: bool) -> Response:
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
             "<title>No report</title><body style='font:1rem/1.5 system-ui,sans-serif;"
             "max-width:36rem;margin:2rem auto;padding:0 1rem'>"
-            f"<h1>No report for this session</h1><p>{html.escape(reason)}</p></body></html>")
+            f"<main><h1>No report for this session</h1><p>{html.escape(reason)}</p>"
+            "<p><a href='/history.html'>See your progress</a></p></main></body></html>")
     return _bytes(404, body.encode(), "text/html; charset=utf-8")
 
 

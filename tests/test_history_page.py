@@ -104,7 +104,8 @@ async def test_goals_deletes_and_export_by_keyboard(server: VoiceServer, tmp_pat
             assert goals == ["fillers under 8 per minuteRemove"]
             # Each session is checked against it: the one with the most fillers misses it.
             cells = await page.locator("#session-rows tr td:nth-child(5)").all_text_contents()
-            assert cells == ["0/1 met", "0/1 met", "1/1 met"], cells  # 15.3, 10.2, 5.1 a minute
+            assert cells == ["1/1 met", "0/1 met", "0/1 met"], cells  # newest first: 5.1,
+            # 10.2, 15.3 fillers a minute
             await page.screenshot(path=str(shots / "history-goals.png"), full_page=True)
 
             # Remove it by keyboard; the focus comes back to the goal field.
@@ -114,7 +115,8 @@ async def test_goals_deletes_and_export_by_keyboard(server: VoiceServer, tmp_pat
             assert store.goals() == []
             assert await page.evaluate("document.activeElement.id") == "goal-text"
 
-            # Delete one session: Escape keeps it, the confirmation's Delete deletes it.
+            # Delete one session (the newest, listed first): Escape keeps it, the
+            # confirmation's Delete deletes it.
             ids = [s.id for s in store.list_sessions()]
             await tab_to(page, "#session-rows tr:first-child button")
             await page.keyboard.press("Enter")
@@ -133,7 +135,7 @@ async def test_goals_deletes_and_export_by_keyboard(server: VoiceServer, tmp_pat
             assert await page.evaluate("document.activeElement.id") == "confirm-delete"
             await page.keyboard.press("Enter")
             await wait_status(page, "was deleted")
-            assert [s.id for s in store.list_sessions()] == ids[1:]
+            assert [s.id for s in store.list_sessions()] == ids[:-1]
             assert await page.locator("#session-rows tr").count() == 2
 
             # Export: Enter on the link downloads every session as JSON.
@@ -144,7 +146,7 @@ async def test_goals_deletes_and_export_by_keyboard(server: VoiceServer, tmp_pat
             saved = tmp_path / "export.json"
             await download.save_as(saved)
             exported = json.loads(saved.read_text())
-            assert sorted(s["id"] for s in exported["sessions"]) == sorted(ids[1:])
+            assert sorted(s["id"] for s in exported["sessions"]) == sorted(ids[:-1])
 
             # Delete all after the confirmation; the goal form stays usable.
             await tab_to(page, "#delete-all")

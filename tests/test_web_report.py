@@ -310,7 +310,12 @@ async def test_the_end_screen_shows_the_reports_figures_and_what_to_work_on(
             await page.goto(f"{base}/index.html")
             await page.evaluate("(s) => { app.sessionId = 's1'; return showSummary(s, "
                                 "'client_end'); }", summary)
-            await page.wait_for_selector("#report:not([hidden])")
+            # The full report is a link to its own page (a frame in the page is too small on
+            # a phone), and so is the history.
+            await page.wait_for_selector("#report-link:not([hidden])")
+            assert await page.locator("iframe").count() == 0
+            assert await page.get_attribute("#report-link", "href") == "/api/sessions/s1/report"
+            assert await page.is_visible("#history-link")
             text = str(await page.text_content("#summary"))
             for f in report["figures"]:
                 assert f["label"] in text and f["text"] in text and f["explain"] in text
@@ -329,7 +334,7 @@ async def test_the_end_screen_shows_the_reports_figures_and_what_to_work_on(
                                 {"figures": [], "not_saved": "This session was not saved."})
             text = str(await page.text_content("#summary"))
             assert "This session was not saved." in text and "saved as session" not in text
-            assert await page.get_attribute("#report", "hidden") is not None
+            assert await page.get_attribute("#report-link", "hidden") is not None
         finally:
             await browser.close()
 

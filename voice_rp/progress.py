@@ -42,7 +42,9 @@ def session_metrics(report: dict[str, Any]) -> dict[str, Any]:
     stars = [a["star"] for a in report.get("answers") or [] if a.get("star")]
     return {
         "session": report.get("session"), "started": report.get("started"),
-        "persona": (report.get("persona") or {}).get("id"), "practice": report.get("practice"),
+        "persona": (report.get("persona") or {}).get("id"),
+        "persona_name": (report.get("persona") or {}).get("name"),
+        "practice": report.get("practice"),
         "words": words, "wpm": d.get("wpm"), "fillers_per_min": d.get("fillers_per_min"),
         "fillers_per_100_words": d.get("fillers_per_100_words"),
         "long_pauses": d.get("long_pauses") if words else None,

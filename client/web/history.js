@@ -1,5 +1,6 @@
-// The history page: reads /api/history and draws one small chart per skill (inline SVG); sets
-// and removes goals, deletes sessions (after a confirmation) and exports them, all by keyboard.
+// The history page: reads /api/history, lists the sessions newest first (cards on a phone) and
+// draws one small chart per skill (inline SVG, dated); sets and removes goals, deletes sessions
+// (after a confirmation) and exports them, all by keyboard.
 "use strict";
 
 // Each chart: the figure it draws, a plain title, the band that is easy to listen to (if any)
@@ -44,32 +45,60 @@ function el(tag, attrs = {}, text = "") {
   return node;
 }
 
+// A short date for a chart's axis and a row: "14 Nov" in the reader's own order.
+function day(started) {
+  return new Date(started * 1000).toLocaleDateString(undefined, { day: "numeric", month: "short" });
+}
+
+// A figure as the chart labels it: whole above 10, else one or two decimals (0.78 stays 0.78).
+function short(v) {
+  const a = Math.abs(v);
+  return String(Number(v.toFixed(a >= 10 ? 0 : a >= 1 ? 1 : 2)));
+}
+
+// One skill over the sessions, oldest on the left. Drawn 300 units wide with 13-unit text and
+// shown near that size (history.css), so its labels stay readable on a phone; the dates of the
+// first and latest session (or of the only one) sit under the line.
 function chart(points, key, title, band, explain) {
-  const values = points.map((p, i) => [i, p[key]]).filter(([, v]) => v !== null && v !== undefined);
+  const values = points.map((p, i) => [i, p[key], p.started]).filter(([, v]) => v !== null && v !== undefined);
   if (values.length === 0) return null;
-  const w = 260, h = 120, pad = 26;
+  const w = 300, h = 150, pad = 38, top = 12, bottom = h - 30;
   const ys = values.map(([, v]) => v).concat(band || []);
-  const lo = Math.min(0, ...ys), hi = Math.max(...ys) * 1.1 || 1;
-  const x = (i) => pad + (points.length > 1 ? i / (points.length - 1) : 0.5) * (w - pad - 8);
-  const y = (v) => h - 16 - ((v - lo) / (hi - lo)) * (h - 28);
-  const svg = el("svg:svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title });
+  const most = Math.max(...ys) > 0 ? Math.max(...ys) : 1;  // all zero: an axis up to 1
+  const lo = Math.min(0, ...ys), hi = most * 1.1;
+  const x = (i) => pad + 10 + (points.length > 1 ? i / (points.length - 1) : 0.5) * (w - pad - 26);
+  const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
+  const first = values[0], last = values[values.length - 1];
+  const said = values.length === 1 ? `${first[1]} on ${day(first[2])}`
+    : `from ${first[1]} on ${day(first[2])} to ${last[1]} on ${day(last[2])}, ${values.length} sessions`;
+  const svg = el("svg:svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": `${title}: ${said}` });
   if (band) {
-    svg.append(el("svg:rect", { x: pad, y: y(band[1]), width: w - pad - 8,
+    svg.append(el("svg:rect", { x: pad, y: y(band[1]), width: w - pad - 4,
       height: y(band[0]) - y(band[1]), fill: "#cfeed8" }));
   }
-  svg.append(el("svg:text", { x: 2, y: y(hi / 1.1) + 4 }, String(Math.round(hi / 1.1 * 10) / 10)));
-  svg.append(el("svg:text", { x: 2, y: y(lo) }, String(lo)));
+  svg.append(el("svg:line", { x1: pad, x2: w - 4, y1: bottom, y2: bottom, stroke: "#c9ced8" }));
+  svg.append(el("svg:text", { x: pad - 6, y: y(most) + 5, "text-anchor": "end" },
+    short(most)));
+  svg.append(el("svg:text", { x: pad - 6, y: y(lo) + 5, "text-anchor": "end" }, String(lo)));
   const d = values.map(([i, v], n) => `${n ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
   svg.append(el("svg:path", { d, fill: "none", stroke: "#2f6fdb", "stroke-width": 2 }));
-  for (const [i, v] of values) {
-    const dot = el("svg:circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 3.5, fill: "#2f6fdb" });
-    dot.append(el("svg:title", {}, `${v} (session ${i + 1})`));
+  for (const [i, v, started] of values) {
+    const dot = el("svg:circle", { cx: x(i).toFixed(1), cy: y(v).toFixed(1), r: 4, fill: "#2f6fdb" });
+    dot.append(el("svg:title", {}, `${v} on ${day(started)}`));
     svg.append(dot);
   }
+  if (values.length === 1) {  // one session: its figure beside the dot, its date under it
+    svg.append(el("svg:text", { x: x(first[0]) + 10, y: y(first[1]) - 8, class: "value" },
+      short(first[1])));
+    svg.append(el("svg:text", { x: x(first[0]), y: h - 8, "text-anchor": "middle", class: "date" }, day(first[2])));
+  } else {
+    svg.append(el("svg:text", { x: x(first[0]) - 6, y: h - 8, "text-anchor": "start", class: "date" }, day(first[2])));
+    svg.append(el("svg:text", { x: x(last[0]) + 6, y: h - 8, "text-anchor": "end", class: "date" }, day(last[2])));
+  }
   const fig = el("figure");
-  const caption = el("figcaption", {}, title);
-  caption.append(el("span", { class: "hint explain" }, explain));
-  fig.append(svg, caption);
+  const caption = el("figcaption");
+  caption.append(el("b", {}, title), el("span", { class: "explain" }, explain));
+  fig.append(caption, svg);
   return fig;
 }
 
@@ -137,25 +166,37 @@ function renderGoals(goals) {
   document.getElementById("goals").hidden = false;
 }
 
+// A persona as the gallery names it ("Behavioural job interview"), never its file id.
+function title(p) {
+  return p.persona_title || p.persona_name || p.persona;
+}
+
+function cell(text, attrs = {}) {
+  return el("td", attrs, text);
+}
+
 function sessionRow(p) {
   const tr = el("tr", { "data-session": p.session });
-  const when = new Date(p.started * 1000).toLocaleString();
+  const when = new Date(p.started * 1000).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const who = title(p);
   const met = p.goals.filter((g) => g.met === true).length;
   const measured = p.goals.filter((g) => g.met !== null).length;
-  const cells = [when, p.persona, fmt(p.wpm), fmt(p.fillers_per_min, 1),
-    measured ? `${met}/${measured} met` : "–"];
-  for (const c of cells) tr.append(el("td", {}, c));
-  const report = el("td");
-  report.append(el("a", { href: withToken(`/api/sessions/${encodeURIComponent(p.session)}/report`) }, "report"));
-  const del = el("button", { type: "button", class: "danger", "aria-label": `Delete the session of ${when} with ${p.persona}` }, "Delete");
+  tr.append(cell(when, { class: "when" }), cell(who, { class: "persona" }),
+    cell(fmt(p.wpm), { "data-label": "Pace (words a minute)" }),
+    cell(fmt(p.fillers_per_min, 1), { "data-label": "Fillers a minute" }),
+    cell(measured ? `${met}/${measured} met` : "no goals measured", { "data-label": "Goals", class: "goals" }));
+  const report = el("td", { class: "report" });
+  report.append(el("a", { href: withToken(`/api/sessions/${encodeURIComponent(p.session)}/report`),
+    "aria-label": `Report of ${when} (${who})` }, "Report"));
+  const del = el("button", { type: "button", class: "danger", "aria-label": `Delete the session of ${when} with ${who}` }, "Delete");
   del.addEventListener("click", async () => {
-    if (!await confirmDelete(`Delete the session of ${when} with ${p.persona}?`)) { del.focus(); return; }
+    if (!await confirmDelete(`Delete the session of ${when} with ${who}?`)) { del.focus(); return; }
     await change(async () => {
       await api("DELETE", `/api/sessions/${encodeURIComponent(p.session)}`);
       return `The session of ${when} was deleted.`;
     }, "status");
   });
-  const td = el("td");
+  const td = el("td", { class: "delete" });
   td.append(del);
   tr.append(report, td);
   return tr;
@@ -169,27 +210,48 @@ function trendItem(text) {
   return li;
 }
 
+// Sessions in which nothing the user said was saved have no figures: they are not listed or
+// charted, and the page says how many were left out.
+function leftOut(n) {
+  if (!n) return "";
+  return n === 1 ? "1 session in which nothing you said was saved is not shown."
+    : `${n} sessions in which nothing you said was saved are not shown.`;
+}
+
 function render(history) {
-  const points = history.sessions;
+  const points = history.sessions;  // oldest first, as the charts and trends read them
+  const titles = history.persona_titles || {};
+  const skipped = leftOut(history.left_out);
   renderGoals(history.goals);
   document.getElementById("export").href = withToken("/api/export");
+  const note = document.getElementById("left-out");
+  note.textContent = skipped;
+  note.hidden = !skipped;
   if (points.length === 0) {
-    status("No sessions yet: practise once and come back.");
-    for (const id of ["trends", "charts", "sessions"]) document.getElementById(id).hidden = true;
+    status(skipped ? `No sessions yet with anything you said in them: practise once and come back. ${skipped}`
+      : "No sessions yet: practise once and come back.");
+    for (const id of ["trends", "charts"]) document.getElementById(id).hidden = true;
+    document.getElementById("sessions").hidden = !skipped;
+    document.getElementById("session-rows").replaceChildren();
     return;
   }
-  status(`${points.length} session(s).`);
+  status(`${points.length} session(s).`);  // how many were left out: under the list
   const list = document.getElementById("trend-list");
   list.replaceChildren(...history.trends.map(trendItem));
   for (const [persona, lines] of Object.entries(history.personas)) {
-    if (Object.keys(history.personas).length > 1) list.append(el("li", {}, `${persona}: ${lines.join(" ")}`));
+    if (Object.keys(history.personas).length < 2) break;
+    const li = el("li", {}, `${titles[persona] || persona}:`);
+    const sub = el("ul");
+    sub.append(...lines.map((line) => el("li", {}, line)));
+    li.append(sub);
+    list.append(li);
   }
   for (const [better, n] of history.recurring_corrections) {
     list.append(el("li", {}, `Recurring correction: “${better}” in ${n} sessions.`));
   }
   const grid = document.getElementById("chart-grid");
   grid.replaceChildren(...SKILLS.map(([k, t, b, e]) => chart(points, k, t, b, e)).filter(Boolean));
-  document.getElementById("session-rows").replaceChildren(...points.map(sessionRow));
+  document.getElementById("session-rows").replaceChildren(...points.slice().reverse().map(sessionRow));
   for (const id of ["trends", "charts", "sessions"]) document.getElementById(id).hidden = false;
 }
 
@@ -225,7 +287,11 @@ async function main() {
   const select = document.getElementById("persona");
   try {
     const history = await load("");
-    for (const persona of Object.keys(history.personas)) select.append(el("option", { value: persona }, persona));
+    const titles = history.persona_titles || {};
+    for (const persona of Object.keys(history.personas)) {
+      select.append(el("option", { value: persona }, titles[persona] || persona));
+    }
+    document.getElementById("practise-link").href = withToken("/");
     render(history);
   } catch (err) {
     status(`Could not load your history: ${err.message}`);

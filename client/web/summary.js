@@ -1,7 +1,8 @@
 // voice-rp browser client: the end of a session. The server's session_end message carries the
 // report's own figures and "what to work on" (voice_rp.feedback.figures.end_summary), shown here
-// as they are, then the full report below in a frame. This file formats no number: the report
-// computes each one once, so the end screen, the report and the history cannot disagree.
+// as they are, then links to the full report (its own page) and to the history. This file
+// formats no number: the report computes each one once, so the end screen, the report and the
+// history cannot disagree.
 "use strict";
 
 function textEl(tag, text, className) {
@@ -62,19 +63,29 @@ function summaryContent(summary) {
   return parts.length ? parts : null;
 }
 
-function reportUrl(id) {
+// A path on this server with the access token, if the page has one (the report and history
+// are private to whoever may open a conversation).
+function withAccess(path) {
   const token = $("token") ? $("token").value.trim() : "";
-  const url = `/api/sessions/${encodeURIComponent(id)}/report`;
-  return token ? `${url}?token=${encodeURIComponent(token)}` : url;
+  return token ? `${path}?token=${encodeURIComponent(token)}` : path;
 }
 
-// The summary from session_end, then the server's full report in place if it has one.
-async function showSummary(summary, reason) {
+function reportUrl(id) {
+  return withAccess(`/api/sessions/${encodeURIComponent(id)}/report`);
+}
+
+// The summary from session_end, then links to the full report and the history. The report opens
+// as its own page in this tab, never in a frame: a frame inside this page is a second scrolling
+// box, which on a phone is too small to read and traps the thumb.
+function showSummary(summary, reason) {
   const box = $("summary");
   box.textContent = "";
   box.className = "summary";
   $("end").hidden = false;
-  $("report").hidden = true;
+  const link = $("report-link");
+  link.hidden = true;
+  link.removeAttribute("href");
+  $("history-link").href = withAccess("/history.html");
   const content = summaryContent(summary);
   if (content) box.append(...content);
   else box.append(textEl("p", "No summary came back for this session."));
@@ -82,15 +93,10 @@ async function showSummary(summary, reason) {
   const id = (summary && !summary.not_saved && summary.session) || app.sessionId;
   if (id && !refused) {
     box.append(textEl("p", `Your transcript is saved as session ${id}.`, "meta"));
+    if (content || reason !== "disconnected") {
+      link.href = reportUrl(id);
+      link.hidden = false;
+    }
   }
   $("end-title").focus();
-  if (!id || reason === "disconnected" || refused) return;
-  const url = reportUrl(id);
-  try {
-    const res = await fetch(url, { cache: "no-store" });
-    if (res.ok && (res.headers.get("Content-Type") || "").includes("html")) {
-      $("report").src = url;
-      $("report").hidden = false;
-    }
-  } catch (_) { /* the summary above stays */ }
 }

@@ -84,8 +84,9 @@ background:#1d4f91;color:#fff;cursor:pointer}
 ul.mistakes li{margin:.35rem 0} .count{font-weight:600}
 ol.lines{list-style:none;padding:0} ol.lines li{margin:.3rem 0}
 .at{color:#4f5663;font-variant-numeric:tabular-nums;font-size:.85rem}
-svg.chart{width:100%;height:auto;background:#fafbfc;border:1px solid #e6e8ec;border-radius:6px}
-svg text{font:11px system-ui,sans-serif;fill:#4f5663}
+svg.chart{display:block;width:100%;max-width:24rem;height:auto;background:#fafbfc;
+border:1px solid #e6e8ec;border-radius:6px}
+svg text{font:13px system-ui,sans-serif;fill:#4f5663} .legend{margin:.2rem 0 .8rem}
 @media print{details{display:block} .fix,.corrections button{display:none}}
 """
 

@@ -4,6 +4,10 @@ The charts draw the per-answer data (pace, pauses and fillers, STAR parts, reply
 inline SVG. They are engineering views with raw numbers, so they sit in the collapsed
 "Technical details" at the bottom of the report, beside setup hints meant for whoever runs
 the server; the person practising reads the plain figures above them.
+
+SVG text scales with the drawing, so the charts are drawn for a phone: 320 units wide, shown at
+most a little larger than that (the report's CSS), so their 13-unit labels read at 12 px or more
+on a 375 px screen. Long legends are HTML under each chart, where they wrap instead of shrinking.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from voice_rp.feedback.delivery import PACE_BAND, PACE_FAST, PACE_SLOW
 
-_W, _H, _PAD = 640, 200, 36
+_W, _H, _PAD = 320, 180, 36
 
 
 def _clock(s: float) -> str:
@@ -36,6 +40,11 @@ def _svg(body: str, label: str, points: int) -> str:
             f"aria-label='{escape(label)}' xmlns='http://www.w3.org/2000/svg'>{body}</svg>")
 
 
+def _legend(svg: str, text: str) -> str:
+    """The chart with what its marks mean underneath, as text that wraps."""
+    return f"{svg}<p class='explain legend'>{escape(text)}</p>"
+
+
 def _empty(label: str) -> str:
     return (_svg(f"<text x='{_W / 2}' y='{_H / 2}' text-anchor='middle'>{escape(label)}</text>",
                  label, 0))
@@ -53,7 +62,7 @@ def pace_chart(answers: Sequence[dict[str, Any]]) -> str:
     x_hi = max(max(p[0] for p in pts), 1.0)
     y_hi = max(220.0, max(p[1] for p in pts) + 20)
     x = lambda t: _scale(t, 0, x_hi, _PAD + 10, _W - 16)  # noqa: E731
-    y = lambda v: _scale(v, 0, y_hi, _H - 24, 10)  # noqa: E731
+    y = lambda v: _scale(v, 0, y_hi, _H - 12, 10)  # noqa: E731
     body = [f"<rect x='{_PAD}' y='{y(PACE_BAND[1]):.1f}' width='{_W - _PAD - 8}' "
             f"height='{y(PACE_BAND[0]) - y(PACE_BAND[1]):.1f}' fill='#cfeed8'/>"]
     for v in (PACE_SLOW, PACE_FAST):
@@ -68,9 +77,9 @@ def pace_chart(answers: Sequence[dict[str, Any]]) -> str:
     for t, v, n in pts:
         body.append(f"<circle cx='{x(t):.1f}' cy='{y(v):.1f}' r='4' fill='#2f6fdb'>"
                     f"<title>answer {n}: {v:.0f} wpm at {_clock(t)}</title></circle>")
-    body.append(f"<text x='{_W - 8}' y='{_H - 6}' text-anchor='end'>session time "
-                f"{_clock(x_hi)} · band 130-160 wpm</text>")
-    return _svg("".join(body), "words per minute per answer", len(pts))
+    return _legend(_svg("".join(body), "words per minute per answer", len(pts)),
+                   f"Words a minute in each answer, across the session (0:00 to {_clock(x_hi)}); "
+                   "the green band is 130-160 wpm.")
 
 
 def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
@@ -78,14 +87,14 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return _empty("No answer audio was analysed.")
     longest = max(max(s["end"] for s in a["delivery"]["timeline"]) for a in rows)
-    row_h = max(12.0, min(28.0, (_H - 30) / len(rows)))
-    height = int(30 + row_h * len(rows))
-    x = lambda t: _scale(t, 0, max(longest, 1.0), 60, _W - 60)  # noqa: E731
+    row_h = max(20.0, min(28.0, (_H - 16) / len(rows)))
+    height = int(16 + row_h * len(rows))
+    x = lambda t: _scale(t, 0, max(longest, 1.0), 76, _W - 34)  # noqa: E731
     body, marks = [], 0
     for i, a in enumerate(rows):
         d = a["delivery"]
         top = 8 + i * row_h
-        body.append(f"<text x='4' y='{top + row_h * 0.6:.1f}'>answer {_number(a)}</text>")
+        body.append(f"<text x='4' y='{top + row_h * 0.65:.1f}'>answer {_number(a)}</text>")
         for s in d["timeline"]:
             if s.get("kind", "speech") != "speech":
                 continue
@@ -107,17 +116,18 @@ def timeline_chart(answers: Sequence[dict[str, Any]]) -> str:
             marks += 1
         fillers = sum(d["fillers"].values())
         if fillers and not placed:  # no word timings: the count, at the row's end
-            cx = _W - 30
+            cx = _W - 16
             body.append(f"<circle cx='{cx}' cy='{top + row_h / 2:.1f}' "
-                        f"r='{min(row_h / 2 - 1, 4 + fillers):.1f}' fill='#f2a93b'>"
+                        f"r='{min(row_h / 2 - 1, 8 + fillers):.1f}' fill='#f2a93b'>"
                         f"<title>{fillers} filler(s)</title></circle>"
                         f"<text x='{cx}' y='{top + row_h / 2 + 4:.1f}' text-anchor='middle' "
                         f"style='fill:#1d2330'>{fillers}</text>")
             marks += 1
-    body.append(f"<text x='60' y='{height - 6}'>blue: speech · red: pauses over 1 s · orange: "
-                f"fillers (a mark where said, or a count) · scale {longest:.0f} s</text>")
-    return (_svg("".join(body), "speech, pauses and fillers per answer", marks)
-            .replace(f"0 0 {_W} {_H}", f"0 0 {_W} {height}"))
+    svg = (_svg("".join(body), "speech, pauses and fillers per answer", marks)
+           .replace(f"0 0 {_W} {_H}", f"0 0 {_W} {height}"))
+    return _legend(svg, f"Each answer from its start; the longest is {longest:.0f} s. Blue: "
+                   "speech. Red: pauses over 1 s. Orange: fillers (a mark where said, or a "
+                   "count).")
 
 
 def star_chart(answers: Sequence[dict[str, Any]]) -> str:
@@ -125,13 +135,14 @@ def star_chart(answers: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return _empty("No interview answers long enough to check for STAR.")
     parts = ("situation", "task", "action", "result")
-    cell = min(60.0, (_W - 110) / len(rows))
+    cell = min(48.0, (_W - 82) / len(rows))
     body = []
     for j, name in enumerate(parts):
-        body.append(f"<text x='4' y='{34 + j * 34}'>{name}</text>")
+        body.append(f"<text x='4' y='{38 + j * 34}'>{name}</text>")
     for i, a in enumerate(rows):
-        cx = 100 + i * cell
-        body.append(f"<text x='{cx + cell / 2 - 6:.1f}' y='14'>{_number(a)}</text>")
+        cx = 76 + i * cell
+        body.append(f"<text x='{cx + cell / 2:.1f}' y='14' text-anchor='middle'>{_number(a)}"
+                    "</text>")
         for j, name in enumerate(parts):
             cues = a["star"][name]
             fill = "#3fae6a" if cues else "#e6e8ec"
@@ -139,9 +150,10 @@ def star_chart(answers: Sequence[dict[str, Any]]) -> str:
             body.append(f"<rect x='{cx + 4:.1f}' y='{20 + j * 34}' width='{cell - 8:.1f}' "
                         f"height='26' rx='4' fill='{fill}'><title>{escape(name)}: "
                         f"{escape(tip)}</title></rect>")
-    body.append(f"<text x='100' y='{_H - 6}'>answers, numbered from 1 · green: part heard "
-                "(hover for the words)</text>")
-    return _svg("".join(body), "STAR parts per answer", len(rows))
+    svg = _svg("".join(body), "STAR parts per answer", len(rows)).replace(
+        f"0 0 {_W} {_H}", f"0 0 {_W} {20 + 4 * 34}")
+    return _legend(svg, "Answers numbered from 1 across the top. Green: the part was heard "
+                   "(hover or press on a cell for the words).")
 
 
 def latency_chart(latency: Sequence[dict[str, Any]]) -> str:
@@ -150,7 +162,7 @@ def latency_chart(latency: Sequence[dict[str, Any]]) -> str:
         return _empty("No reply latencies were saved.")
     hi = max(1000.0, max(v for _, v in pts) * 1.1)
     bar = min(40.0, (_W - _PAD - 20) / len(pts))
-    y = lambda v: _scale(v, 0, hi, _H - 24, 10)  # noqa: E731
+    y = lambda v: _scale(v, 0, hi, _H - 12, 10)  # noqa: E731
     body = []
     for v in (0, 500, 1000, 2000, 3000):
         if v <= hi:
@@ -162,9 +174,9 @@ def latency_chart(latency: Sequence[dict[str, Any]]) -> str:
         body.append(f"<rect x='{x0:.1f}' y='{y(v):.1f}' width='{bar - 4:.1f}' "
                     f"height='{y(0) - y(v):.1f}' fill='#7a5bd6'><title>{escape(label)}: {v} ms"
                     "</title></rect>")
-    body.append(f"<text x='{_W - 8}' y='{_H - 6}' text-anchor='end'>from the end of your "
-                "speech to the first reply audio, per reply (hover for the answer)</text>")
-    return _svg("".join(body), "reply latency per turn", len(pts))
+    return _legend(_svg("".join(body), "reply latency per turn", len(pts)),
+                   "From the end of your speech to the first reply audio, one bar per reply "
+                   "(hover for the answer).")
 
 
 def technical(report: dict[str, Any]) -> str:

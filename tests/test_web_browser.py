@@ -2,7 +2,8 @@
 
 The conversation tests use the bundled models and a fake microphone (Chromium plays a WAV file
 as the microphone, or the room microphone of web_browser.py). The fault tests (server down or
-stopped, keyboard, narrow screen) use a scripted conversation: they are about the page.
+stopped) use a scripted conversation: they are about the page. The room itself (layout,
+keyboard, captions) is in test_web_room.py, resuming a session in test_web_resume.py.
 Screenshots of every step go to the pytest base temp dir, `web-screenshots/`.
 """
 
@@ -266,49 +267,6 @@ async def test_server_down_and_stopped_mid_session(
         srv = await scripted_server(tmp_path, port=port)
         await page.click("#start")
         await until(page, lambda s: count(s, "ready") >= 1, "a session on the restarted server", 20)
-    finally:
-        await srv.stop()
-        await browser.close()
-
-
-# ---------------------------------------------------------------------------- basics
-
-
-async def test_keyboard_only_and_a_375_px_screen(pw: Any, shots: Path, tmp_path: Path) -> None:
-    mic = write_wav(tmp_path / "quiet.wav", np.zeros(SAMPLE_RATE * 5, dtype=np.float32))
-    browser = await launch(pw, chromium_args(mic))
-    srv = await scripted_server(tmp_path)
-    try:
-        page = await new_page(browser, srv.url, width=375, height=812)
-        await page.wait_for_selector("label.card")
-        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
-        await page.screenshot(path=shots / "20-narrow-gallery.png", full_page=True)
-        focused = "document.activeElement.id || document.activeElement.value"
-        await page.keyboard.press("Tab")
-        assert await page.evaluate(focused) == "behavioural-interviewer"
-        await page.keyboard.press("ArrowDown")  # the next practice in the gallery
-        assert await page.evaluate(
-            "document.querySelector('input[name=persona]:checked').value") == "customer-caller"
-        for expected in ("difficulty", "speaks-first", "keep-fillers", "start"):
-            await page.keyboard.press("Tab")
-            assert await page.evaluate(focused) == expected
-        await page.keyboard.press("Enter")
-        await until(page, lambda s: count(s, "reply_done") >= 2, "a few scripted replies", 20)
-        assert await page.evaluate(focused) == "stop"  # focus moved to what comes next
-        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
-        await page.screenshot(path=shots / "21-narrow-live.png", full_page=True)
-        await page.keyboard.press("Enter")
-        s = await until(page, lambda s: s["endShown"], "the end", 20)
-        assert await page.evaluate(focused) == "end-title"
-        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
-        assert "{" not in s["summary"]
-        await page.screenshot(path=shots / "22-narrow-end.png", full_page=True)
-        live = await page.evaluate("""[document.getElementById('state').getAttribute('aria-live'),
-            document.getElementById('transcript').getAttribute('aria-live')]""")
-        assert live == ["polite", "polite"]
-        unlabelled = await page.evaluate("""[...document.querySelectorAll('input, select')]
-            .filter((e) => e.type !== 'hidden' && !e.labels.length).map((e) => e.id)""")
-        assert unlabelled == []
     finally:
         await srv.stop()
         await browser.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import shutil
 import time
 import wave
@@ -23,6 +24,7 @@ import numpy as np
 from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
+from server.limits import ServerLimits
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
 from voice_rp.personas import builtin_dirs
 from voice_rp.storage import TranscriptStore
@@ -46,6 +48,14 @@ def chromium_args(fake_mic_wav: Path | None = None, *, grant_mic: bool = True) -
     return args
 
 
+def screenshot_dir(base_temp: Path) -> Path:
+    """Where a browser test's screenshots go: $VOICE_RP_SHOTS, else `web-screenshots/` in the
+    pytest base temp dir."""
+    path = Path(os.environ.get("VOICE_RP_SHOTS") or base_temp / "web-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def float32_b64(samples: np.ndarray) -> str:
     return base64.b64encode(np.asarray(samples, dtype="<f4").tobytes()).decode()
 
@@ -65,12 +75,15 @@ PAGE_STATE = "\n".join(line for line in (WEB / "page_state.js").read_text().spli
                        if not line.startswith("//"))  # Playwright wants the bare function
 
 
-async def scripted_server(tmp_path: Path, port: int = 0) -> VoiceServer:
+async def scripted_server(tmp_path: Path, port: int = 0, *,
+                          resume_grace_s: float | None = None) -> VoiceServer:
     """The real server with a scripted conversation, for tests about the page and faults."""
     async def load() -> FakeFactory:
         return FakeFactory(opening=True)
 
-    config = ServerConfig(port=port, persona_dirs=tuple(builtin_dirs()[:1]))
+    limits = ServerLimits() if resume_grace_s is None else ServerLimits(
+        resume_grace_s=resume_grace_s)
+    config = ServerConfig(port=port, persona_dirs=tuple(builtin_dirs()[:1]), limits=limits)
     srv = VoiceServer(config, load=load,  # type: ignore[arg-type]
                       store=TranscriptStore(tmp_path / "data"))
     await srv.start()
@@ -128,5 +141,34 @@ def write_wav(path: Path, samples: np.ndarray) -> Path:
 
 
 async def choose(page: Page, persona: str) -> None:
+    """Pick a practice, with the options (behind the page's "Options" control) opened."""
     await page.wait_for_selector(f'label.card[data-persona="{persona}"]')
     await page.click(f'label.card[data-persona="{persona}"]')
+    await page.evaluate("() => { const box = document.getElementById('options-box');"
+                        " if (box) box.open = true; }")
+
+
+# Where an element is, as the user sees it: whole inside the viewport and not covered.
+IN_VIEW = """(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return { shown: false, why: 'missing' };
+  const r = el.getBoundingClientRect();
+  const w = document.documentElement.clientWidth, h = window.innerHeight;
+  const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= h + 0.5
+    && r.right <= w + 0.5;
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + Math.min(r.height / 2, 10));
+  return { shown: inside && !!hit && (hit === el || el.contains(hit)), top: r.top,
+           bottom: r.bottom, height: r.height, viewport: h,
+           fontPx: parseFloat(getComputedStyle(el).fontSize) };
+}"""
+
+
+async def in_view(page: Page, selector: str) -> dict[str, Any]:
+    """Whether `selector` is wholly on screen now, uncovered (and its box and font size)."""
+    result: dict[str, Any] = await page.evaluate(IN_VIEW, selector)
+    return result
+
+
+async def no_sideways_scroll(page: Page) -> bool:
+    return bool(await page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"))

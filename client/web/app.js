@@ -1,21 +1,31 @@
 // voice-rp browser client: speaks the voice-rp wire protocol (docs/protocol.md) with the server
 // that served this page, whose /protocol.js gives its constants (VOICE_RP). The page's parts:
-// page.js (shared helpers), gallery.js (choosing a practice), summary.js (the end), audio.js.
+// page.js (shared helpers), gallery.js (choosing a practice), captions.js (the words on screen),
+// resume.js (nothing lost on a reload or a dropped connection), summary.js (the end), audio.js.
 "use strict";
 
 const PLAYED_EVERY_MS = 200;
 const FROM_SERVER = VOICE_RP.server; // message types: FROM_SERVER.ready is "ready"
 const TO_SERVER = VOICE_RP.client;
+const SESSION_MOVED = (VOICE_RP.errors && VOICE_RP.errors.session_moved) || "session_moved";
+const RESUME_FAILED = (VOICE_RP.errors && VOICE_RP.errors.resume_failed) || "resume_failed";
 
 const app = {
   gallery: null, // the /api/personas body
   ws: null,
   audio: null,
-  started: false, // `ready` received
+  started: false, // `ready` (or `resumed`) received
   ended: false, // `session_end` received
   sessionId: null,
+  resumeToken: null, // from `ready`/`resumed`: continues the session on a new connection
+  graceS: 0, // how long the server keeps the session after the connection drops
+  reconnecting: false, // between an unexpected close (or a reload's Continue) and `resumed`
+  endOnResume: false, // "End it" on a reload: end the session once resumed
+  endWanted: false, // End was pressed while reconnecting
+  refused: false, // resume_failed or session_moved: do not try again
   persona: null, // the chosen gallery entry
   lines: new Map(), // turn -> the persona's transcript line
+  currentTurn: null,
   playedTimer: null,
   clockTimer: null,
   deadline: null,
@@ -30,36 +40,62 @@ window.voiceRp = app;
 async function start(event) {
   if (event) event.preventDefault();
   const persona = chosen();
-  if (!persona || app.ws) return;
+  if (!persona || app.ws || app.audio) return;
   clearProblem();
-  $("start").disabled = true;
-  setupLocked(true);
   app.persona = persona;
-  $("live").hidden = false;
-  $("end").hidden = true;
-  $("notice").hidden = true;
-  $("safety").hidden = true;
   $("transcript").textContent = "";
+  $("safety").hidden = true;
+  $("end").hidden = true;
+  if (!(await openAudio())) return;
+  openSocket({ type: TO_SERVER.start, protocol: VOICE_RP.protocol, persona: persona.id,
+    options: startOptions(persona), audio: audioFormat() });
+}
+
+// The microphone and the speaker, opened inside the user's click (browsers start audio only
+// on a gesture). False, with the reason on screen, when they cannot open.
+async function openAudio() {
+  $("start").disabled = true;
+  setMode("live");
+  $("notice").hidden = true;
+  $("live-title").textContent = `With ${app.persona.name || "the character"}` +
+    (app.persona.title ? `: ${app.persona.title}` : "");
+  showNow(app.persona.name, "");
   app.audio = new AudioEngine({
     onFrame: sendFrame,
-    onLevel: (level) => { $("level").value = Math.min(1, level * 4); },
+    onLevel: (level) => { $("level").value = Math.min(1, level * 4); heardLevel(level); },
     onProblem: (text) => problem(text),
+    onMicLost: micLost,
     guard: params.get("echo_guard") !== "off",
     loopback: params.get("loopback") !== "off",
     audioEl: $("voice"),
   });
   try {
-    app.audio.begin(); // inside the click: browsers start audio only on a gesture
+    app.audio.begin();
     setState("starting");
     $("state").textContent = "Starting the microphone...";
     await app.audio.open();
+    return true;
   } catch (err) {
     finish();
     problem(err instanceof AudioProblem ? err.message : `Audio could not start: ${err.message || err}`);
     $("start").focus();
-    return;
+    return false;
   }
-  connect(persona);
+}
+
+function audioFormat() {
+  const { format, sample_rate, channels, frame_ms } = VOICE_RP.audio;
+  return { format, sample_rate, channels, frame_ms };
+}
+
+// The microphone went away mid-turn: the server hears silence from here on, so the turn the
+// user was in ends and is transcribed and saved instead of waiting for frames that never come.
+const MIC_LOST_SILENCE_S = 5;
+
+function micLost() {
+  const frame = new Int16Array(VOICE_RP.audio.frame_samples).buffer;
+  const frames = Math.round(MIC_LOST_SILENCE_S * 1000 / VOICE_RP.audio.frame_ms);
+  for (let i = 0; i < frames; i += 1) sendFrame(frame);
 }
 
 function serverUrl() {
@@ -80,20 +116,17 @@ function startOptions(persona) {
   return options;
 }
 
-function connect(persona) {
+// A connection whose first message is `first`: a `start`, or a `resume` of this session.
+function openSocket(first) {
   let opened = false;
   const ws = new WebSocket(serverUrl());
   app.ws = ws;
   ws.binaryType = "arraybuffer";
-  $("state").textContent = "Connecting...";
+  if (!app.reconnecting) $("state").textContent = "Connecting...";
   ws.onopen = () => {
     opened = true;
-    $("state").textContent = "Starting the session...";
-    const { format, sample_rate, channels, frame_ms } = VOICE_RP.audio;
-    ws.send(JSON.stringify({
-      type: TO_SERVER.start, protocol: VOICE_RP.protocol, persona: persona.id,
-      options: startOptions(persona), audio: { format, sample_rate, channels, frame_ms },
-    }));
+    if (!app.reconnecting) $("state").textContent = "Starting the session...";
+    ws.send(JSON.stringify(first));
   };
   ws.onmessage = (e) => {
     if (ws !== app.ws) return;
@@ -102,20 +135,35 @@ function connect(persona) {
   };
   ws.onclose = (e) => {
     if (ws !== app.ws) return;
-    const wasStarted = app.started, ended = app.ended;
-    finish();
-    if (!ended) {
-      if (!opened && app.gallery && app.gallery.token_required) {
-        problem("The server refused the connection: check the access token, then press Start again.");
-      } else if (!opened) {
-        explainRefusedConnection(e.code); // a connection never opened carries no server code
-      } else if (!(e.code === VOICE_RP.close.normal && !wasStarted)) {
-        problem(closeSentence(e.code, opened || wasStarted));
-      }
-      if (wasStarted) showSummary(null, "disconnected");
-      else $("start").focus();
-    }
+    onClose(e.code, opened);
   };
+}
+
+function onClose(code, opened) {
+  app.ws = null;
+  if (app.ended) { finish(); return; }
+  if (!app.refused && !app.endOnResume && (app.reconnecting || (app.started && canRejoin()))) {
+    if (app.reconnecting) scheduleRejoin(); // this attempt failed: the next one
+    else connectionLost();
+    return;
+  }
+  const wasStarted = app.started, refused = app.refused, endOnResume = app.endOnResume;
+  finish();
+  if (refused || endOnResume) {
+    if (endOnResume && !refused) problem("That session could not be reached; it ends by itself.");
+    forgetSession();
+    $("start").focus();
+    return;
+  }
+  if (!opened && app.gallery && app.gallery.token_required) {
+    problem("The server refused the connection: check the access token, then press Start again.");
+  } else if (!opened) {
+    explainRefusedConnection(code); // a connection never opened carries no server code
+  } else if (!(code === VOICE_RP.close.normal && !wasStarted)) {
+    problem(closeSentence(code, opened || wasStarted));
+  }
+  if (wasStarted) showSummary(null, "disconnected");
+  else $("start").focus();
 }
 
 // The websocket never opened. If the server still answers plain HTTP, something between the
@@ -140,7 +188,9 @@ async function explainRefusedConnection(code) {
 
 function sendFrame(pcm) {
   const ws = app.ws;
-  if (!app.started || app.ended || !ws || ws.readyState !== WebSocket.OPEN) return false;
+  if (!app.started || app.ended || app.reconnecting || !ws || ws.readyState !== WebSocket.OPEN) {
+    return false;
+  }
   ws.send(pcm);
   return true;
 }
@@ -154,9 +204,11 @@ function onMessage(msg) {
     ...(msg.type === FROM_SERVER.holding ? { seconds: msg.seconds } : {}) });
   switch (msg.type) {
     case FROM_SERVER.ready: onReady(msg); break;
+    case "resumed": onResumed(msg); break;
     case FROM_SERVER.state: onState(msg.state); break;
-    case FROM_SERVER.speech_started: endHold(); break;
-    case FROM_SERVER.transcript: addLine("you", "You", msg.text); break;
+    case FROM_SERVER.speech_started: endHold(); onSpeechStarted(msg); break;
+    case "partial": onPartial(msg); break;
+    case FROM_SERVER.transcript: onTranscript(msg); break;
     case FROM_SERVER.safety: showSafety(msg.resources || {}); break;
     case FROM_SERVER.holding: onHolding(msg.seconds); break;
     case FROM_SERVER.audio_start: onPiece(msg); break;
@@ -171,27 +223,52 @@ function onMessage(msg) {
 }
 
 function onReady(msg) {
-  app.started = true;
   app.sessionId = msg.session;
-  $("notice").textContent = msg.notice;
-  $("notice").hidden = false;
   const p = msg.persona || {};
+  keepSession(msg, app.persona.id, p.name || app.persona.name);
+  goLive(msg, VOICE_RP.states.listening);
   meta(`Talking with ${p.name || app.persona.name}${p.title ? ` (${p.title})` : ""}.`);
-  setState(VOICE_RP.states.listening);
+  if (app.persona.time_limit_s) startClock(performance.now() + app.persona.time_limit_s * 1000);
+}
+
+// `resume` worked: everything said so far (replies made while away too) is shown again.
+function onResumed(msg) {
+  const wasLive = app.started;
+  app.sessionId = msg.session;
+  const p = msg.persona || {};
+  const name = p.name || app.persona.name;
+  keepSession(msg, app.persona.id || p.id, name);
+  rejoinDone();
+  if (app.endOnResume) { send({ type: TO_SERVER.end }); return; }
+  showSavedTranscript(msg.transcript, name);
+  goLive(msg, msg.state || VOICE_RP.states.listening);
+  meta(wasLive ? "Reconnected: the conversation goes on." : `Back with ${name}: go on where you left off.`);
+  if (app.endWanted) send({ type: TO_SERVER.end });
+}
+
+function goLive(msg, state) {
+  const first = !app.started;
+  app.started = true;
+  $("notice").textContent = msg.notice || "";
+  $("notice").hidden = !msg.notice;
+  setState(state);
   $("stop").disabled = false;
+  if (!first) return;
   $("stop").focus();
   app.playedTimer = setInterval(reportPlayed, PLAYED_EVERY_MS);
-  if (app.persona.time_limit_s) {
-    app.deadline = performance.now() + app.persona.time_limit_s * 1000;
-    $("timer").hidden = false;
-    tick();
-    app.clockTimer = setInterval(tick, 1000);
-  }
   app.revealTimer = setInterval(reveal, 100);
+}
+
+function startClock(deadline) {
+  app.deadline = deadline;
+  $("timer").hidden = false;
+  tick();
+  app.clockTimer = setInterval(tick, 1000);
 }
 
 function onState(state) {
   if (state === VOICE_RP.states.thinking || state === VOICE_RP.states.speaking) endHold();
+  captionsOnState(state);
   setState(state);
 }
 
@@ -246,75 +323,6 @@ function tick() {
   $("timer").textContent = `Time left: ${m}:${s}`;
 }
 
-// The persona's line of a turn: its pieces, each revealed word by word as its audio plays.
-function personaLine(turn, speaker) {
-  let line = app.lines.get(turn);
-  if (!line) {
-    const el = addLine("persona", speaker || app.persona.name, "");
-    line = { el, pieces: [], cut: false, done: false };
-    app.lines.set(turn, line);
-  }
-  return line;
-}
-
-function onPiece(msg) {
-  const line = personaLine(msg.turn, msg.speaker);
-  app.piece = { turn: msg.turn, rate: msg.sample_rate, entry: null };
-  const entry = { text: msg.text, words: msg.text.split(/\s+/).filter(Boolean), at: null,
-    durationMs: 0, textOnly: !msg.sample_rate, offsetMs: msg.offset_ms || 0 };
-  app.piece.entry = entry;
-  line.pieces.push(entry);
-  if (entry.textOnly) entry.at = 0;
-  reveal();
-}
-
-function onAudio(data) {
-  const piece = app.piece;
-  if (!piece || !app.audio || !piece.rate) return;
-  const when = app.audio.enqueue(piece.turn, data, piece.rate);
-  if (when === null) return;
-  if (piece.entry.at === null) piece.entry.at = when;
-  piece.entry.durationMs += (data.byteLength / 2 / piece.rate) * 1000;
-}
-
-// Show each persona line up to the word being spoken now.
-function reveal() {
-  if (!app.audio) return;
-  const now = app.audio.now();
-  for (const line of app.lines.values()) {
-    if (line.done) continue;
-    const shown = [];
-    for (const piece of line.pieces) {
-      if (piece.textOnly) { shown.push(piece.text); continue; }
-      if (piece.at === null || now < piece.at) break;
-      const frac = piece.durationMs ? Math.min(1, ((now - piece.at) * 1000) / piece.durationMs) : 1;
-      const n = Math.max(1, Math.ceil(frac * piece.words.length));
-      shown.push(piece.words.slice(0, n).join(" "));
-      if (n < piece.words.length) break;
-    }
-    if (!line.cut) line.el.querySelector(".text").textContent = shown.join(" ");
-  }
-}
-
-function onClear(turn) {
-  if (app.audio) app.audio.clear(turn);
-  const line = app.lines.get(turn);
-  if (line) line.cut = true;
-}
-
-function onReplyDone(msg) {
-  const line = personaLine(msg.turn, msg.speaker);
-  line.done = true;
-  const text = line.el.querySelector(".text");
-  // The server's text is what the user heard; without audio (text-only) it is the whole reply.
-  text.textContent = msg.text;
-  if (msg.interrupted) {
-    line.el.append(span("cut", msg.text ? " (you interrupted here)" : "(you interrupted before any words)"));
-  }
-  line.interrupted = msg.interrupted;
-  reportPlayed();
-}
-
 function onMetrics(msg) {
   const stages = msg.stages || {};
   const line = app.lines.get(msg.turn);
@@ -328,6 +336,14 @@ function onMetrics(msg) {
 
 function onError(msg) {
   const hint = msg.hint || "";
+  if (msg.code === SESSION_MOVED) {
+    app.refused = true;
+    forgetSession();
+    problem("This session was continued in another tab or window, so it stopped here. Nothing " +
+      "you said is lost. Start a new practice here, or go on in the other window.");
+    return;
+  }
+  if (msg.code === RESUME_FAILED) { resumeRefused(msg); return; }
   if (!app.started) {
     // A refused start: the server keeps the connection, but we close it so Start works at once.
     problem(`The session could not start: ${msg.message}`, hint);
@@ -354,8 +370,11 @@ function reportPlayed() {
 
 function onSessionEnd(msg) {
   app.ended = true;
+  forgetSession();
   reportPlayed();
   endHold();
+  stopHearing(null);
+  dropPartial();
   setState(VOICE_RP.states.ended);
   const reason = {
     client_end: "You ended the session.",
@@ -363,39 +382,49 @@ function onSessionEnd(msg) {
     server_shutdown: "The server shut down, so the session ended. What you said so far is saved.",
     error: "The session ended because of an error.",
     abuse: "The character ended the session after repeated insults. You can start a new one.",
+    disconnected: "The session ended while the page was away. What you said is saved.",
   }[msg.reason] || `The session ended (${msg.reason}).`;
   meta(reason);
+  setMode("ended");
   showSummary(msg.summary || null, msg.reason);
+  updateLandingLinks();
 }
 
+// End: the server ends the session at once and sends its summary.
 function stop() {
+  if (app.reconnecting && app.started) {
+    app.endWanted = true; // sent as soon as the connection is back
+    connectionNote("Ending the session as soon as the connection is back...");
+    return;
+  }
   if (app.ws && app.ws.readyState === WebSocket.OPEN && app.started) send({ type: TO_SERVER.end });
   else if (app.ws) { const ws = app.ws; finish(); ws.close(VOICE_RP.close.normal); $("start").focus(); }
 }
 
 // Every way out of a session comes here: timers, microphone, audio, socket.
 function finish() {
-  const wasEnded = app.ended;
-  if (!app.started && !wasEnded) $("live").hidden = true; // nothing was said: nothing to show
+  const wasEnded = app.ended, wasStarted = app.started;
   for (const timer of ["playedTimer", "clockTimer", "revealTimer"]) {
     if (app[timer]) clearInterval(app[timer]);
     app[timer] = null;
   }
   endHold();
+  stopHearing(null);
+  if (rejoin.timer) clearTimeout(rejoin.timer);
+  rejoinDone();
   if (app.audio) { reveal(); app.audio.close(); }
   app.audio = null;
   const ws = app.ws;
   app.ws = null;
   if (ws && ws.readyState <= WebSocket.OPEN && app.ended) ws.close(VOICE_RP.close.normal);
-  app.started = false;
-  app.ended = false;
-  app.piece = null;
-  app.lines = new Map();
+  Object.assign(app, { started: false, ended: false, piece: null, lines: new Map(),
+    endOnResume: false, endWanted: false, refused: false, resumeToken: null });
   $("level").value = 0;
   $("timer").hidden = true;
   $("stop").disabled = true;
   $("start").disabled = !chosen();
   setupLocked(false);
+  setMode(wasEnded || wasStarted ? "ended" : "landing");
   if (!wasEnded) { setState("idle"); $("state").textContent = "Not connected"; }
 }
 
@@ -404,9 +433,26 @@ function finish() {
 $("setup").addEventListener("submit", start);
 $("stop").addEventListener("click", stop);
 $("retry").addEventListener("click", loadGallery);
+$("continue").addEventListener("click", continueStored);
+$("end-it").addEventListener("click", endStored);
+window.addEventListener("beforeunload", (e) => {
+  if (!app.started || app.ended) return;
+  touchSession();
+  e.preventDefault(); // "leave the page?": a reload keeps the session, a closed tab may not
+  e.returnValue = "";
+});
 window.addEventListener("pagehide", () => {
-  if (app.ws) { try { app.ws.close(VOICE_RP.close.normal); } catch (_) { /* closing anyway */ } }
+  touchSession();
+  const live = app.started && !app.ended;
+  app.refused = true; // the page is going: no reconnecting from here
+  // A live session's connection is left to drop (the browser closes it as "going away"), so
+  // the server keeps the session for a reload; a normal close (1000) would end it.
+  if (app.ws && !live) { try { app.ws.close(VOICE_RP.close.normal); } catch (_) { /* closing */ } }
   if (app.audio) app.audio.close();
 });
+setMode("landing");
+followTranscript();
+offerStoredSession();
 loadGallery();
+updateLandingLinks();
 AudioEngine.workletUrl();

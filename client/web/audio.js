@@ -39,11 +39,15 @@ class AudioEngine {
    * onFrame(ArrayBuffer): a PCM16 frame for the server (the format of VOICE_RP.audio, from the
    * server's /protocol.js); onLevel(level, gated): meter.
    * guard: drop the persona's own echo from the microphone; loopback: play through WebRTC.
+   * announce: tell the page's other parts (push-to-talk, ptt.js) that a session's audio
+   * started and stopped, as "voice-rp-audio" events on window; the room check opts out.
    */
-  constructor({ onFrame, onLevel, onProblem, guard = true, loopback = true, audioEl = null }) {
+  constructor({ onFrame, onLevel, onProblem, onMicLost, guard = true, loopback = true,
+    audioEl = null, announce = true }) {
     this.onFrame = onFrame;
     this.onLevel = onLevel || (() => {});
     this.onProblem = onProblem || (() => {});
+    this.onMicLost = onMicLost || (() => {});
     this.guard = guard;
     this.wantLoopback = loopback && typeof RTCPeerConnection !== "undefined" && audioEl;
     this.audioEl = audioEl;
@@ -58,7 +62,13 @@ class AudioEngine {
     this.turns = new Map(); // turn -> {start, scheduledMs, sources, pieces, cleared, clearedAt}
     this.meterTimer = null;
     this.stats = { playedMs: 0, audibleMs: 0, peak: 0, gaps: 0, chunks: 0, route: "none",
-      framesSent: 0, framesGated: 0, guard, yields: 0, resumed: 0 };
+      framesSent: 0, framesGated: 0, framesMuted: 0, guard, yields: 0, resumed: 0 };
+    // Push-to-talk: while the gate is shut every frame sent is silence, so the server hears
+    // nothing and ends the turn by its usual wait. Open by default: no change without PTT.
+    this.gateOpen = true;
+    this.announce = announce;
+    this.closed = false;
+    if (announce) AudioEngine.tell("open", this);
     this.yieldedAt = null; // context time the persona was silenced for the user, until clear
     this.resumeTimer = null;
   }
@@ -92,7 +102,11 @@ class AudioEngine {
     }
     this.mic = stream;
     for (const track of stream.getAudioTracks()) {
-      track.addEventListener("ended", () => this.onProblem("The microphone stopped (unplugged?)."));
+      track.addEventListener("ended", () => {
+        this.onProblem("The microphone stopped (unplugged?). What you said so far is kept; " +
+          "end the session, or plug the microphone back in and start again.");
+        this.onMicLost();
+      });
     }
     if (!ctx.audioWorklet) throw new AudioProblem("This browser is too old for voice-rp (no AudioWorklet).");
     try {
@@ -185,6 +199,15 @@ class AudioEngine {
     if (this.capture) this.capture.port.postMessage({ guard: on });
   }
 
+  /** Push-to-talk's gate: shut (false), the frames sent are zeros; open (true) as captured. */
+  setGate(open) {
+    this.gateOpen = !!open;
+  }
+
+  static tell(phase, engine) {
+    window.dispatchEvent(new CustomEvent("voice-rp-audio", { detail: { phase, engine } }));
+  }
+
   frame(data) {
     this.onLevel(data.level, data.gated);
     if (data.gated) this.stats.framesGated++;
@@ -196,8 +219,13 @@ class AudioEngine {
       this.stats.gateOpenedAt = performance.now();
     }
     this.stats.gateOpened = data.stats.opened;
-    if (data.sure) this.yieldToUser();
-    if (this.onFrame(data.pcm)) this.stats.framesSent++;
+    let pcm = data.pcm;
+    if (!this.gateOpen) {
+      // Talk not held: silence of the same size, and the user's voice cannot fade the persona.
+      this.stats.framesMuted++;
+      pcm = new ArrayBuffer(data.pcm.byteLength);
+    } else if (data.sure) this.yieldToUser();
+    if (this.onFrame(pcm)) this.stats.framesSent++;
   }
 
   // Measured at the output: proof that sound really went out, and how loud.
@@ -311,6 +339,8 @@ class AudioEngine {
 
   /** Release the microphone, the loopback and the context. Safe to call more than once. */
   close() {
+    if (!this.closed && this.announce) AudioEngine.tell("closed", this);
+    this.closed = true;
     this.unyield();
     if (this.meterTimer) clearInterval(this.meterTimer);
     this.meterTimer = null;

@@ -1,4 +1,5 @@
-// voice-rp browser client: the practice gallery (GET /api/personas) and the chosen options.
+// voice-rp browser client: the landing page. The practice gallery (GET /api/personas) as compact
+// cards that say what the user practises, the chosen options, and the ways to past sessions.
 "use strict";
 
 async function loadGallery() {
@@ -23,6 +24,27 @@ function minutes(seconds) {
   return m >= 1 ? `${m} min` : `${Math.round(seconds)} s`;
 }
 
+// One practice: what it is, with whom, what the user practises (older servers only say what
+// the character does: `practise`), and a short description.
+function card(p, checked) {
+  const label = document.createElement("label");
+  label.className = "card";
+  label.dataset.persona = p.id;
+  const input = document.createElement("input");
+  input.type = "radio";
+  input.name = "persona";
+  input.value = p.id;
+  input.checked = checked;
+  input.addEventListener("change", choose);
+  const facts = [`with ${p.speakers.join(" and ")}`, p.language_name + (p.level ? ` ${p.level}` : "")];
+  if (p.time_limit_s) facts.push(`up to ${minutes(p.time_limit_s)}`);
+  label.append(input, span("title", p.title), span("facts", facts.join(" · ")),
+    span("practise", `You practise: ${p.you_practise || p.practise}`));
+  if (p.description) label.append(span("description", p.description));
+  if (p.voice_note) label.append(span("voice-note", p.voice_note));
+  return label;
+}
+
 function renderGallery(personas) {
   const box = $("gallery");
   box.textContent = "";
@@ -32,29 +54,9 @@ function renderGallery(personas) {
   }
   $("gallery-status").textContent = `${personas.length} practices. Pick one, then press Start.`;
   const wanted = params.get("persona");
-  personas.forEach((p, i) => {
-    const label = document.createElement("label");
-    label.className = "card";
-    const input = document.createElement("input");
-    input.type = "radio";
-    input.name = "persona";
-    input.value = p.id;
-    input.checked = wanted ? p.id === wanted : i === 0;
-    input.addEventListener("change", choose);
-    const facts = [p.language_name + (p.level ? ` ${p.level}` : ""), p.turn_taking_text];
-    if (p.difficulty) facts.push(`difficulty: ${p.difficulty}`);
-    if (p.time_limit_s) facts.push(`up to ${minutes(p.time_limit_s)}`);
-    if (p.speakers.length > 1) facts.push(`${p.speakers.length} speakers`);
-    label.append(input, span("title", p.title), span("who", `${p.speakers.join(" and ")}: ${p.who}`),
-      span("practise", `You practise: ${p.practise}`));
-    const factBox = span("facts", "");
-    for (const f of facts) factBox.append(span("", f));
-    label.append(factBox);
-    label.dataset.persona = p.id;
-    box.append(label);
-  });
+  personas.forEach((p, i) => box.append(card(p, wanted ? p.id === wanted : i === 0)));
   choose();
-  $("start").disabled = false;
+  $("start").disabled = Boolean(app.ws || app.audio);
 }
 
 function chosen() {
@@ -68,11 +70,20 @@ function choose() {
   $("difficulty").disabled = !!levelled;
   $("difficulty-note").hidden = !levelled;
   if (p) $("speaks-first").disabled = !p.speaks_first;
+  $("chosen-line").textContent = p ? p.title : "";
 }
 
-// The practice and its options stay as chosen while a session runs.
+// The practice and its options stay as chosen while a session runs (the setup is hidden then).
 function setupLocked(locked) {
   $("gallery-box").disabled = locked;
   $("options").disabled = locked;
   if (!locked) choose();
+}
+
+// The landing page's way back to the last session's report (its id is kept in localStorage).
+function updateLandingLinks() {
+  const id = lastSessionId();
+  const link = $("last-report");
+  link.hidden = !id;
+  if (id) link.href = `/api/sessions/${encodeURIComponent(id)}/report`;
 }

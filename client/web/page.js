@@ -5,8 +5,11 @@
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
+// The big state indicator, in the user's words. "hearing" is the page's own state: the server
+// said `speech_started` and the user's turn is still coming in (docs/protocol.md, `partial`).
 const STATES = {
   [VOICE_RP.states.listening]: "Listening: your turn to speak",
+  hearing: "Hearing you...",
   [VOICE_RP.states.thinking]: "Thinking...",
   [VOICE_RP.states.speaking]: "Speaking: you can interrupt",
   [VOICE_RP.states.ended]: "Ended",
@@ -47,6 +50,22 @@ function clearProblem() { $("problem").hidden = true; $("problem").textContent =
 function setState(state) {
   $("state").textContent = STATES[state] || state;
   $("state-dot").className = `dot ${state}`;
+  $("state-line").dataset.state = state;
+}
+
+// What the page is showing: "landing" (choose and start), "live" (a session: the setup is out of
+// the way, the conversation fills the screen), "ended" (the summary, then the setup again) or
+// "still-open" (a stored session to continue or end). CSS lays each out (style.css).
+function setMode(mode) {
+  document.body.className = mode;
+  const live = mode === "live";
+  $("setup").hidden = live || mode === "still-open";
+  $("room-check-box").hidden = live || mode === "still-open";
+  $("still-open").hidden = mode !== "still-open";
+  $("live").hidden = !(live || mode === "ended");
+  if (mode !== "ended") $("end").hidden = true;
+  $("now").hidden = !live;
+  $("live-bar").hidden = !live;
 }
 
 function addLine(cls, who, text) {
@@ -54,8 +73,20 @@ function addLine(cls, who, text) {
   p.className = `line ${cls}`;
   p.append(span("who", who ? `${who}: ` : ""), span("text", text));
   $("transcript").append(p);
-  p.scrollIntoView({ block: "nearest" });
   return p;
+}
+
+// The newest words stay in view as the transcript grows (captions change in place too), unless
+// the user scrolled up to read something earlier.
+const follow = { on: true };
+function followTranscript() {
+  const box = $("live-scroll");
+  box.addEventListener("scroll", () => {
+    follow.on = box.scrollTop + box.clientHeight >= box.scrollHeight - 48;
+  });
+  new MutationObserver(() => {
+    if (follow.on) box.scrollTop = box.scrollHeight;
+  }).observe($("transcript"), { childList: true, subtree: true, characterData: true });
 }
 
 function meta(text) {

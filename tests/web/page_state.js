@@ -5,6 +5,8 @@
     cls: p.className, text: p.textContent }));
   return {
     state: document.getElementById('state').textContent,
+    stateKind: document.getElementById('state-line').dataset.state,
+    mode: document.body.className,
     lines,
     events: app.events.map((e) => [e.type, e.turn === undefined ? null : e.turn, e.at]),
     busy: audio ? audio.busy() : false,

@@ -7,8 +7,8 @@
 const PLAYED_EVERY_MS = 200;
 const FROM_SERVER = VOICE_RP.server; // message types: FROM_SERVER.ready is "ready"
 const TO_SERVER = VOICE_RP.client;
-const SESSION_MOVED = (VOICE_RP.errors && VOICE_RP.errors.session_moved) || "session_moved";
-const RESUME_FAILED = (VOICE_RP.errors && VOICE_RP.errors.resume_failed) || "resume_failed";
+const SESSION_MOVED = VOICE_RP.errors.session_moved;
+const RESUME_FAILED = VOICE_RP.errors.resume_failed;
 
 const app = {
   gallery: null, // the /api/personas body
@@ -204,10 +204,10 @@ function onMessage(msg) {
     ...(msg.type === FROM_SERVER.holding ? { seconds: msg.seconds } : {}) });
   switch (msg.type) {
     case FROM_SERVER.ready: onReady(msg); break;
-    case "resumed": onResumed(msg); break;
+    case FROM_SERVER.resumed: onResumed(msg); break;
     case FROM_SERVER.state: onState(msg.state); break;
     case FROM_SERVER.speech_started: endHold(); onSpeechStarted(msg); break;
-    case "partial": onPartial(msg); break;
+    case FROM_SERVER.partial: onPartial(msg); break;
     case FROM_SERVER.transcript: onTranscript(msg); break;
     case FROM_SERVER.safety: showSafety(msg.resources || {}); break;
     case FROM_SERVER.holding: onHolding(msg.seconds); break;

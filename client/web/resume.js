@@ -58,7 +58,7 @@ function lastSessionId() {
 
 function resumeMessage(session, token) {
   const { format, sample_rate, channels, frame_ms } = VOICE_RP.audio;
-  return { type: TO_SERVER.resume || "resume", protocol: VOICE_RP.protocol, session, token,
+  return { type: TO_SERVER.resume, protocol: VOICE_RP.protocol, session, token,
     audio: { format, sample_rate, channels, frame_ms } };
 }
 

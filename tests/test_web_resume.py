@@ -267,3 +267,30 @@ async def test_end_it_after_a_reload_ends_the_session_with_its_summary(
     finally:
         await browser.close()
         await srv.stop()
+
+
+async def test_a_reload_on_a_server_that_needs_a_token_still_continues(
+        pw: Any, tmp_path: Path) -> None:
+    srv = await scripted_server(tmp_path, token="s3cret-token")
+    browser = await launch(pw, chromium_args(quiet_mic(tmp_path)))
+    try:
+        page = await new_page(browser, srv.url, width=375, height=740)
+        await page.wait_for_selector("label.card")
+        await page.click("#options-toggle")
+        await page.fill("#token", "s3cret-token")
+        await a_session(page)
+        session = await page.evaluate("window.voiceRp.sessionId")
+        page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        await page.reload()
+        await page.wait_for_selector("#still-open:not([hidden])")
+        await page.click("#continue")
+        s = await until(page, lambda s: count(s, "resumed") == 1 or s["problem"] is not None,
+                        "resumed", 20)
+        assert s["problem"] is None and count(s, "resumed") == 1, s
+        assert await page.evaluate("window.voiceRp.sessionId") == session
+        await page.click("#stop")
+        await until(page, lambda s: s["endShown"], "the end", 20)
+        assert await stored(page) is None  # the access token went with the session
+    finally:
+        await browser.close()
+        await srv.stop()

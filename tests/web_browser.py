@@ -24,6 +24,7 @@ import numpy as np
 from server_fakes import FakeFactory
 
 from server.app import ServerConfig, VoiceServer
+from server.http import AccessPolicy
 from server.limits import ServerLimits
 from voice_rp.audio import SAMPLE_RATE, float_to_pcm16
 from voice_rp.personas import builtin_dirs
@@ -76,14 +77,17 @@ PAGE_STATE = "\n".join(line for line in (WEB / "page_state.js").read_text().spli
 
 
 async def scripted_server(tmp_path: Path, port: int = 0, *,
-                          resume_grace_s: float | None = None) -> VoiceServer:
-    """The real server with a scripted conversation, for tests about the page and faults."""
+                          resume_grace_s: float | None = None,
+                          token: str | None = None) -> VoiceServer:
+    """The real server with a scripted conversation, for tests about the page and faults
+    (`token`: the access token it asks for)."""
     async def load() -> FakeFactory:
         return FakeFactory(opening=True)
 
     limits = ServerLimits() if resume_grace_s is None else ServerLimits(
         resume_grace_s=resume_grace_s)
-    config = ServerConfig(port=port, persona_dirs=tuple(builtin_dirs()[:1]), limits=limits)
+    config = ServerConfig(port=port, persona_dirs=tuple(builtin_dirs()[:1]), limits=limits,
+                          access=AccessPolicy(token=token))
     srv = VoiceServer(config, load=load,  # type: ignore[arg-type]
                       store=TranscriptStore(tmp_path / "data"))
     await srv.start()

@@ -4,7 +4,8 @@
 // grace period runs out; a reload offers to continue or end the session still open.
 "use strict";
 
-const SESSION_KEY = "voice-rp.session"; // sessionStorage: {session, token, persona, name, at}
+const SESSION_KEY = "voice-rp.session"; // sessionStorage: {session, token, persona, name, at,
+// grace_s, access (the server's access token, if it needs one)}
 const LAST_KEY = "voice-rp.last-session"; // localStorage: the last session's id, for its report
 const FIRST_RETRY_MS = 500;
 const LONGEST_RETRY_MS = 8000;
@@ -26,8 +27,11 @@ function keepSession(msg, personaId, name) {
   const store = storage("sessionStorage");
   if (!store) return;
   if (!app.resumeToken || grace <= 0) { store.removeItem(SESSION_KEY); return; }
+  // A server that needs an access token needs it for the new connection too: kept with the
+  // resume token, in this tab only, and gone when the session ends.
+  const access = $("token").value.trim() || undefined;
   store.setItem(SESSION_KEY, JSON.stringify({ session: msg.session, token: app.resumeToken,
-    persona: personaId, name, at: Date.now(), grace_s: grace }));
+    persona: personaId, name, at: Date.now(), grace_s: grace, access }));
 }
 
 // The page goes away: the grace period counts from now.
@@ -138,6 +142,7 @@ async function continueStored() {
   app.sessionId = kept.session;
   app.resumeToken = kept.token;
   app.graceS = Number(kept.grace_s) || 60;
+  if (typeof kept.access === "string") $("token").value = kept.access;
   app.persona = galleryEntry(kept.persona) || { id: kept.persona, name: kept.name || "" };
   const ok = await openAudio();
   if (!ok) { setMode("still-open"); return; }
@@ -154,6 +159,7 @@ function endStored() {
   if (!kept) { setMode("landing"); return; }
   app.sessionId = kept.session;
   app.persona = galleryEntry(kept.persona) || { id: kept.persona, name: kept.name || "" };
+  if (typeof kept.access === "string") $("token").value = kept.access;
   app.endOnResume = true;
   setMode("live");
   $("state").textContent = "Ending your session...";
